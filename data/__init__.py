@@ -1,0 +1,1 @@
+"""The warehouse: schema, migrations, snapshot-safe access and the demo organisation."""

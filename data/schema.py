@@ -1,0 +1,87 @@
+"""Schema versions and migrations.
+
+Migrations are the numbered ``data/migrations/NNN_name.sql`` files, applied in order inside the
+caller's transaction. ``schema_migrations`` records which ones ran, so an old warehouse upgrades
+in place without losing rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """All migrations shipped with this code, in version order."""
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if not match:
+            raise RuntimeError(f"migration file {path.name} is not named NNN_name.sql")
+        found.append(Migration(int(match[1]), match[2], path.read_text(encoding="utf-8")))
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migration versions must be 1..n without gaps, got {versions}")
+    return found
+
+
+LATEST_VERSION = len(migrations())
+
+
+def has_schema_table(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'"
+        " AND database_name = current_database()"
+        " AND schema_name = 'main'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Schema version of the open warehouse; 0 for an empty database."""
+    if not has_schema_table(con):
+        return 0
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> list[int]:
+    """Apply pending migrations up to ``target``; returns the versions applied.
+
+    Runs in the caller's transaction (the warehouse writer), so a failed migration leaves the
+    published warehouse untouched.
+    """
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS schema_migrations (
+               version INTEGER PRIMARY KEY,
+               name VARCHAR NOT NULL,
+               applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
+    )
+    con.execute(
+        "COMMENT ON TABLE schema_migrations IS "
+        "'Which schema migrations were applied to this warehouse, and when.'"
+    )
+    have = current_version(con)
+    applied = []
+    for migration in migrations():
+        if have < migration.version <= target:
+            con.execute(migration.sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES ($v, $n)",
+                {"v": migration.version, "n": migration.name},
+            )
+            applied.append(migration.version)
+    return applied

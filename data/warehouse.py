@@ -1,0 +1,298 @@
+"""Opening the warehouse: where it is, clear errors, and how readers and the writer share it.
+
+Readers and the writer (see docs/architecture.md):
+
+* DuckDB allows one read-write process or many read-only ones, never both at once on one file.
+* The writer never opens the published file for writing. It copies it to a private temporary
+  file, applies the whole change there in one transaction, checkpoints, closes, fsyncs and
+  atomically renames the copy over the published path (``os.replace``).
+* Readers open the published path read-only. An open reader keeps reading the snapshot it
+  opened (POSIX keeps the old inode alive), so it never sees half a sync and never meets a lock.
+  :class:`Reader` re-opens when the file's identity changes, so the next query sees the new data.
+* Writers are serialised by an advisory lock on ``<db>.lock``; the old snapshot's disk space is
+  freed by the kernel once its last reader closes, so there is nothing to garbage-collect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from data import schema
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = REPO_ROOT / "data" / "techpulse.duckdb"
+ENV_VAR = "TECHPULSE_DB"
+
+
+class WarehouseError(Exception):
+    """A warehouse problem a user can fix: says what is wrong and what to do."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(f"{problem} {fix}")
+        self.problem = problem
+        self.fix = fix
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The warehouse path: the explicit argument, else $TECHPULSE_DB, else data/techpulse.duckdb."""
+    chosen = explicit or os.environ.get(ENV_VAR) or DEFAULT_DB
+    return Path(chosen).expanduser()
+
+
+CATALOG = "warehouse"
+
+
+def _configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _attach_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open ``path`` read-only in a private in-memory DuckDB instance.
+
+    ``duckdb.connect(path)`` shares one cached instance per path inside a process, which would
+    pin readers to the snapshot first opened. Attaching into a fresh ``:memory:`` instance gives
+    every open its own view of whatever file the path names at that moment.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        quoted = str(path).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS {CATALOG} (READ_ONLY)")
+    except BaseException:
+        con.close()
+        raise
+    return _use(con)
+
+
+def _use(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute(f"USE {CATALOG}")
+    return _configure(con)
+
+
+def _open_error(path: Path, exc: Exception) -> WarehouseError:
+    text = str(exc)
+    if "not a valid DuckDB database" in text or ("database file" in text and "valid" in text):
+        return WarehouseError(
+            f"{path} is not a DuckDB database file.",
+            f"Point {ENV_VAR} at a TechPulse warehouse, or build a new one at another path "
+            "with `python -m data.demo --db PATH`.",
+        )
+    if "Permission denied" in text:
+        return WarehouseError(
+            f"{path} cannot be read (permission denied).",
+            "Give the app's user read access to the file, or point "
+            f"{ENV_VAR} at another warehouse.",
+        )
+    if "version" in text.lower() and "storage" in text.lower():
+        return WarehouseError(
+            f"{path} was written by an incompatible DuckDB version ({text.splitlines()[0]}).",
+            "Rebuild it with `make demo`, or re-run the sync with this TechPulse.",
+        )
+    return WarehouseError(
+        f"{path} could not be opened: {text.splitlines()[0] if text else type(exc).__name__}.",
+        f"Check that {ENV_VAR} points at a TechPulse warehouse file.",
+    )
+
+
+def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Raise a WarehouseError unless ``con`` is a TechPulse warehouse at the latest schema."""
+    if not schema.has_schema_table(con):
+        tables = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchone()
+        what = "an empty DuckDB database" if tables and tables[0] == 0 else "a DuckDB database"
+        raise WarehouseError(
+            f"{path} is {what}, not a TechPulse warehouse (it has no schema_migrations table).",
+            f"Point {ENV_VAR} at a TechPulse warehouse, or build a new one at another path "
+            "with `python -m data.demo --db PATH` (TechPulse never overwrites foreign data).",
+        )
+    version = schema.current_version(con)
+    if version < schema.LATEST_VERSION:
+        raise WarehouseError(
+            f"{path} has schema v{version}; this TechPulse needs v{schema.LATEST_VERSION}.",
+            f"Upgrade it in place (rows are kept) with `python -m data migrate --db {path}`.",
+        )
+    if version > schema.LATEST_VERSION:
+        raise WarehouseError(
+            f"{path} has schema v{version}, newer than this TechPulse (v{schema.LATEST_VERSION}).",
+            "Update TechPulse (git pull) before opening it.",
+        )
+    return version
+
+
+def open_reader(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published snapshot, validated, in UTC."""
+    target = db_path(path)
+    if not target.exists():
+        raise WarehouseError(
+            f"No warehouse at {target}.",
+            "Build the demo organisation with `make demo` (or "
+            f"`python -m data.demo --db {target}`), or set {ENV_VAR} to an existing warehouse.",
+        )
+    if target.is_dir():
+        raise WarehouseError(
+            f"{target} is a directory, not a warehouse file.",
+            f"Set {ENV_VAR} to a .duckdb file path.",
+        )
+    try:
+        con = _attach_readonly(target)
+    except (duckdb.Error, OSError) as exc:
+        raise _open_error(target, exc) from exc
+    try:
+        check_version(con, target)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+class Reader:
+    """A process-wide read-only handle that follows the published snapshot.
+
+    ``cursor()`` hands out a per-call cursor (DuckDB cursors are safe to use from one thread
+    each) on the newest snapshot; callers holding an older cursor finish on the old snapshot.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = db_path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._identity: tuple[int, int, int] | None = None
+
+    def snapshot_id(self) -> str:
+        """Identifies the published snapshot; changes whenever a writer publishes."""
+        try:
+            ino, mtime, size = _identity(self.path)
+        except FileNotFoundError:
+            return "missing"
+        return f"{ino}-{mtime}-{size}"
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            try:
+                identity = _identity(self.path)
+            except FileNotFoundError:
+                identity = None
+            if self._con is None or identity != self._identity:
+                new = open_reader(self.path)
+                # The previous connection is dropped, not closed: cursors still reading the old
+                # snapshot finish their queries, then garbage collection closes it.
+                self._con, self._identity = new, identity
+            return _use(self._con.cursor())
+
+
+@contextlib.contextmanager
+def _writer_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            candidate.unlink()
+
+
+@contextlib.contextmanager
+def write_snapshot(
+    path: str | os.PathLike[str] | None = None, *, fresh: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Apply a change to a private copy of the warehouse and publish it atomically.
+
+    The body runs inside one transaction on the copy, after the schema has been migrated to the
+    latest version. If the body raises, the copy is discarded and the published warehouse is
+    exactly as before. ``fresh=True`` starts from an empty warehouse instead of a copy (used by
+    the demo builder), but still refuses to replace a file that is not a TechPulse warehouse.
+    """
+    target = db_path(path)
+    with _writer_lock(target):
+        if target.exists():
+            _assert_replaceable(target)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            if target.exists() and not fresh:
+                shutil.copyfile(target, tmp)
+            con = _configure(duckdb.connect(str(tmp)))
+            try:
+                con.execute("BEGIN TRANSACTION")
+                schema.migrate(con)
+                yield con
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+            finally:
+                con.close()
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+        finally:
+            _remove(tmp)
+
+
+def _assert_replaceable(target: Path) -> None:
+    """Refuse to overwrite a file that is not a TechPulse warehouse (never lose foreign data)."""
+    try:
+        con = _attach_readonly(target)
+    except (duckdb.Error, OSError) as exc:
+        raise _open_error(target, exc) from exc
+    try:
+        if not schema.has_schema_table(con):
+            tables = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchone()
+            if tables and tables[0] > 0:
+                raise WarehouseError(
+                    f"{target} holds a DuckDB database that is not a TechPulse warehouse.",
+                    "Choose another --db path; TechPulse will not overwrite it.",
+                )
+        elif schema.current_version(con) > schema.LATEST_VERSION:
+            check_version(con, target)
+    finally:
+        con.close()
+
+
+def upgrade(path: str | os.PathLike[str] | None = None) -> tuple[int, int]:
+    """Migrate a warehouse in place (through a snapshot); returns (old, new) versions."""
+    target = db_path(path)
+    if not target.exists():
+        raise WarehouseError(f"No warehouse at {target}.", "Build one with `make demo`.")
+    con = _attach_readonly(target)
+    try:
+        old = schema.current_version(con)
+    finally:
+        con.close()
+    with write_snapshot(target):
+        pass
+    return old, schema.LATEST_VERSION
