@@ -1,0 +1,93 @@
+"""What the warehouse holds: teams, services, environments, data freshness and date bounds.
+
+Pages use these to build filters and the "data as of" stamp without writing SQL themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from metrics.filters import FilterError, Filters
+
+FEEDS = {
+    "deployments": "Deployments",
+    "changes": "Changes",
+    "incidents": "Incidents",
+    "service_level_samples": "Service levels",
+    "quality_snapshots": "Code quality",
+    "investments": "Investments",
+}
+
+
+def teams(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT team_id, name FROM teams ORDER BY name").df()
+
+
+def services(con: duckdb.DuckDBPyConnection, team: str | None = None) -> pd.DataFrame:
+    return con.execute(
+        "SELECT service_id, name, team_id, tier FROM services"
+        " WHERE $team IS NULL OR team_id = $team ORDER BY name",
+        {"team": team},
+    ).df()
+
+
+def environments(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Environments seen in deployments or samples, production first."""
+    rows = con.execute(
+        """SELECT environment FROM (
+               SELECT DISTINCT environment FROM deployments
+               UNION SELECT DISTINCT environment FROM service_level_samples)
+           ORDER BY environment <> 'production', environment"""
+    ).fetchall()
+    return [r[0] for r in rows] or ["production"]
+
+
+def freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Last successful sync per source and stream: the "data as of" stamp."""
+    return con.execute(
+        """SELECT source, stream, max(finished_at) AS last_success, arg_max(rows_written,
+                  finished_at) AS rows_written
+           FROM sync_runs WHERE status = 'success'
+           GROUP BY ALL ORDER BY source, stream"""
+    ).df()
+
+
+def latest_data_day(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The last UTC day with any activity, used as the default end of the reporting period."""
+    row = con.execute(
+        """SELECT max(ts)::DATE FROM (
+               SELECT max(bucket_start) AS ts FROM service_level_samples
+               UNION ALL SELECT max(finished_at) FROM deployments
+               UNION ALL SELECT max(started_at) FROM incidents
+               UNION ALL SELECT max(analysed_at) FROM quality_snapshots)"""
+    ).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        """SELECT (SELECT count(*) FROM services) + (SELECT count(*) FROM deployments)
+                + (SELECT count(*) FROM service_level_samples)"""
+    ).fetchone()
+    return not row or row[0] == 0
+
+
+def validate_scope(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
+    """Raise FilterError for a team or service the warehouse does not know, listing valid ones."""
+    if filters.team is not None:
+        known = teams(con)["team_id"].tolist()
+        if filters.team not in known:
+            raise FilterError(
+                f"unknown team {filters.team!r}; known teams: {', '.join(known) or 'none'}"
+            )
+    if filters.service is not None:
+        scoped = services(con, filters.team)["service_id"].tolist()
+        if filters.service not in scoped:
+            where = f" in team {filters.team!r}" if filters.team else ""
+            raise FilterError(
+                f"unknown service {filters.service!r}{where}; "
+                f"known services: {', '.join(scoped) or 'none'}"
+            )

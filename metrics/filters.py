@@ -1,0 +1,69 @@
+"""The filters every KPI query takes: period, team, service and environment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+UTC = dt.UTC
+MAX_PERIOD_DAYS = 3 * 366 + 1
+
+
+class FilterError(ValueError):
+    """A filter value a user can correct; the message says how."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A reporting scope. ``start`` and ``end`` are inclusive calendar days in UTC."""
+
+    start: dt.date
+    end: dt.date
+    team: str | None = None
+    service: str | None = None
+    environment: str = "production"
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise FilterError(
+                f"the period ends ({self.end}) before it starts ({self.start}); "
+                "choose an end date on or after the start date"
+            )
+        if self.days > MAX_PERIOD_DAYS:
+            raise FilterError(
+                f"the period is {self.days} days long; choose at most {MAX_PERIOD_DAYS} days"
+            )
+        for name in ("team", "service", "environment"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or len(value) > 200):
+                raise FilterError(f"{name} must be a short text identifier")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def start_ts(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time(), tzinfo=UTC)
+
+    @property
+    def end_ts(self) -> dt.datetime:
+        """Exclusive end: midnight UTC after the last day."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=UTC)
+
+    def previous(self) -> Filters:
+        """The period of the same length just before this one, same scope."""
+        length = dt.timedelta(days=self.days)
+        return replace(self, start=self.start - length, end=self.end - length)
+
+    def scope_params(self) -> dict[str, Any]:
+        return {"team": self.team, "service": self.service, "environment": self.environment}
+
+
+def parse_date(text: str, name: str) -> dt.date:
+    """An ISO date (YYYY-MM-DD), or a FilterError naming the parameter."""
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise FilterError(f"{name} {text!r} is not a date; use YYYY-MM-DD") from None

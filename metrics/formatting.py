@@ -1,0 +1,24 @@
+"""Display text for KPI values, shared by the app and the CLI so both print the same."""
+
+from __future__ import annotations
+
+from metrics.definitions import Kpi
+
+
+def format_value(kpi: Kpi, value: float | None) -> str:
+    if value is None:
+        return "no data"
+    number = f"{value:,.{kpi.decimals}f}"
+    if kpi.unit == "h" and value >= 48:
+        return f"{number} h ({value / 24:.1f} days)"
+    if kpi.unit == "%":
+        return f"{number} %"
+    return f"{number} {kpi.unit}"
+
+
+def format_delta(kpi: Kpi, delta: float | None) -> str | None:
+    """Signed change against the previous period, in the KPI's unit (points for percentages)."""
+    if delta is None:
+        return None
+    unit = "pp" if kpi.unit == "%" else kpi.unit
+    return f"{delta:+,.{kpi.decimals}f} {unit}"

@@ -1,0 +1,21 @@
+-- Change failure rate, percent: successful deployments to the environment that caused an incident
+-- or were repaired by a rollback or hotfix deployment ÷ all successful deployments to it.
+SELECT
+    time_bucket(to_days(CAST($bucket_days AS INTEGER)), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    100.0 * count(*) FILTER (
+        WHERE EXISTS (SELECT 1 FROM incidents AS i
+                      WHERE i.caused_by_deployment_source = d.source
+                        AND i.caused_by_deployment_external_id = d.external_id)
+           OR EXISTS (SELECT 1 FROM deployments AS r
+                      WHERE r.source = d.source
+                        AND r.remediates_external_id = d.external_id)
+    )::DOUBLE / count(*) AS value,
+    count(*)::DOUBLE AS n
+FROM deployments AS d
+JOIN services AS s USING (service_id)
+WHERE d.finished_at >= $range_start AND d.finished_at < $range_end
+  AND d.environment = $environment
+  AND d.status = 'success'
+  AND ($team IS NULL OR s.team_id = $team)
+  AND ($service IS NULL OR s.service_id = $service)
+GROUP BY ALL

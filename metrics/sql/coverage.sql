@@ -1,0 +1,38 @@
+-- Test coverage, percent, as of the end of each bucket: the latest analysis of each project made
+-- before the bucket ends (and no more than 90 days before it), combined with SonarQube's formula
+-- (covered lines + covered conditions) ÷ (lines to cover + conditions to cover), weighted by size.
+WITH buckets AS (
+    SELECT
+        b AS bucket,
+        least(b + to_days(CAST($bucket_days AS INTEGER)), CAST($range_end AS TIMESTAMPTZ)) AS bucket_end
+    FROM unnest(generate_series(
+        CAST($origin AS TIMESTAMPTZ),
+        CAST($range_end AS TIMESTAMPTZ) - INTERVAL 1 MICROSECOND,
+        to_days(CAST($bucket_days AS INTEGER)))) AS t(b)
+    WHERE b + to_days(CAST($bucket_days AS INTEGER)) > $range_start
+),
+projects AS (
+    SELECT DISTINCT q.source, q.project_key
+    FROM quality_snapshots AS q
+    JOIN services AS s USING (service_id)
+    WHERE ($team IS NULL OR s.team_id = $team)
+      AND ($service IS NULL OR s.service_id = $service)
+),
+grid AS (SELECT * FROM buckets CROSS JOIN projects),
+latest AS (
+    SELECT grid.bucket, grid.bucket_end, q.*
+    FROM grid
+    ASOF JOIN quality_snapshots AS q
+        ON grid.source = q.source
+        AND grid.project_key = q.project_key
+        AND grid.bucket_end > q.analysed_at
+)
+SELECT
+    bucket,
+    100.0 * sum(lines_to_cover - uncovered_lines
+                + coalesce(conditions_to_cover, 0) - coalesce(uncovered_conditions, 0))::DOUBLE
+        / nullif(sum(lines_to_cover + coalesce(conditions_to_cover, 0)), 0) AS value,
+    sum(lines_to_cover + coalesce(conditions_to_cover, 0))::DOUBLE AS n
+FROM latest
+WHERE analysed_at > bucket_end - INTERVAL 90 DAY
+GROUP BY ALL

@@ -1,0 +1,48 @@
+-- Deployment frequency, successful deployments per service per week: successful deployments to
+-- the environment ÷ deployable services ÷ weeks in the bucket. A service counts as deployable in
+-- a bucket once its first deployment to the environment was recorded before the bucket ends, so
+-- history before a source was connected reads "no data", not zero.
+WITH scope AS (
+    SELECT s.service_id, min(d.finished_at) AS first_deployed
+    FROM services AS s
+    JOIN deployments AS d ON d.service_id = s.service_id AND d.environment = $environment
+    WHERE ($team IS NULL OR s.team_id = $team)
+      AND ($service IS NULL OR s.service_id = $service)
+    GROUP BY s.service_id
+),
+buckets AS (
+    SELECT
+        b AS bucket,
+        greatest(b, CAST($range_start AS TIMESTAMPTZ)) AS bucket_from,
+        least(b + to_days(CAST($bucket_days AS INTEGER)), CAST($range_end AS TIMESTAMPTZ)) AS bucket_to
+    FROM unnest(generate_series(
+        CAST($origin AS TIMESTAMPTZ),
+        CAST($range_end AS TIMESTAMPTZ) - INTERVAL 1 MICROSECOND,
+        to_days(CAST($bucket_days AS INTEGER)))) AS t(b)
+    WHERE b + to_days(CAST($bucket_days AS INTEGER)) > $range_start
+),
+services_per_bucket AS (
+    SELECT buckets.bucket, count(scope.service_id) AS services
+    FROM buckets JOIN scope ON scope.first_deployed < buckets.bucket_to
+    GROUP BY ALL
+),
+counts AS (
+    SELECT
+        time_bucket(to_days(CAST($bucket_days AS INTEGER)), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+        count(*) AS deployments
+    FROM deployments AS d
+    JOIN scope USING (service_id)
+    WHERE d.finished_at >= $range_start AND d.finished_at < $range_end
+      AND d.environment = $environment
+      AND d.status = 'success'
+    GROUP BY ALL
+)
+SELECT
+    buckets.bucket,
+    coalesce(counts.deployments, 0)::DOUBLE
+        / services_per_bucket.services
+        / (epoch(buckets.bucket_to - buckets.bucket_from) / (7 * 86400.0)) AS value,
+    coalesce(counts.deployments, 0)::DOUBLE AS n
+FROM buckets
+JOIN services_per_bucket USING (bucket)
+LEFT JOIN counts USING (bucket)

@@ -1,0 +1,17 @@
+-- Lead time for changes, hours (median): from a change's first commit to the finish of the
+-- successful deployment to the environment that shipped it, for changes shipped in the bucket.
+SELECT
+    time_bucket(to_days(CAST($bucket_days AS INTEGER)), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    median(epoch(d.finished_at - c.first_commit_at) / 3600.0) AS value,
+    count(*)::DOUBLE AS n
+FROM changes AS c
+JOIN deployments AS d
+    ON d.source = c.deployment_source AND d.external_id = c.deployment_external_id
+JOIN services AS s ON s.service_id = d.service_id
+WHERE d.finished_at >= $range_start AND d.finished_at < $range_end
+  AND d.environment = $environment
+  AND d.status = 'success'
+  AND c.first_commit_at IS NOT NULL
+  AND ($team IS NULL OR s.team_id = $team)
+  AND ($service IS NULL OR s.service_id = $service)
+GROUP BY ALL

@@ -1,0 +1,16 @@
+-- Failed deployment recovery time, hours (median): from the start to the resolution of incidents
+-- caused by a deployment to the environment, for such incidents started in the bucket and resolved.
+SELECT
+    time_bucket(to_days(CAST($bucket_days AS INTEGER)), i.started_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    median(epoch(i.resolved_at - i.started_at) / 3600.0) AS value,
+    count(*)::DOUBLE AS n
+FROM incidents AS i
+JOIN deployments AS d
+    ON d.source = i.caused_by_deployment_source AND d.external_id = i.caused_by_deployment_external_id
+JOIN services AS s ON s.service_id = i.service_id
+WHERE i.started_at >= $range_start AND i.started_at < $range_end
+  AND i.resolved_at IS NOT NULL
+  AND d.environment = $environment
+  AND ($team IS NULL OR s.team_id = $team)
+  AND ($service IS NULL OR s.service_id = $service)
+GROUP BY ALL

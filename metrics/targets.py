@@ -1,0 +1,143 @@
+"""Targets from config/targets.toml and the one place where RAG status is decided."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from metrics import dora
+from metrics.definitions import BY_NAME, Kpi
+
+DEFAULT_TARGETS = Path(__file__).resolve().parent.parent / "config" / "targets.toml"
+ENV_VAR = "TECHPULSE_TARGETS"
+
+GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "no data"
+
+
+class TargetsError(ValueError):
+    """The targets file is missing or malformed; the message names the key and the fix."""
+
+
+@dataclass(frozen=True)
+class Target:
+    kpi: str
+    target: float | None = None
+    warn: float | None = None
+    tier: str | None = None
+
+
+@dataclass(frozen=True)
+class Targets:
+    benchmark_year: int
+    defaults: dict[str, Target]
+    teams: dict[str, dict[str, Target]]
+    services: dict[str, dict[str, Target]]
+
+    def for_scope(self, kpi: str, team: str | None = None, service: str | None = None) -> Target:
+        """The service override, else the team override, else the default."""
+        if service and kpi in self.services.get(service, {}):
+            return self.services[service][kpi]
+        if team and kpi in self.teams.get(team, {}):
+            return self.teams[team][kpi]
+        return self.defaults[kpi]
+
+
+def _target(kpi: Kpi, raw: Any, where: str) -> Target:
+    if not isinstance(raw, dict):
+        raise TargetsError(f"{where} must be a table of keys, e.g. target = 99.5")
+    unknown = set(raw) - {"target", "warn", "tier"}
+    if unknown:
+        raise TargetsError(f"{where} has unknown keys {sorted(unknown)}; use target, warn, tier")
+    if kpi.target_kind == "dora":
+        tier = raw.get("tier")
+        if tier not in dora.TIERS:
+            raise TargetsError(f"{where}.tier must be one of {', '.join(dora.TIERS)}, got {tier!r}")
+        return Target(kpi.name, tier=tier)
+    values = {}
+    for key in ("target", "warn"):
+        value = raw.get(key)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise TargetsError(f"{where}.{key} must be a number, got {value!r}")
+        values[key] = float(value)
+    better = values["warn"] <= values["target"] if kpi.direction == "higher" else None
+    if kpi.direction == "higher" and not better:
+        raise TargetsError(f"{where}: warn must be at or below target (higher is better)")
+    if kpi.direction == "lower" and values["warn"] < values["target"]:
+        raise TargetsError(f"{where}: warn must be at or above target (lower is better)")
+    return Target(kpi.name, target=values["target"], warn=values["warn"])
+
+
+def _overrides(raw: Any, kind: str) -> dict[str, dict[str, Target]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise TargetsError(f"[{kind}] must be a table of {kind} ids")
+    result: dict[str, dict[str, Target]] = {}
+    for scope_id, kpis in raw.items():
+        if not isinstance(kpis, dict):
+            raise TargetsError(f"[{kind}.{scope_id}] must hold KPI tables")
+        for name, body in kpis.items():
+            if name not in BY_NAME:
+                raise TargetsError(f"[{kind}.{scope_id}.{name}]: unknown KPI {name!r}")
+            where = f"[{kind}.{scope_id}.{name}]"
+            result.setdefault(scope_id, {})[name] = _target(BY_NAME[name], body, where)
+    return result
+
+
+def load_targets(path: str | os.PathLike[str] | None = None) -> Targets:
+    """Parse and validate the targets file ($TECHPULSE_TARGETS or config/targets.toml)."""
+    chosen = Path(path or os.environ.get(ENV_VAR) or DEFAULT_TARGETS)
+    try:
+        raw = tomllib.loads(chosen.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TargetsError(
+            f"targets file {chosen} not found; restore config/targets.toml or set {ENV_VAR}"
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TargetsError(f"targets file {chosen} is not valid TOML: {exc}") from None
+    year = raw.get("dora", {}).get("benchmark_year", 2023)
+    if year not in dora.BENCHMARKS:
+        raise TargetsError(
+            f"[dora] benchmark_year must be one of {sorted(dora.BENCHMARKS)}, got {year!r}"
+        )
+    kpis = raw.get("kpi", {})
+    defaults = {}
+    for kpi in BY_NAME.values():
+        if kpi.name not in kpis:
+            raise TargetsError(f"{chosen}: [kpi.{kpi.name}] is missing; add its target")
+        defaults[kpi.name] = _target(kpi, kpis[kpi.name], f"[kpi.{kpi.name}]")
+    return Targets(
+        benchmark_year=int(year),
+        defaults=defaults,
+        teams=_overrides(raw.get("team"), "team"),
+        services=_overrides(raw.get("service"), "service"),
+    )
+
+
+def status(kpi: Kpi, value: float | None, target: Target, year: int) -> tuple[str, str | None]:
+    """(RAG status, DORA tier or None) for a value against its target."""
+    if value is None:
+        return NO_DATA, None
+    if kpi.target_kind == "dora":
+        reached = dora.tier(kpi.name, value, year)
+        assert reached is not None and target.tier is not None
+        gap = dora.tier_rank(reached) - dora.tier_rank(target.tier)
+        return (GREEN if gap <= 0 else AMBER if gap == 1 else RED), reached
+    assert target.target is not None and target.warn is not None
+    if kpi.direction == "higher":
+        rag = GREEN if value >= target.target else AMBER if value >= target.warn else RED
+    else:
+        rag = GREEN if value <= target.target else AMBER if value <= target.warn else RED
+    return rag, None
+
+
+def describe(kpi: Kpi, target: Target, year: int) -> str:
+    """Human text for a target, e.g. '≥ 99.5 %' or 'high tier or better (DORA 2023)'."""
+    if kpi.target_kind == "dora":
+        return f"{target.tier} tier or better (DORA {year})"
+    sign = "≥" if kpi.direction == "higher" else "≤"
+    unit = f" {kpi.unit}" if kpi.unit else ""
+    return f"{sign} {target.target:g}{unit}"

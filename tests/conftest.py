@@ -1,0 +1,25 @@
+"""Shared fixtures: the hand-computable fixture warehouse and a targets file for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fixture_warehouse import build_fixture
+
+
+@pytest.fixture(scope="session")
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_fixture(tmp_path_factory.mktemp("fixture") / "fixture.duckdb")
+
+
+@pytest.fixture(scope="session")
+def targets_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Default targets plus an override for team alpha's availability."""
+    source = Path(__file__).resolve().parent.parent / "config" / "targets.toml"
+    text = source.read_text(encoding="utf-8")
+    text += "\n[team.alpha.availability]\ntarget = 99.9\nwarn = 99.5\n"
+    path = tmp_path_factory.mktemp("targets") / "targets.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
