@@ -70,10 +70,14 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> lis
                name VARCHAR NOT NULL,
                applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
     )
-    con.execute(
+    for statement in (
         "COMMENT ON TABLE schema_migrations IS "
-        "'Which schema migrations were applied to this warehouse, and when.'"
-    )
+        "'Which schema migrations were applied to this warehouse, and when.'",
+        "COMMENT ON COLUMN schema_migrations.version IS 'number | schema version applied'",
+        "COMMENT ON COLUMN schema_migrations.name IS 'text | migration file name'",
+        "COMMENT ON COLUMN schema_migrations.applied_at IS 'UTC timestamp | when it ran'",
+    ):
+        con.execute(statement)
     have = current_version(con)
     applied = []
     for migration in migrations():

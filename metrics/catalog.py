@@ -91,3 +91,17 @@ def validate_scope(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
                 f"unknown service {filters.service!r}{where}; "
                 f"known services: {', '.join(scoped) or 'none'}"
             )
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Rows per warehouse table, with the table's description from the schema."""
+    tables = con.execute(
+        """SELECT table_name, coalesce(comment, '') FROM duckdb_tables()
+           WHERE database_name = current_database() AND schema_name = 'main'
+           ORDER BY table_name"""
+    ).fetchall()
+    rows = []
+    for name, comment in tables:
+        count = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()  # names from catalog
+        rows.append({"table": name, "rows": count[0] if count else 0, "description": comment})
+    return pd.DataFrame(rows)

@@ -75,8 +75,8 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "deployment_frequency",
-        "Deployment frequency",
-        "per service per week",
+        "Deployment frequency (per service)",
+        "per week",
         "higher",
         "dora",
         "Successful deployments to the chosen environment per deployable service per week: "

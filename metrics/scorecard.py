@@ -127,7 +127,12 @@ def scorecard(con: duckdb.DuckDBPyConnection, filters: Filters, targets: Targets
                 "sparkline": [_clean(v) for v in spark["value"]],
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # Keep whole years as ints next to missing values (pandas would widen them to float).
+    frame["benchmark_year"] = pd.Series(
+        [row["benchmark_year"] for row in rows], dtype=object, index=frame.index
+    )
+    return frame
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

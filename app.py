@@ -1,0 +1,62 @@
+"""TechPulse: the app frame. Page config, theme, navigation, shared filters and data freshness.
+
+Run with `make run` (or `streamlit run app.py`). Pages live in pages/ and only render what
+metrics/ computes.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data.warehouse import WarehouseError, db_path
+from metrics import catalog
+from ui import warehouse
+from ui.filters import sidebar_filters
+from ui.freshness import freshness_stamp
+
+st.set_page_config(
+    page_title="TechPulse",
+    page_icon=":material/monitoring:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+PAGES = {
+    "Overview": [
+        st.Page("pages/scorecard.py", title="Scorecard", icon=":material/speed:", default=True),
+    ],
+    "Data": [
+        st.Page(
+            "pages/data_sources.py",
+            title="Data sources",
+            icon=":material/database:",
+            url_path="data-sources",
+        ),
+    ],
+}
+
+
+def _warehouse_problem(exc: WarehouseError) -> None:
+    st.title("TechPulse")
+    st.error(f"**The warehouse cannot be opened.** {exc.problem}", icon=":material/database:")
+    st.info(f"**How to fix it:** {exc.fix}", icon=":material/build:")
+    st.caption(f"Warehouse path: `{db_path()}` (set with the TECHPULSE_DB environment variable).")
+
+
+def main() -> None:
+    st.logo("docs/logo.svg", size="large")
+    navigation = st.navigation(PAGES, position="sidebar")
+    try:
+        con = warehouse.cursor()
+    except WarehouseError as exc:
+        _warehouse_problem(exc)
+        return
+    if catalog.is_empty(con):
+        st.session_state["filters"] = None
+    else:
+        st.session_state["filters"] = sidebar_filters(con)
+    freshness_stamp(con)
+    navigation.run()
+
+
+main()

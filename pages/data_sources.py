@@ -1,0 +1,51 @@
+"""Data sources: what the warehouse holds, when each source last synced, and how to add more."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data import schema
+from data.warehouse import db_path
+from metrics import catalog
+from ui import warehouse
+
+st.title("Data sources")
+con = warehouse.cursor()
+st.caption(
+    f"Warehouse `{db_path()}` · schema v{schema.current_version(con)} · "
+    f"snapshot {warehouse.snapshot_id()}"
+)
+fresh = catalog.freshness(con)
+if fresh.empty:
+    st.info(
+        "No source has synced yet. Build the demo with `make demo`, or configure sources in "
+        "`config/sources.toml` and run `python -m connectors sync`.",
+        icon=":material/sync_problem:",
+    )
+else:
+    st.subheader("Last successful sync per source")
+    st.dataframe(
+        fresh,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "source": "Source",
+            "stream": "Stream",
+            "last_success": st.column_config.DatetimeColumn(
+                "Last success (UTC)", format="YYYY-MM-DD HH:mm", timezone="UTC"
+            ),
+            "rows_written": st.column_config.NumberColumn("Rows written", format="localized"),
+        },
+    )
+st.subheader("Rows per table")
+st.dataframe(
+    catalog.table_counts(con),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "table": "Table",
+        "rows": st.column_config.NumberColumn("Rows", format="localized"),
+        "description": st.column_config.TextColumn("What it holds", width="large"),
+    },
+)
+st.caption("Column definitions and units: docs/data-dictionary.md.")

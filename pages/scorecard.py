@@ -1,0 +1,36 @@
+"""Home: the scorecard. Every headline KPI against its target, with definitions on hover."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics.scorecard import records
+from metrics.targets import TargetsError
+from ui import data, layout
+from ui.cards import kpi_card
+
+CARDS_PER_ROW = 3
+
+filters = layout.page_filters("Scorecard")
+if filters is not None:
+    try:
+        frame = data.scorecard(filters)
+    except TargetsError as exc:
+        st.error(f"**The targets file is not valid.** {exc}", icon=":material/flag:")
+        st.stop()
+    rows = records(frame)
+    st.caption(layout.scope_text(filters))
+    if all(row["status"] == "no data" for row in rows):
+        layout.no_data_for_filters(filters)
+    else:
+        for offset in range(0, len(rows), CARDS_PER_ROW):
+            for column, row in zip(
+                st.columns(CARDS_PER_ROW), rows[offset : offset + CARDS_PER_ROW], strict=False
+            ):
+                with column:
+                    kpi_card(row)
+        st.subheader("Scorecard table")
+        layout.scorecard_table(frame)
+        with st.expander("How each KPI is defined", icon=":material/menu_book:"):
+            for row in rows:
+                st.markdown(f"**{row['label']}** ({row['unit']}) — {row['definition']}")

@@ -1,0 +1,49 @@
+"""Cached calls into metrics/, keyed by the filters and the warehouse snapshot.
+
+A sync publishes a new snapshot, which changes ``snapshot_id`` and so every cache key: pages never
+show results older than the data they claim to be as of.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from metrics import scorecard as scorecard_module
+from metrics.filters import Filters
+from metrics.targets import DEFAULT_TARGETS, ENV_VAR, Targets, load_targets
+from ui import warehouse
+
+
+def targets_path() -> Path:
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_TARGETS)
+
+
+def _targets_key() -> tuple[str, int]:
+    path = targets_path()
+    try:
+        return str(path), path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return str(path), 0
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _targets(path: str, _mtime: int) -> Targets:
+    return load_targets(path)
+
+
+def targets() -> Targets:
+    """The validated targets file; raises TargetsError with the key to fix."""
+    return _targets(*_targets_key())
+
+
+@st.cache_data(show_spinner="Computing the scorecard…", max_entries=256)
+def _scorecard(snapshot: str, filters: Filters, targets_key: tuple[str, int]) -> pd.DataFrame:
+    return scorecard_module.scorecard(warehouse.cursor(), filters, _targets(*targets_key))
+
+
+def scorecard(filters: Filters) -> pd.DataFrame:
+    return _scorecard(warehouse.snapshot_id(), filters, _targets_key())

@@ -1,0 +1,23 @@
+"""The "data as of" stamp: when each source last synced successfully."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from metrics import catalog
+
+
+def freshness_stamp(con: duckdb.DuckDBPyConnection) -> None:
+    frame = catalog.freshness(con)
+    with st.sidebar:
+        if frame.empty:
+            st.caption("Data as of: no successful sync recorded yet.")
+            return
+        lines = []
+        for row in frame.itertuples(index=False):
+            feed = catalog.FEEDS.get(row.stream, row.stream or "all streams")
+            stamp = pd.Timestamp(row.last_success).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
+            lines.append(f"- {feed} ({row.source}): {stamp} UTC")
+        st.caption("**Data as of**\n" + "\n".join(lines))
