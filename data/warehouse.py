@@ -293,6 +293,12 @@ def upgrade(path: str | os.PathLike[str] | None = None) -> tuple[int, int]:
         old = schema.current_version(con)
     finally:
         con.close()
-    with write_snapshot(target):
-        pass
+    if old > schema.LATEST_VERSION:
+        raise WarehouseError(
+            f"{target} has schema v{old}, newer than this TechPulse (v{schema.LATEST_VERSION}).",
+            "Update TechPulse (git pull) before opening it.",
+        )
+    if old < schema.LATEST_VERSION:
+        with write_snapshot(target):
+            pass  # write_snapshot migrates the copy before publishing it
     return old, schema.LATEST_VERSION

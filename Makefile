@@ -1,0 +1,77 @@
+# TechPulse task runner. The two commands a newcomer needs: `make run` and `make test`.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+APP_STAMP := $(VENV)/.installed-app
+DEV_STAMP := $(VENV)/.installed-dev
+DB ?= $(or $(TECHPULSE_DB),data/techpulse.duckdb)
+SEED ?= 42
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test demo enterprise lint format lock migrate screenshots system-deps clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+run: $(APP_STAMP) $(DB)  ## set up and start the app on http://localhost:8501
+	-$(PY) -m data migrate --db $(DB)
+	TECHPULSE_DB=$(DB) $(PY) -m streamlit run app.py
+
+test: $(DEV_STAMP) system-deps  ## set up and run the whole test suite
+	$(PY) -m pytest
+
+demo: $(APP_STAMP)  ## (re)build the demo organisation warehouse
+	$(PY) -m data.demo --scale demo --seed $(SEED) --db $(DB)
+
+enterprise: $(APP_STAMP)  ## build the enterprise-scale warehouse (2,000 services) for benchmarks
+	$(PY) -m data.demo --scale enterprise --seed $(SEED) --db data/enterprise.duckdb
+
+migrate: $(APP_STAMP)  ## upgrade the warehouse schema in place, keeping its rows
+	$(PY) -m data migrate --db $(DB)
+
+lint: $(DEV_STAMP)  ## ruff, formatting and an up-to-date data dictionary
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m data.dictionary --check
+
+format: $(DEV_STAMP)  ## apply ruff's fixes and formatting
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+lock: $(DEV_STAMP)  ## regenerate the pinned requirements from pyproject.toml
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.txt pyproject.toml
+	$(VENV)/bin/pip-compile -q --strip-extras --extra dev --no-emit-index-url \
+		--no-emit-find-links --output-file requirements-dev.txt pyproject.toml
+
+screenshots: $(DEV_STAMP) system-deps $(DB)  ## screenshot every page into test-artifacts/
+	$(PY) -m tools.screenshots --db $(DB)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(APP_STAMP): requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt $(APP_STAMP)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(DB): | $(APP_STAMP)
+	$(PY) -m data.demo --scale demo --seed $(SEED) --db $(DB)
+
+system-deps:  ## Debian's chromium (browser tests) and prometheus (connector tests)
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v prometheus >/dev/null && command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+clean:  ## remove the virtual environment and caches (keeps warehouses)
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
