@@ -1,0 +1,89 @@
+"""The app in Debian's headless chromium (Playwright), against `streamlit run` on a free port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from metrics.definitions import KPIS
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS, REPO, app_server
+from tools.screenshots import wait_rendered
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+
+
+@pytest.fixture(scope="module")
+def base_url(fixture_db: Path) -> Iterator[str]:
+    with app_server(fixture_db) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "install Debian's chromium: `make system-deps`"
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1600})
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def open_page(page: Page, url: str, shot: str) -> None:
+    page.goto(url)
+    wait_rendered(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def card_value(page: Page, label: str) -> str:
+    card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return card.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_home_renders_every_card_and_restores_filters_from_url(page: Page, base_url: str) -> None:
+    open_page(page, f"{base_url}/?start=2026-01-01&end=2026-01-14&team=alpha", "home-alpha")
+    assert page.locator('[data-testid="stMetric"]').count() == len(KPIS)
+    for kpi in KPIS:
+        expect(page.locator('[data-testid="stMetricLabel"]', has_text=kpi.label)).to_have_count(1)
+    team = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+    expect(team).to_match_aria_snapshot('- combobox "Team": Alpha')
+    assert card_value(page, "Availability") == "99.725 %"  # team alpha: 1 − 11/4000
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)
+
+
+def test_choosing_a_team_updates_the_shareable_url(page: Page, base_url: str) -> None:
+    open_page(page, f"{base_url}/?start=2026-01-01&end=2026-01-14", "home-all")
+    assert card_value(page, "Availability") == "99.380 %"
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="Beta").click()
+    wait_rendered(page)
+    assert "team=beta" in page.url and "start=2026-01-01" in page.url
+    assert card_value(page, "Availability") == "98.000 %"  # b1: 20 errors in 1000 requests
+    shared = page.url
+    other = page.context.new_page()
+    open_page(other, shared, "home-shared")
+    assert card_value(other, "Availability") == "98.000 %"
+
+
+def test_unknown_team_in_url_is_explained(page: Page, base_url: str) -> None:
+    open_page(page, f"{base_url}/?start=2026-01-01&end=2026-01-14&team=nope", "home-bad-team")
+    expect(page.locator('[data-testid="stAlert"]').first).to_contain_text("team 'nope'")
+    assert card_value(page, "Availability") == "99.380 %"
+
+
+def test_data_sources_page(page: Page, base_url: str) -> None:
+    open_page(page, f"{base_url}/data-sources", "data-sources")
+    expect(page.locator("h1")).to_contain_text("Data sources")
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(2)
