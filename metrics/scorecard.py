@@ -30,15 +30,18 @@ def kpi_series(
     filters: Filters,
     *,
     origin: dt.datetime,
-    bucket_days: int,
+    bucket_width: str,
     range_start: dt.datetime | None = None,
 ) -> pd.DataFrame:
-    """The KPI per bucket of ``bucket_days`` from ``origin``: columns bucket, value, n."""
+    """The KPI per bucket of ``bucket_width`` (e.g. '7 days', '1 month') from ``origin``.
+
+    Columns: bucket (start, UTC), value, n (the denominator behind the value).
+    """
     values = {
         "range_start": range_start or filters.start_ts,
         "range_end": filters.end_ts,
         "origin": origin,
-        "bucket_days": bucket_days,
+        "bucket_width": bucket_width,
         **filters.scope_params(),
     }
     frame = con.execute(kpi.sql, _params(kpi.sql, values)).df()
@@ -76,7 +79,7 @@ def period_values(con: duckdb.DuckDBPyConnection, kpi: Kpi, filters: Filters) ->
         kpi,
         filters,
         origin=previous.start_ts,
-        bucket_days=filters.days,
+        bucket_width=f"{filters.days} days",
         range_start=previous.start_ts,
     )
     by_bucket = {row.bucket: row for row in frame.itertuples()}
@@ -97,7 +100,7 @@ def scorecard(con: duckdb.DuckDBPyConnection, filters: Filters, targets: Targets
         values = period_values(con, kpi, filters)
         target = targets.for_scope(kpi.name, filters.team, filters.service)
         rag, tier = status(kpi, values.current, target, targets.benchmark_year)
-        spark = kpi_series(con, kpi, filters, origin=filters.start_ts, bucket_days=step)
+        spark = kpi_series(con, kpi, filters, origin=filters.start_ts, bucket_width=f"{step} days")
         delta = (
             values.current - values.previous
             if values.current is not None and values.previous is not None

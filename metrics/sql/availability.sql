@@ -1,7 +1,7 @@
 -- Request-based availability, percent: 1 − Σ errors ÷ Σ requests, weighted by requests over all
 -- selected services and hours (never a mean of per-service ratios).
 SELECT
-    time_bucket(to_days(CAST($bucket_days AS INTEGER)), x.bucket_start, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    time_bucket(CAST($bucket_width AS INTERVAL), x.bucket_start, CAST($origin AS TIMESTAMPTZ)) AS bucket,
     100.0 * (1.0 - sum(x.errors)::DOUBLE / nullif(sum(x.requests), 0)) AS value,
     sum(x.requests)::DOUBLE AS n
 FROM service_level_samples AS x

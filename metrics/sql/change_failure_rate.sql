@@ -1,7 +1,7 @@
 -- Change failure rate, percent: successful deployments to the environment that caused an incident
 -- or were repaired by a rollback or hotfix deployment ÷ all successful deployments to it.
 SELECT
-    time_bucket(to_days(CAST($bucket_days AS INTEGER)), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    time_bucket(CAST($bucket_width AS INTERVAL), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
     100.0 * count(*) FILTER (
         WHERE EXISTS (SELECT 1 FROM incidents AS i
                       WHERE i.caused_by_deployment_source = d.source

@@ -4,12 +4,12 @@
 WITH buckets AS (
     SELECT
         b AS bucket,
-        least(b + to_days(CAST($bucket_days AS INTEGER)), CAST($range_end AS TIMESTAMPTZ)) AS bucket_end
+        least(b + CAST($bucket_width AS INTERVAL), CAST($range_end AS TIMESTAMPTZ)) AS bucket_end
     FROM unnest(generate_series(
         CAST($origin AS TIMESTAMPTZ),
         CAST($range_end AS TIMESTAMPTZ) - INTERVAL 1 MICROSECOND,
-        to_days(CAST($bucket_days AS INTEGER)))) AS t(b)
-    WHERE b + to_days(CAST($bucket_days AS INTEGER)) > $range_start
+        CAST($bucket_width AS INTERVAL))) AS t(b)
+    WHERE b + CAST($bucket_width AS INTERVAL) > $range_start
 ),
 projects AS (
     SELECT DISTINCT q.source, q.project_key

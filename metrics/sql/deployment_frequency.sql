@@ -14,12 +14,12 @@ buckets AS (
     SELECT
         b AS bucket,
         greatest(b, CAST($range_start AS TIMESTAMPTZ)) AS bucket_from,
-        least(b + to_days(CAST($bucket_days AS INTEGER)), CAST($range_end AS TIMESTAMPTZ)) AS bucket_to
+        least(b + CAST($bucket_width AS INTERVAL), CAST($range_end AS TIMESTAMPTZ)) AS bucket_to
     FROM unnest(generate_series(
         CAST($origin AS TIMESTAMPTZ),
         CAST($range_end AS TIMESTAMPTZ) - INTERVAL 1 MICROSECOND,
-        to_days(CAST($bucket_days AS INTEGER)))) AS t(b)
-    WHERE b + to_days(CAST($bucket_days AS INTEGER)) > $range_start
+        CAST($bucket_width AS INTERVAL))) AS t(b)
+    WHERE b + CAST($bucket_width AS INTERVAL) > $range_start
 ),
 services_per_bucket AS (
     SELECT buckets.bucket, count(scope.service_id) AS services
@@ -28,7 +28,7 @@ services_per_bucket AS (
 ),
 counts AS (
     SELECT
-        time_bucket(to_days(CAST($bucket_days AS INTEGER)), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+        time_bucket(CAST($bucket_width AS INTERVAL), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
         count(*) AS deployments
     FROM deployments AS d
     JOIN scope USING (service_id)

@@ -1,6 +1,6 @@
 -- Error rate, percent: Σ errors (HTTP 5xx) ÷ Σ requests, weighted by requests.
 SELECT
-    time_bucket(to_days(CAST($bucket_days AS INTEGER)), x.bucket_start, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    time_bucket(CAST($bucket_width AS INTERVAL), x.bucket_start, CAST($origin AS TIMESTAMPTZ)) AS bucket,
     100.0 * sum(x.errors)::DOUBLE / nullif(sum(x.requests), 0) AS value,
     sum(x.requests)::DOUBLE AS n
 FROM service_level_samples AS x

@@ -1,7 +1,7 @@
 -- Lead time for changes, hours (median): from a change's first commit to the finish of the
 -- successful deployment to the environment that shipped it, for changes shipped in the bucket.
 SELECT
-    time_bucket(to_days(CAST($bucket_days AS INTEGER)), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    time_bucket(CAST($bucket_width AS INTERVAL), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
     median(epoch(d.finished_at - c.first_commit_at) / 3600.0) AS value,
     count(*)::DOUBLE AS n
 FROM changes AS c

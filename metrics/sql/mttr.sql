@@ -2,7 +2,7 @@
 -- incident started in the bucket and resolved. Incidents are production by definition, so the
 -- environment filter does not apply; open incidents count once resolved.
 SELECT
-    time_bucket(to_days(CAST($bucket_days AS INTEGER)), i.started_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    time_bucket(CAST($bucket_width AS INTERVAL), i.started_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
     median(epoch(i.resolved_at - i.started_at) / 3600.0) AS value,
     count(*)::DOUBLE AS n
 FROM incidents AS i

@@ -1,7 +1,7 @@
 -- P95 latency, milliseconds: the histogram buckets of every selected service and hour are summed,
 -- then the 95th percentile is interpolated inside its bucket (Prometheus histogram_quantile).
 SELECT
-    time_bucket(to_days(CAST($bucket_days AS INTEGER)), x.bucket_start, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    time_bucket(CAST($bucket_width AS INTERVAL), x.bucket_start, CAST($origin AS TIMESTAMPTZ)) AS bucket,
     histogram_quantile(
         0.95,
         [sum(x.latency_le_5ms), sum(x.latency_le_10ms), sum(x.latency_le_25ms),

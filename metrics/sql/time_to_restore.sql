@@ -1,7 +1,7 @@
 -- Failed deployment recovery time, hours (median): from the start to the resolution of incidents
 -- caused by a deployment to the environment, for such incidents started in the bucket and resolved.
 SELECT
-    time_bucket(to_days(CAST($bucket_days AS INTEGER)), i.started_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    time_bucket(CAST($bucket_width AS INTERVAL), i.started_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
     median(epoch(i.resolved_at - i.started_at) / 3600.0) AS value,
     count(*)::DOUBLE AS n
 FROM incidents AS i
