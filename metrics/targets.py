@@ -18,7 +18,25 @@ GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "no data"
 
 
 class TargetsError(ValueError):
-    """The targets file is missing or malformed; the message names the key and the fix."""
+    """The targets file is missing or malformed; the message names file, line, key and fix."""
+
+
+def _line_of(text: str, table: str, key: str | None = None) -> int | None:
+    """1-based line of ``key`` inside ``[table]`` (or of the header), for error messages."""
+    header = f"[{table}]"
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if line.split("#", 1)[0].strip().replace(" ", "") == header.replace(" ", ""):
+            if key is None:
+                return number
+            for offset, inner in enumerate(lines[number:], start=number + 1):
+                stripped = inner.strip()
+                if stripped.startswith("["):
+                    break
+                if stripped.split("=", 1)[0].strip() == key:
+                    return offset
+            return number
+    return None
 
 
 @dataclass(frozen=True)
@@ -45,28 +63,44 @@ class Targets:
         return self.defaults[kpi]
 
 
-def _target(kpi: Kpi, raw: Any, where: str) -> Target:
+def _target(kpi: Kpi, raw: Any, table: str) -> Target:
+    """One KPI's target table; errors carry (message, table, key) for the line lookup."""
     if not isinstance(raw, dict):
-        raise TargetsError(f"{where} must be a table of keys, e.g. target = 99.5")
-    unknown = set(raw) - {"target", "warn", "tier"}
+        raise TargetsError(f"[{table}] must be a table of keys, e.g. target = 99.5", table, None)
+    allowed = {"tier"} if kpi.target_kind == "dora" else {"target", "warn"}
+    unknown = set(raw) - allowed
     if unknown:
-        raise TargetsError(f"{where} has unknown keys {sorted(unknown)}; use target, warn, tier")
+        key = sorted(unknown)[0]
+        raise TargetsError(
+            f"[{table}] has unknown key {key!r}; {kpi.name} takes {', '.join(sorted(allowed))}",
+            table,
+            key,
+        )
     if kpi.target_kind == "dora":
         tier = raw.get("tier")
         if tier not in dora.TIERS:
-            raise TargetsError(f"{where}.tier must be one of {', '.join(dora.TIERS)}, got {tier!r}")
+            raise TargetsError(
+                f"[{table}] tier must be one of {', '.join(dora.TIERS)}, got {tier!r}",
+                table,
+                "tier",
+            )
         return Target(kpi.name, tier=tier)
     values = {}
     for key in ("target", "warn"):
         value = raw.get(key)
         if not isinstance(value, int | float) or isinstance(value, bool):
-            raise TargetsError(f"{where}.{key} must be a number, got {value!r}")
+            raise TargetsError(
+                f"[{table}] {key} must be a number ({kpi.unit}), got {value!r}", table, key
+            )
         values[key] = float(value)
-    better = values["warn"] <= values["target"] if kpi.direction == "higher" else None
-    if kpi.direction == "higher" and not better:
-        raise TargetsError(f"{where}: warn must be at or below target (higher is better)")
+    if kpi.direction == "higher" and values["warn"] > values["target"]:
+        raise TargetsError(
+            f"[{table}] warn must be at or below target (higher is better)", table, "warn"
+        )
     if kpi.direction == "lower" and values["warn"] < values["target"]:
-        raise TargetsError(f"{where}: warn must be at or above target (lower is better)")
+        raise TargetsError(
+            f"[{table}] warn must be at or above target (lower is better)", table, "warn"
+        )
     return Target(kpi.name, target=values["target"], warn=values["warn"])
 
 
@@ -74,16 +108,18 @@ def _overrides(raw: Any, kind: str) -> dict[str, dict[str, Target]]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise TargetsError(f"[{kind}] must be a table of {kind} ids")
+        raise TargetsError(f"[{kind}] must be a table of {kind} ids", kind, None)
     result: dict[str, dict[str, Target]] = {}
     for scope_id, kpis in raw.items():
         if not isinstance(kpis, dict):
-            raise TargetsError(f"[{kind}.{scope_id}] must hold KPI tables")
+            raise TargetsError(f"[{kind}.{scope_id}] must hold KPI tables", kind, scope_id)
         for name, body in kpis.items():
+            table = f"{kind}.{scope_id}.{name}"
             if name not in BY_NAME:
-                raise TargetsError(f"[{kind}.{scope_id}.{name}]: unknown KPI {name!r}")
-            where = f"[{kind}.{scope_id}.{name}]"
-            result.setdefault(scope_id, {})[name] = _target(BY_NAME[name], body, where)
+                raise TargetsError(
+                    f"[{table}]: unknown KPI {name!r}; known: {', '.join(BY_NAME)}", table, None
+                )
+            result.setdefault(scope_id, {})[name] = _target(BY_NAME[name], body, table)
     return result
 
 
@@ -91,24 +127,52 @@ def load_targets(path: str | os.PathLike[str] | None = None) -> Targets:
     """Parse and validate the targets file ($TECHPULSE_TARGETS or config/targets.toml)."""
     chosen = Path(path or os.environ.get(ENV_VAR) or DEFAULT_TARGETS)
     try:
-        raw = tomllib.loads(chosen.read_text(encoding="utf-8"))
+        text = chosen.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise TargetsError(
             f"targets file {chosen} not found; restore config/targets.toml or set {ENV_VAR}"
         ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise TargetsError(f"targets file {chosen} is not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TargetsError(f"targets file {chosen} cannot be read as UTF-8 text: {exc}") from None
+    try:
+        return _parse(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise TargetsError(f"{chosen}: not valid TOML: {exc}") from None
+    except TargetsError as exc:
+        table, key = exc.args[1:3] if len(exc.args) == 3 else (None, None)
+        line = _line_of(text, table, key) if table else None
+        where = f"{chosen}:{line}" if line else str(chosen)
+        raise TargetsError(f"{where}: {exc.args[0]}") from None
+
+
+def _parse(raw: dict[str, Any]) -> Targets:
+    """Validate the parsed TOML; errors carry (message, table, key) for the line lookup."""
+    unknown_tables = set(raw) - {"dora", "kpi", "team", "service"}
+    if unknown_tables:
+        name = sorted(unknown_tables)[0]
+        raise TargetsError(
+            f"unknown table [{name}]; allowed: [dora], [kpi.*], [team.*], [service.*]", name, None
+        )
     year = raw.get("dora", {}).get("benchmark_year", 2023)
     if year not in dora.BENCHMARKS:
         raise TargetsError(
-            f"[dora] benchmark_year must be one of {sorted(dora.BENCHMARKS)}, got {year!r}"
+            f"[dora] benchmark_year must be one of {sorted(dora.BENCHMARKS)}, got {year!r}",
+            "dora",
+            "benchmark_year",
         )
     kpis = raw.get("kpi", {})
+    for name in kpis:
+        if name not in BY_NAME:
+            raise TargetsError(
+                f"[kpi.{name}]: unknown KPI {name!r}; known: {', '.join(BY_NAME)}",
+                f"kpi.{name}",
+                None,
+            )
     defaults = {}
     for kpi in BY_NAME.values():
         if kpi.name not in kpis:
-            raise TargetsError(f"{chosen}: [kpi.{kpi.name}] is missing; add its target")
-        defaults[kpi.name] = _target(kpi, kpis[kpi.name], f"[kpi.{kpi.name}]")
+            raise TargetsError(f"[kpi.{kpi.name}] is missing; add its target", "kpi", None)
+        defaults[kpi.name] = _target(kpi, kpis[kpi.name], f"kpi.{kpi.name}")
     return Targets(
         benchmark_year=int(year),
         defaults=defaults,
