@@ -1,0 +1,233 @@
+"""Build a deterministic demo organisation into the warehouse.
+
+    python -m data.demo [--scale demo|enterprise] [--seed N] [--end YYYY-MM-DD] [--db PATH]
+
+The data depends only on (scale, seed, end): every generator draws from its own
+``numpy.random.default_rng([seed, stream, chunk])`` and the wall clock is read only to default
+the end date to today (UTC). History covers the full days before ``end``; nothing is dated at or
+after ``end`` 00:00 UTC except the demo's own sync bookkeeping, which "ran" just after it.
+
+The story: GitOps / CI-CD is adopted 330 days before ``end`` (date A). After A, teams deploy
+daily instead of twice a week, fewer changes fail (18 % → 8 %), lead time drops by 40 % and
+incidents are restored in ~30 minutes instead of ~4 hours; test coverage climbs toward 80 %.
+Two services breach their SLOs in the last 120 days: legacy-billing (availability) and
+search-api (P95 latency). See demo_delivery, demo_telemetry and demo_quality for the details.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from data.demo_common import (
+    MINUTE,
+    SOURCE,
+    STREAM_DELIVERY,
+    Timeline,
+    insert,
+    rng_for,
+    rows_table,
+)
+from data.demo_delivery import Chunk, write_delivery
+from data.demo_ledger import write_actions, write_annotations, write_investments
+from data.demo_org import Organisation, Profiles, organisation, profiles, write_catalogue
+from data.demo_quality import write_quality
+from data.demo_telemetry import write_samples
+from data.warehouse import WarehouseError, db_path, write_snapshot
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big the organisation is; the story is the same at every scale."""
+
+    teams: int
+    services_per_team: int
+    days: int
+    delivery_chunk: int  # services whose events are drawn (and stratified) together
+    samples_chunk: int  # services per service-level-samples insert
+
+
+SCALES = {
+    "demo": Scale(teams=4, services_per_team=4, days=730, delivery_chunk=16, samples_chunk=16),
+    "enterprise": Scale(
+        teams=200, services_per_team=10, days=3 * 365, delivery_chunk=100, samples_chunk=40
+    ),
+}
+MEMORY_LIMIT = "3GB"  # DuckDB's share; the enterprise build then peaks well under 6 GB in total
+TABLES = [
+    "teams",
+    "services",
+    "deployments",
+    "changes",
+    "incidents",
+    "service_level_samples",
+    "quality_snapshots",
+    "investments",
+    "annotations",
+    "actions",
+    "sync_runs",
+    "sync_cursors",
+]
+# stream -> SQL for its newest timestamp (the cursor a real connector would store)
+STREAMS = {
+    "deployments": "SELECT max(coalesce(finished_at, started_at)) FROM deployments",
+    "changes": "SELECT max(merged_at) FROM changes",
+    "incidents": "SELECT max(greatest(started_at, acknowledged_at, resolved_at)) FROM incidents",
+    "service_level_samples": "SELECT max(bucket_start) FROM service_level_samples",
+    "quality_snapshots": "SELECT max(analysed_at) FROM quality_snapshots",
+    "investments": "SELECT max(spent_on) FROM investments",
+}
+
+
+def today_utc() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def build(
+    path: str | os.PathLike[str] | None,
+    scale: str = "demo",
+    seed: int = 42,
+    end: dt.date | None = None,
+) -> dict[str, int]:
+    """Replace the warehouse at ``path`` with the demo organisation; returns rows per table."""
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    if seed < 0:
+        raise ValueError("seed must be a non-negative integer")
+    size = SCALES[scale]
+    end = end or today_utc()
+    tl = Timeline.ending(end, size.days)
+    org = organisation(size.teams, size.services_per_team)
+    prof = profiles(org, seed)
+    with write_snapshot(path, fresh=True) as con:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        write_catalogue(con, org)
+        write_annotations(con, end)
+        write_actions(con, end, size.teams)
+        write_investments(con, tl.date(tl.start), end, org.team_ids, seed)
+        _write_delivery(con, tl, org, prof, seed, size.delivery_chunk)
+        write_samples(con, tl, org, prof, seed, size.samples_chunk)
+        write_quality(con, tl, org, prof, seed)
+        _write_sync(con, tl)
+        return _row_counts(con)
+
+
+def _write_delivery(
+    con: duckdb.DuckDBPyConnection,
+    tl: Timeline,
+    org: Organisation,
+    prof: Profiles,
+    seed: int,
+    size: int,
+) -> None:
+    """Deployments, changes and incidents, ``size`` services at a time."""
+    for n, first in enumerate(range(0, org.size, size)):
+        part = slice(first, first + size)
+        chunk = Chunk(
+            names=org.service_ids[part],
+            index=np.arange(org.size)[part],
+            deploy_rate=prof.deploy_rate[part],
+            incidents_per_quarter=prof.incidents_per_quarter[part],
+        )
+        write_delivery(con, tl, chunk, rng_for(seed, STREAM_DELIVERY, n))
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
+
+
+def _write_sync(con: duckdb.DuckDBPyConnection, tl: Timeline) -> None:
+    """One successful 'demo' run and cursor per stream, finishing just after the end date."""
+    runs, cursors = [], []
+    end = dt.datetime.fromtimestamp(tl.end, dt.UTC)
+    for n, (stream, sql) in enumerate(STREAMS.items()):
+        newest = con.execute(sql).fetchall()[0][0]
+        started = end + dt.timedelta(seconds=(2 * n + 1) * MINUTE)
+        finished = started + dt.timedelta(seconds=40 + 7 * n)
+        written = con.execute(f"SELECT count(*) FROM {stream}").fetchall()[0][0]
+        run_id = f"{SOURCE}-{end:%Y%m%d}-{stream}"
+        runs.append((run_id, SOURCE, stream, started, finished, "success", written))
+        cursors.append((SOURCE, stream, newest.isoformat(), finished))
+    names = ["run_id", "source", "stream", "started_at", "finished_at", "status", "rows_written"]
+    insert(con, "sync_runs", rows_table(names, runs))
+    names = ["source", "stream", "cursor_value", "updated_at"]
+    insert(con, "sync_cursors", rows_table(names, cursors))
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid date; use YYYY-MM-DD") from None
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a non-negative integer")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m data.demo",
+        description="Build the deterministic TechPulse demo organisation into a warehouse.",
+    )
+    p.add_argument(
+        "--scale",
+        choices=list(SCALES),
+        default="demo",
+        help="demo: 4 teams, 16 services, 2 years; enterprise: 2,000 services, "
+        "3 years (default: demo)",
+    )
+    p.add_argument("--seed", type=_seed, default=42, help="random seed (default: 42)")
+    p.add_argument(
+        "--end",
+        type=_date,
+        default=None,
+        help="first day after the history, YYYY-MM-DD (default: today, UTC)",
+    )
+    p.add_argument(
+        "--db",
+        default=None,
+        help="warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)",
+    )
+    return p
+
+
+def _summary(path: Path, counts: dict[str, int], seconds: float, args: argparse.Namespace) -> str:
+    size = path.stat().st_size / 1e6
+    head = (
+        f"Built the {args.scale} organisation (seed {args.seed}, end {args.end}) at {path} "
+        f"in {seconds:.1f} s, {size:,.1f} MB:"
+    )
+    return "\n".join([head, *(f"  {t:<24}{n:>14,}" for t, n in counts.items())])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    args.end = args.end or today_utc()
+    path = db_path(args.db)
+    began = time.perf_counter()
+    try:
+        counts = build(path, args.scale, args.seed, args.end)
+    except (WarehouseError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(_summary(path, counts, time.perf_counter() - began, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
