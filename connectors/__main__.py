@@ -1,0 +1,147 @@
+"""Command line: ``python -m connectors sync`` and ``python -m connectors sources``.
+
+Exit codes: 0 every source succeeded; 1 at least one source failed (its one-line error is on
+stderr and in ``sync_runs``); 2 the command could not start (sources file, warehouse,
+arguments); 130 interrupted (nothing half-written is published).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from connectors.config import load_config
+from connectors.errors import ConnectorError
+from connectors.progress import make_reporter
+from connectors.redact import RedactingFilter, redact
+from connectors.registry import CONNECTOR_TYPES, build_connector
+from connectors.sync import sync
+from data.warehouse import WarehouseError
+
+
+def parse_moment(text: str) -> datetime:
+    """``YYYY-MM-DD`` (midnight UTC) or an ISO-8601 datetime (UTC unless it has an offset)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date (YYYY-MM-DD) or ISO-8601 datetime"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m connectors", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("sync", help="pull the configured sources into the warehouse")
+    run.add_argument(
+        "--source",
+        dest="sources",
+        action="extend",
+        nargs="+",
+        metavar="NAME",
+        help="sync only these sources (default: every enabled one)",
+    )
+    run.add_argument(
+        "--config", help="sources file (default: $TECHPULSE_SOURCES or config/sources.toml)"
+    )
+    run.add_argument("--db", help="warehouse (default: $TECHPULSE_DB or data/techpulse.duckdb)")
+    run.add_argument(
+        "--since",
+        type=parse_moment,
+        help="re-fetch from this date (UTC) instead of each stream's cursor",
+    )
+    run.add_argument(
+        "--until",
+        type=parse_moment,
+        help="fetch data up to this moment (default: now); for backfills and tests",
+    )
+    run.add_argument(
+        "--progress",
+        choices=("auto", "bar", "plain", "json", "none"),
+        default="auto",
+        help="auto: a bar on a terminal, lines otherwise; json: JSON lines on stdout",
+    )
+    run.add_argument("-v", "--verbose", action="count", default=0, help="log requests (-vv: debug)")
+    listing = commands.add_parser("sources", help="list the configured sources (no secrets)")
+    listing.add_argument("--config", help="sources file")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    return parser
+
+
+def _logging(verbosity: int) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(
+        logging.DEBUG if verbosity >= 2 else logging.INFO if verbosity else logging.WARNING
+    )
+
+
+def _sources(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    rows: list[dict[str, Any]] = []
+    for source in config.sources:
+        connector = build_connector(source)
+        rows.append(
+            {
+                "name": source.name,
+                "type": source.type,
+                "url": getattr(connector, "url", source.url),
+                "enabled": source.enabled,
+                "auth": source.auth,
+                "token": "set" if source.token else (source.token_origin or "-"),
+                "streams": [s.name for s in connector.streams],
+            }
+        )
+    if args.format == "json":
+        print(redact(json.dumps(rows, indent=2)))
+        return 0
+    for row in rows:
+        state = "" if row["enabled"] else " (disabled)"
+        token = row["token"] if row["auth"] != "none" else "no auth"
+        print(
+            redact(
+                f"{row['name']}{state}: {row['type']} at {row['url']}; token: {token}; "
+                f"streams: {', '.join(row['streams'])}"
+            )
+        )
+    if not rows:
+        print(f"no sources in {config.path}; known types: {', '.join(CONNECTOR_TYPES)}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _logging(getattr(args, "verbose", 0))
+    try:
+        if args.command == "sources":
+            return _sources(args)
+        config = load_config(args.config)
+        summary = sync(
+            config,
+            db=args.db,
+            names=args.sources,
+            since=args.since,
+            until=args.until,
+            reporter=make_reporter(args.progress),
+        )
+    except (ConnectorError, WarehouseError) as exc:
+        text = f"{exc.problem} — {exc.fix}" if isinstance(exc, ConnectorError) else str(exc)
+        print(redact(f"error: {text}"), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing was published for the source in progress", file=sys.stderr)
+        return 130
+    return 0 if summary.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""What a connector is: declared streams, and an ``extract`` that yields canonical records.
+
+A connector never opens the warehouse and never computes a KPI. It reads what it needs from a
+:class:`SourceContext` (services, its own cursors, the time window) and yields records:
+
+* :class:`Upsert` — rows replacing any row with the same natural key;
+* :class:`ReplaceWindow` — for tables without a key (``service_level_samples``): every row of
+  one entity inside a time window is deleted, then the fetched rows inserted;
+* :class:`CursorUpdate` — new incremental positions of stream partitions.
+
+:mod:`connectors.sync` applies them all in one transaction per source run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from connectors.http import HttpSettings, HttpStats
+
+Row = Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A stream a connector yields: target table, natural key and cursor field (Singer-style).
+
+    Cursors are kept per partition: ``sync_cursors.stream`` is ``"<name>/<partition>"``, e.g.
+    ``quality_snapshots/acme:billing`` or ``service_level_samples/checkout-api/production``.
+    """
+
+    name: str
+    table: str
+    primary_key: tuple[str, ...]
+    cursor_field: str
+
+    def cursor_key(self, *partition: str) -> str:
+        return "/".join((self.name, *partition))
+
+
+@dataclass(frozen=True)
+class Upsert:
+    table: str
+    key: tuple[str, ...]
+    rows: Sequence[Row]
+
+
+@dataclass(frozen=True)
+class ReplaceWindow:
+    """Delete ``table`` rows matching ``match`` with ``start <= time_column < end``, then insert."""
+
+    table: str
+    match: Mapping[str, object]
+    time_column: str
+    start: datetime
+    end: datetime
+    rows: Sequence[Row]
+
+
+@dataclass(frozen=True)
+class CursorUpdate:
+    """New positions, ``{stream partition: value}`` (ISO-8601 timestamps here)."""
+
+    values: Mapping[str, str]
+
+
+Record = Upsert | ReplaceWindow | CursorUpdate
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """A row of the warehouse's ``services`` table, as connectors see it."""
+
+    service_id: str
+    team_id: str
+    sonar_project_key: str | None
+    prometheus_selector: str | None
+
+
+class ProgressSink(Protocol):
+    def start(self, total: int, unit: str) -> None: ...
+
+    def advance(self, done: int = 1) -> None: ...
+
+
+@dataclass
+class SourceContext:
+    """Everything a connector may know about the warehouse and the run."""
+
+    source: str
+    services: Sequence[ServiceInfo]
+    cursors: Mapping[str, str]
+    since: datetime | None
+    until: datetime
+    http: HttpSettings
+    stats: HttpStats
+    progress: ProgressSink
+    warnings: list[str] = field(default_factory=list)
+    sleep: Callable[[float], None] | None = None
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def service_ids(self) -> set[str]:
+        return {s.service_id for s in self.services}
+
+
+class Connector(Protocol):
+    """The contract every connector module implements (see connectors/registry.py)."""
+
+    name: str
+    streams: tuple[Stream, ...]
+
+    def extract(self, ctx: SourceContext) -> Iterator[Record]: ...

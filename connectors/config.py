@@ -1,0 +1,281 @@
+"""The sources file (TOML) and the secrets it refers to.
+
+The file lists sources under ``[sources.<name>]``; see ``config/sources.example.toml`` and
+docs/connectors.md. It never holds a secret: a source names where its token lives, either an
+environment variable (``token_env``) or a dotted key of ``.streamlit/secrets.toml``
+(``token_secret``). The environment wins when both are set. Resolved tokens are registered
+with :mod:`connectors.redact` so they cannot leak into output, logs or the warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from connectors import redact
+from connectors.errors import ConfigError
+from connectors.http import HttpSettings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "config" / "sources.toml"
+EXAMPLE_CONFIG = REPO_ROOT / "config" / "sources.example.toml"
+DEFAULT_SECRETS = REPO_ROOT / ".streamlit" / "secrets.toml"
+CONFIG_ENV = "TECHPULSE_SOURCES"
+SECRETS_ENV = "TECHPULSE_SECRETS"
+
+AUTH_MODES = ("none", "bearer", "basic")
+COMMON_KEYS = frozenset(
+    {"type", "url", "auth", "username", "token_env", "token_secret", "concurrency", "enabled"}
+)
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_SETTINGS = {
+    "connect_timeout": "connect_timeout",
+    "read_timeout": "read_timeout",
+    "max_attempts": "max_attempts",
+    "backoff_seconds": "backoff_seconds",
+    "backoff_max_seconds": "backoff_max_seconds",
+    "max_retry_after_seconds": "max_retry_after_seconds",
+}
+
+
+@dataclass(frozen=True, repr=False)
+class Secret:
+    """A resolved secret; printing it shows where it came from, never its value."""
+
+    value: str
+    origin: str
+
+    def __repr__(self) -> str:
+        return f"Secret(from {self.origin})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One ``[sources.<name>]`` table: the common keys parsed, the rest in ``options``."""
+
+    name: str
+    type: str
+    url: str
+    auth: str = "none"
+    username: str | None = None
+    token: Secret | None = None
+    token_origin: str = ""
+    concurrency: int = 8
+    enabled: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def require_token(self) -> Secret:
+        """The token, or a ConfigError saying where it should have come from."""
+        if self.token is None:
+            raise ConfigError(
+                f"no token for source '{self.name}': {self.token_origin or 'none configured'}",
+                f"create a token and export it (or add it to {DEFAULT_SECRETS.name}); "
+                f"see [sources.{self.name}] in the sources file",
+            )
+        return self.token
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """The whole sources file."""
+
+    path: Path
+    http: HttpSettings
+    sources: tuple[SourceConfig, ...]
+
+    def select(self, names: list[str] | None) -> list[SourceConfig]:
+        """The enabled sources, or exactly ``names`` (in the file's order)."""
+        if not names:
+            return [s for s in self.sources if s.enabled]
+        known = {s.name for s in self.sources}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ConfigError(
+                f"unknown source {', '.join(unknown)} in {self.path}",
+                f"choose from: {', '.join(sorted(known)) or '(none configured)'}",
+            )
+        return [s for s in self.sources if s.name in names]
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The sources file: the argument, else $TECHPULSE_SOURCES, else config/sources.toml."""
+    return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG).expanduser()
+
+
+def secrets_path() -> Path:
+    return Path(os.environ.get(SECRETS_ENV) or DEFAULT_SECRETS).expanduser()
+
+
+def _secrets_label() -> str:
+    """The secrets file as shown in messages: relative to the repository when inside it."""
+    path = secrets_path()
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {path} is not valid TOML ({exc})", "fix the syntax") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read {what} {path} ({exc.strerror})", "check the path and permissions"
+        ) from None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> SyncConfig:
+    """Parse and validate the sources file; tokens are resolved but never printed."""
+    target = config_path(path)
+    if not target.exists():
+        raise ConfigError(
+            f"no sources file at {target}",
+            f"copy {EXAMPLE_CONFIG.relative_to(REPO_ROOT)} to "
+            f"{DEFAULT_CONFIG.relative_to(REPO_ROOT)} and edit it, or pass --config PATH",
+        )
+    data = _read_toml(target, "sources file")
+    unknown = set(data) - {"settings", "sources"}
+    if unknown:
+        raise ConfigError(
+            f"unknown top-level table {', '.join(sorted(unknown))} in {target}",
+            "only [settings] and [sources.<name>] are allowed",
+        )
+    http = _settings(data.get("settings", {}), target)
+    sources_table = data.get("sources", {})
+    if not isinstance(sources_table, dict):
+        raise ConfigError(f"[sources] in {target} must be a table", "see the example file")
+    secrets = _load_secrets()
+    sources = tuple(_source(name, table, target, secrets) for name, table in sources_table.items())
+    return SyncConfig(path=target, http=http, sources=sources)
+
+
+def _settings(table: Any, path: Path) -> HttpSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"[settings] in {path} must be a table", "see the example file")
+    unknown = set(table) - set(_SETTINGS)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting {', '.join(sorted(unknown))} in {path}",
+            f"known settings: {', '.join(_SETTINGS)}",
+        )
+    values: dict[str, Any] = {}
+    for key, attr in _SETTINGS.items():
+        if key in table:
+            value = table[key]
+            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(
+                    f"[settings] {key} in {path} must be a positive number", "fix the value"
+                )
+            values[attr] = int(value) if key == "max_attempts" else float(value)
+    return HttpSettings(**values)
+
+
+def _load_secrets() -> dict[str, Any]:
+    path = secrets_path()
+    return _read_toml(path, "secrets file") if path.exists() else {}
+
+
+def _lookup(secrets: Mapping[str, Any], dotted: str) -> str | None:
+    node: Any = secrets
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node if isinstance(node, str) and node else None
+
+
+def _resolve_token(table: Mapping[str, Any], secrets: Mapping[str, Any]) -> Secret | None:
+    env_name = table.get("token_env")
+    secret_key = table.get("token_secret")
+    if env_name:
+        value = os.environ.get(str(env_name))
+        if value:
+            redact.register(value)
+            return Secret(value, f"${env_name}")
+    if secret_key:
+        value = _lookup(secrets, str(secret_key))
+        if value:
+            redact.register(value)
+            return Secret(value, f"{_secrets_label()} key {secret_key}")
+    return None
+
+
+def _origin(table: Mapping[str, Any]) -> str:
+    places = []
+    if table.get("token_env"):
+        places.append(f"${table['token_env']}")
+    if table.get("token_secret"):
+        places.append(f"{_secrets_label()} key {table['token_secret']}")
+    return " or ".join(places)
+
+
+def _source(name: str, table: Any, path: Path, secrets: Mapping[str, Any]) -> SourceConfig:
+    where = f"[sources.{name}] in {path}"
+    if not _NAME.match(name):
+        raise ConfigError(
+            f"source name '{name}' in {path} is not a lower-case identifier",
+            "use letters, digits, - and _, starting with a letter",
+        )
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table", "see the example file")
+    kind = table.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise ConfigError(f"{where} has no type", 'add type = "prometheus" or "sonarqube"')
+    auth = table.get("auth", "none")
+    if auth not in AUTH_MODES:
+        raise ConfigError(f"{where}: auth = {auth!r}", f"use one of {', '.join(AUTH_MODES)}")
+    for key in ("token_env", "token_secret", "url", "username"):
+        if key in table and not isinstance(table[key], str):
+            raise ConfigError(f"{where}: {key} must be a string", "quote the value")
+    if "token" in table or "password" in table:
+        raise ConfigError(
+            f"{where} contains a secret value",
+            "remove it: name an environment variable with token_env, or a "
+            f"{DEFAULT_SECRETS.name} key with token_secret",
+        )
+    if auth != "none" and not (table.get("token_env") or table.get("token_secret")):
+        raise ConfigError(
+            f"{where} uses auth = {auth!r} but says nowhere where the token is",
+            'add token_env = "NAME_OF_ENV_VAR" and/or token_secret = "section.key"',
+        )
+    concurrency = table.get("concurrency", 8)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigError(f"{where}: concurrency must be 1..64", "fix the value")
+    if concurrency > 64:
+        raise ConfigError(f"{where}: concurrency must be 1..64", "fix the value")
+    enabled = table.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}: enabled must be true or false", "fix the value")
+    options = {k: v for k, v in table.items() if k not in COMMON_KEYS}
+    return SourceConfig(
+        name=name,
+        type=kind,
+        url=str(table.get("url", "")).rstrip("/"),
+        auth=auth,
+        username=table.get("username"),
+        token=_resolve_token(table, secrets) if auth != "none" else None,
+        token_origin=_origin(table),
+        concurrency=concurrency,
+        enabled=enabled,
+        options=options,
+    )
+
+
+def check_options(source: SourceConfig, allowed: frozenset[str]) -> None:
+    """Reject keys a connector does not know (typos would otherwise be silently ignored)."""
+    unknown = set(source.options) - allowed
+    if unknown:
+        raise ConfigError(
+            f"[sources.{source.name}] has unknown key {', '.join(sorted(unknown))}",
+            f"known keys for type {source.type}: {', '.join(sorted(allowed | COMMON_KEYS))}",
+        )

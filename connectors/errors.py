@@ -1,0 +1,90 @@
+"""Errors a connector raises: each one says what went wrong and what to do about it.
+
+The sync prints a failed source as ONE line, ``"<source>: <problem> — <fix>"``, records the
+same text in ``sync_runs.error`` and never shows a traceback, so every error a user can fix
+must be a :class:`ConnectorError` with both halves filled in.
+"""
+
+from __future__ import annotations
+
+
+class ConnectorError(Exception):
+    """A failure the user can act on: ``problem`` says what happened, ``fix`` what to do."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(f"{problem} — {fix}" if fix else problem)
+        self.problem = problem
+        self.fix = fix
+
+    def with_fix(self, fix: str) -> ConnectorError:
+        """The same problem with a more specific fix (connectors know their configuration)."""
+        return ConnectorError(self.problem, fix)
+
+
+class ConfigError(ConnectorError):
+    """The sources file or a secret is missing or invalid."""
+
+
+class HttpStatusError(ConnectorError):
+    """The server answered with an error status after any retries."""
+
+    def __init__(self, status: int, reason: str, url: str, detail: str, attempts: int) -> None:
+        text = f"{status} {reason} from {url}"
+        if detail:
+            text += f" ({detail})"
+        if attempts > 1:
+            text += f" after {attempts} attempts"
+        super().__init__(text, _default_fix(status))
+        self.status = status
+        self.reason = reason
+        self.url = url
+        self.detail = detail
+        self.attempts = attempts
+
+
+class UnreachableError(ConnectorError):
+    """No HTTP answer at all: DNS, refused connection, TLS or timeout."""
+
+    def __init__(self, url: str, reason: str, attempts: int) -> None:
+        super().__init__(
+            f"cannot reach {url} ({reason}) after {attempts} attempt{'s' * (attempts > 1)}",
+            "check the url in the sources file and that the server is running and reachable "
+            "from this machine",
+        )
+        self.url = url
+        self.reason = reason
+
+
+class MalformedResponseError(ConnectorError):
+    """The server answered 2xx with something that is not the documented JSON."""
+
+    def __init__(self, url: str, what: str) -> None:
+        super().__init__(
+            f"unexpected answer from {url}: {what}",
+            "check that the url points at the right API (not a proxy or login page) and retry",
+        )
+        self.url = url
+
+
+class PaginationLoopError(ConnectorError):
+    """A paginated endpoint handed back a page token it had already given (a server bug)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        super().__init__(
+            f"{url} repeated page token {token!r}; stopped to avoid an endless loop",
+            "report it to the server's maintainers; lower page_size as a workaround",
+        )
+
+
+def _default_fix(status: int) -> str:
+    if status == 401:
+        return "the credentials are missing, wrong or expired; set a valid token"
+    if status == 403:
+        return "the credentials lack permission for this request; grant it or use another token"
+    if status == 404:
+        return "check the url and the keys in the sources file"
+    if status == 429:
+        return "the server is rate limiting; lower concurrency or retry later"
+    if status >= 500:
+        return "the server failed; check its health and retry later"
+    return "check the request parameters in the sources file"

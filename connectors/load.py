@@ -1,0 +1,112 @@
+"""Apply connector records to an open warehouse transaction.
+
+Values never pass through SQL text: each batch becomes an Arrow table registered with DuckDB
+and is inserted with ``INSERT [OR REPLACE] … SELECT``; single values use named parameters.
+Identifiers (tables, columns) come from connector code, are checked against the live schema
+and quoted. Columns a connector yields that the warehouse does not have yet (a newer
+connector, an older schema) are dropped, so a later migration lights them up unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from connectors.base import CursorUpdate, Record, ReplaceWindow, Row, Upsert
+
+log = logging.getLogger(__name__)
+_VIEW = "techpulse_connector_batch"
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+class Loader:
+    """Writes records for one source inside the caller's transaction; counts rows per table."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: str) -> None:
+        self.con = con
+        self.source = source
+        self.rows: Counter[str] = Counter()
+        self._columns: dict[str, list[str]] = {}
+
+    def apply(self, record: Record) -> None:
+        if isinstance(record, Upsert):
+            self._insert(record.table, _dedupe(record.rows, record.key), replace=True)
+        elif isinstance(record, ReplaceWindow):
+            self._replace_window(record)
+        elif isinstance(record, CursorUpdate):
+            now = datetime.now(UTC)
+            rows = [
+                {"source": self.source, "stream": k, "cursor_value": v, "updated_at": now}
+                for k, v in record.values.items()
+            ]
+            self._insert("sync_cursors", rows, replace=True, count=False)
+        else:  # pragma: no cover - the Record union is closed
+            raise TypeError(f"unknown record {record!r}")
+
+    def columns(self, table: str) -> list[str]:
+        if table not in self._columns:
+            found = self.con.execute(
+                "SELECT column_name FROM duckdb_columns()"
+                " WHERE table_name = $t AND database_name = current_database()"
+                " AND schema_name = 'main' ORDER BY column_index",
+                {"t": table},
+            ).fetchall()
+            if not found:
+                raise RuntimeError(f"warehouse has no table {table}")
+            self._columns[table] = [str(row[0]) for row in found]
+        return self._columns[table]
+
+    def _insert(
+        self, table: str, rows: Sequence[Row], *, replace: bool, count: bool = True
+    ) -> None:
+        if not rows:
+            return
+        known = self.columns(table)
+        wanted = {key for row in rows for key in row}
+        dropped = wanted - set(known)
+        if dropped:
+            log.debug("%s: warehouse has no column %s; dropped", table, sorted(dropped))
+        names = [c for c in known if c in wanted]
+        batch = pa.Table.from_pylist([{c: row.get(c) for c in names} for row in rows])
+        column_list = ", ".join(_quote(c) for c in names)
+        verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
+        self.con.register(_VIEW, batch)
+        try:
+            self.con.execute(
+                f"{verb} {_quote(table)} ({column_list}) SELECT {column_list} FROM {_VIEW}"
+            )
+        finally:
+            self.con.unregister(_VIEW)
+        if count:
+            self.rows[table] += len(rows)
+
+    def _replace_window(self, record: ReplaceWindow) -> None:
+        known = set(self.columns(record.table))
+        for column in (*record.match, record.time_column):
+            if column not in known:
+                raise RuntimeError(f"{record.table} has no column {column}")
+        conditions = [f"{_quote(c)} = $m{i}" for i, c in enumerate(record.match)]
+        params: dict[str, object] = {f"m{i}": v for i, v in enumerate(record.match.values())}
+        params.update(start=record.start, end=record.end)
+        time_column = _quote(record.time_column)
+        conditions.append(f"{time_column} >= $start AND {time_column} < $end")
+        self.con.execute(
+            f"DELETE FROM {_quote(record.table)} WHERE {' AND '.join(conditions)}", params
+        )
+        self._insert(record.table, record.rows, replace=False)
+
+
+def _dedupe(rows: Sequence[Row], key: tuple[str, ...]) -> list[Row]:
+    """Last row wins per key: DuckDB refuses one statement that upserts a key twice."""
+    unique: dict[tuple[object, ...], Row] = {}
+    for row in rows:
+        unique[tuple(row.get(k) for k in key)] = row
+    return list(unique.values())

@@ -1,0 +1,112 @@
+"""A planted token appears in no output, no log line, no exception text and no warehouse row.
+
+The fake server is hostile on purpose: its error bodies echo the Authorization header, the
+way a misconfigured proxy might, so the redaction safety net is exercised, not just the
+"we never print it" discipline.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from connectors.config import load_config
+from connectors.sync import sync
+from tests.appserver import REPO
+from tests.servers.sonar import Analysis, FakeSonar, Project
+from tests.servers.warehouse import build_warehouse, contents
+
+PLANTED = "tp-PLANTED-7f3a9c1e5b2d48aa"
+FORMS = (
+    PLANTED,
+    base64.b64encode(f"{PLANTED}:".encode()).decode(),  # Basic auth with the token as login
+    base64.b64encode(PLANTED.encode()).decode(),
+)
+
+
+def leaks(text: str) -> list[str]:
+    return [form for form in FORMS if form in text]
+
+
+def projects() -> list[Project]:
+    values = {"lines_to_cover": "10", "uncovered_lines": "1", "alert_status": "OK"}
+    when = datetime(2026, 1, 3, 9, tzinfo=UTC)
+    return [Project("acme:a1", [Analysis(when, values)]), Project("acme:b1", [])]
+
+
+def config(tmp_path: Path, url: str, auth: str, extra_project: bool) -> Path:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[sonar]\ntoken = "{PLANTED}"\n', encoding="utf-8")
+    mapping = '"acme:gone" = "b1"' if extra_project else ""
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        f"""
+[settings]
+max_attempts = 2
+backoff_seconds = 0.01
+[sources.sonar]
+type = "sonarqube"
+url = "{url}"
+auth = "{auth}"
+token_secret = "sonar.token"
+[sources.sonar.projects]
+{mapping}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("auth", ["bearer", "basic"])
+def test_planted_token_never_leaks(
+    auth: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("TECHPULSE_SECRETS", str(tmp_path / "secrets.toml"))
+    db = build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
+    fake = FakeSonar(projects(), tokens={PLANTED}, echo_auth_in_errors=True)
+    with fake.running():
+        good = config(tmp_path, fake.url, auth, extra_project=False)
+        caplog.set_level(logging.DEBUG)
+        assert sync(load_config(good), db=db).ok
+        # The mapped key "acme:gone" answers 404 with the Authorization header echoed back.
+        bad = config(tmp_path, fake.url, auth, extra_project=True)
+        summary = sync(load_config(bad), db=db)
+        assert not summary.ok
+        error = summary.results[0].error or ""
+        assert "404 Not Found" in error and "rejected" in error and "***" in error
+        env = {"PATH": "/usr/bin:/bin", "TECHPULSE_SECRETS": str(tmp_path / "secrets.toml")}
+        outputs = []
+        for progress in ("json", "plain"):
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "connectors",
+                    "sync",
+                    "--config",
+                    str(bad),
+                    "--db",
+                    str(db),
+                    "--progress",
+                    progress,
+                    "-vv",
+                ],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                env=env,
+            )
+            assert done.returncode == 1
+            outputs += [done.stdout, done.stderr]
+    assert any(f"rejected {auth.title()} ***" in text for text in outputs)
+    for text in [error, repr(summary), caplog.text, *outputs]:
+        assert leaks(text) == [], text
+    for table, rows in contents(db, exclude=()).items():
+        assert leaks(repr(rows)) == [], table
+    assert [r.getMessage() for r in caplog.records if leaks(r.getMessage())] == []

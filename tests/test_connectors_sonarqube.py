@@ -1,0 +1,480 @@
+"""SonarQube connector against a local fake of the documented Web API (tests/servers/sonar.py).
+
+Data (values as the server sends them, strings; dates in the server's +01:00 zone):
+
+* ``acme:a1`` → service a1 through ``services.sonar_project_key``; three analyses
+  A 2026-01-03 10:00+01, B 2026-01-08 10:00+01 (no ``uncovered_lines`` value), C 2026-01-10
+  10:00+01 (the current one).
+* ``acme:b1`` → service b1 through ``[sources.sonar.projects]``; one analysis D 2026-01-12.
+* ``acme:orphan`` maps to no service: skipped and reported.
+
+Coverage of a1 at the end of 2026-01-14 is analysis C: (lines 1000 − 100 uncovered +
+conditions 200 − 50 uncovered) ÷ (1000 + 200) = 1050 ÷ 1200 = 87.5 %.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.config import load_config
+from connectors.results import SourceResult
+from connectors.sonarqube import SonarQubeConnector
+from connectors.sync import sync
+from data.warehouse import write_snapshot
+from tests.appserver import REPO
+from tests.servers.sonar import METRICS, SERVER_TZ, Analysis, FakeSonar, Fault, Project
+from tests.servers.warehouse import build_warehouse, contents, query, sync_runs
+
+TOKEN_ENV = "SONAR_TEST_TOKEN"
+
+A = {
+    "lines_to_cover": "1000",
+    "uncovered_lines": "300",
+    "conditions_to_cover": "200",
+    "uncovered_conditions": "100",
+    "new_lines_to_cover": "40",
+    "new_uncovered_lines": "20",
+    "coverage": "66.7",
+    "new_coverage": "50.0",
+    "sqale_index": "960",
+    "bugs": "3",
+    "vulnerabilities": "1",
+    "code_smells": "40",
+    "duplicated_lines_density": "2.5",
+    "reliability_rating": "3.0",
+    "security_rating": "2.0",
+    "alert_status": "ERROR",
+}
+B = {**A, "uncovered_lines": None, "bugs": "2", "alert_status": "OK"}
+C = {
+    **A,
+    "uncovered_lines": "100",
+    "uncovered_conditions": "50",
+    "new_lines_to_cover": "60",
+    "new_uncovered_lines": "6",
+    "sqale_index": "480",
+    "bugs": "0",
+    "vulnerabilities": "0",
+    "code_smells": "30",
+    "duplicated_lines_density": "1.0",
+    "alert_status": "OK",
+}
+D = {
+    "lines_to_cover": "3000",
+    "uncovered_lines": "900",
+    "conditions_to_cover": "0",
+    "uncovered_conditions": "0",
+    "sqale_index": "45",
+    "bugs": "1",
+    "vulnerabilities": "0",
+    "code_smells": "7",
+    "duplicated_lines_density": "0.0",
+    "alert_status": "ERROR",
+}
+
+
+def at(day: int, hour: int = 10) -> datetime:
+    return datetime(2026, 1, day, hour, tzinfo=SERVER_TZ)
+
+
+def projects() -> list[Project]:
+    return [
+        Project("acme:a1", [Analysis(at(3), A), Analysis(at(8), B), Analysis(at(10), C)]),
+        Project("acme:b1", [Analysis(at(12), D)]),
+        Project("acme:orphan", [Analysis(at(5), D)]),
+    ]
+
+
+def utc(day: int) -> datetime:
+    return at(day).astimezone(UTC)
+
+
+# project, service, analysed_at, lines, uncovered, conditions, uncovered conditions, new lines,
+# new uncovered, debt, bugs, vulnerabilities, smells, duplication, gate
+EXPECTED = [
+    ("acme:a1", "a1", utc(3), 1000, 300, 200, 100, 40, 20, 960, 3, 1, 40, 2.5, "ERROR"),
+    ("acme:a1", "a1", utc(8), 1000, None, 200, 100, 40, 20, 960, 2, 1, 40, 2.5, "OK"),
+    ("acme:a1", "a1", utc(10), 1000, 100, 200, 50, 60, 6, 480, 0, 0, 30, 1.0, "OK"),
+    ("acme:b1", "b1", utc(12), 3000, 900, 0, 0, None, None, 45, 1, 0, 7, 0.0, "ERROR"),
+]
+COLUMNS = (
+    "project_key, service_id, analysed_at, lines_to_cover, uncovered_lines, conditions_to_cover,"
+    " uncovered_conditions, new_lines_to_cover, new_uncovered_lines, technical_debt_minutes,"
+    " bugs, vulnerabilities, code_smells, duplicated_lines_density, quality_gate_status"
+)
+
+
+def snapshots(db: Path) -> list[tuple[Any, ...]]:
+    return query(db, f"SELECT {COLUMNS} FROM quality_snapshots ORDER BY project_key, analysed_at")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSonar]:
+    with FakeSonar(projects()).running() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, "good-token")
+    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
+
+
+def write_config(
+    path: Path,
+    url: str,
+    extra: str = "",
+    projects: str = '"acme:b1" = "b1"',
+    name: str = "sonar",
+    kind: str = "sonarqube",
+) -> Path:
+    path.write_text(
+        f"""
+[settings]
+max_attempts = 2
+backoff_seconds = 0.01
+
+[sources.{name}]
+type = "{kind}"
+url = "{url}"
+auth = "bearer"
+token_env = "{TOKEN_ENV}"
+{extra}
+
+[sources.{name}.projects]
+{projects}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def run(
+    config: Path, db: Path, since: datetime | None = None, sleep: Sleeps | None = None
+) -> SourceResult:
+    return sync(load_config(config), db=db, since=since, sleep=sleep).results[0]
+
+
+def test_first_sync_pages_maps_and_converts(
+    fake: FakeSonar, warehouse: Path, tmp_path: Path
+) -> None:
+    config = write_config(
+        tmp_path / "s.toml", fake.url, extra="page_size = 1\nhistory_page_size = 2"
+    )
+    result = run(config, warehouse)
+    assert result.ok, result.error
+    assert snapshots(warehouse) == EXPECTED
+    assert result.rows == {"quality_snapshots": 4}
+    # metrics 1, projects/search 3 pages of 1, a1: history 2 pages + component + gate, b1: 3
+    assert result.requests == 11
+    assert fake.paths().count("/api/projects/search") == 3
+    assert result.warnings == [
+        "1 project(s) map to no service and were skipped (acme:orphan); map them with "
+        "services.sonar_project_key or [sources.sonar.projects]"
+    ]
+    assert query(warehouse, "SELECT DISTINCT source FROM quality_snapshots") == [("sonar",)]
+    assert query(warehouse, "SELECT stream, cursor_value FROM sync_cursors ORDER BY 1") == [
+        ("quality_snapshots/acme:a1", "2026-01-10T09:00:00+00:00"),
+        ("quality_snapshots/acme:b1", "2026-01-12T09:00:00+00:00"),
+    ]
+
+
+def test_incremental_resync_fetches_almost_nothing(
+    fake: FakeSonar, warehouse: Path, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "s.toml", fake.url)
+    assert run(config, warehouse).ok
+    fake.reset_log()
+    unchanged = run(config, warehouse)
+    assert unchanged.ok and unchanged.rows == {}
+    assert fake.paths() == ["/api/metrics/search", "/api/projects/search"]
+    fake.projects["acme:a1"].analyses.append(Analysis(at(13), {**C, "bugs": "5"}))
+    fake.reset_log()
+    changed = run(config, warehouse)
+    assert changed.ok
+    assert changed.rows == {"quality_snapshots": 2}  # C again (from is inclusive) and the new one
+    history = [p for p in fake.log if p[0] == "/api/measures/search_history"]
+    assert [p[1]["component"] for p in history] == ["acme:a1"]
+    assert history[0][1]["from"] == "2026-01-10T09:00:00+0000"
+    rows = snapshots(warehouse)
+    assert len(rows) == 5 and rows[:3] == EXPECTED[:3]
+    assert rows[3][2] == utc(13) and rows[3][10] == 5
+
+
+def test_since_refetches_everything_without_duplicates(
+    fake: FakeSonar, warehouse: Path, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "s.toml", fake.url)
+    assert run(config, warehouse).ok
+    again = run(config, warehouse, since=datetime(2026, 1, 1, tzinfo=UTC))
+    assert again.ok and again.rows == {"quality_snapshots": 4}
+    assert snapshots(warehouse) == EXPECTED
+
+
+def test_read_only_token_lists_with_components_search(warehouse: Path, tmp_path: Path) -> None:
+    with FakeSonar(projects(), admin_tokens=set()).running() as fake:
+        config = write_config(tmp_path / "s.toml", fake.url)
+        first = run(config, warehouse)
+        assert first.ok, first.error
+        assert snapshots(warehouse) == EXPECTED
+        assert any("api/projects/search (needs Administer)" in w for w in first.warnings)
+        fake.reset_log()
+        second = run(config, warehouse)
+    assert second.ok and second.rows == {}
+    # listing attempt (403), fallback listing, and one history probe per mapped project
+    assert sorted(fake.paths()) == sorted(
+        [
+            "/api/metrics/search",
+            "/api/projects/search",
+            "/api/components/search",
+            "/api/measures/search_history",
+            "/api/measures/search_history",
+        ]
+    )
+
+
+def test_renamed_and_missing_metrics(warehouse: Path, tmp_path: Path) -> None:
+    """A 10.x-like server: issue counts renamed, no new-code line counts; never ask for those."""
+    renamed = {
+        "bugs": "software_quality_reliability_issues",
+        "vulnerabilities": "software_quality_security_issues",
+        "code_smells": "software_quality_maintainability_issues",
+    }
+    gone = {"new_lines_to_cover", "new_uncovered_lines", *renamed}
+    metrics = tuple(m for m in METRICS if m not in gone) + tuple(renamed.values())
+    data = projects()
+    for project in data:
+        for analysis in project.analyses:
+            values = {k: v for k, v in analysis.values.items() if k not in gone}
+            values.update({new: analysis.values.get(old) for old, new in renamed.items()})
+            analysis.values = values
+    with FakeSonar(data, metrics=metrics).running() as fake:
+        config = write_config(tmp_path / "s.toml", fake.url)
+        result = run(config, warehouse)
+    assert result.ok, result.error
+    expected = [(*r[:7], None, None, *r[9:]) for r in EXPECTED]
+    assert snapshots(warehouse) == expected
+    assert (
+        "the server knows no metric for new_lines_to_cover, new_uncovered_lines; "
+        "those columns stay empty" in result.warnings
+    )
+
+
+def test_basic_auth_for_older_servers(warehouse: Path, tmp_path: Path) -> None:
+    with FakeSonar(projects(), auth="basic").running() as fake:
+        bearer = run(write_config(tmp_path / "b.toml", fake.url), warehouse)
+        assert not bearer.ok
+        assert 'servers older than 10.0 need auth = "basic"' in (bearer.error or "")
+        basic = write_config(tmp_path / "s.toml", fake.url)
+        basic.write_text(basic.read_text().replace('"bearer"', '"basic"'))
+        assert run(basic, warehouse).ok
+    assert snapshots(warehouse) == EXPECTED
+
+
+def test_sonarcloud_organization_and_regions(warehouse: Path, tmp_path: Path) -> None:
+    with FakeSonar(projects(), organization="acme-org").running() as fake:
+        config = write_config(
+            tmp_path / "s.toml",
+            fake.url,
+            'organization = "acme-org"',
+            name="cloud",
+            kind="sonarcloud",
+        )
+        result = run(config, warehouse)
+        assert result.ok, result.error
+        listing = [p for p in fake.log if p[0] == "/api/projects/search"]
+        assert listing[0][1]["organization"] == "acme-org"
+    assert query(warehouse, "SELECT DISTINCT source FROM quality_snapshots") == [("cloud",)]
+    for region, url in (("eu", "https://sonarcloud.io"), ("us", "https://sonarqube.us")):
+        path = write_config(
+            tmp_path / f"{region}.toml", "", f'organization = "o"\nregion = "{region}"'
+        )
+        source = load_config(path).sources[0]
+        assert SonarQubeConnector(source).url == url
+    missing = write_config(tmp_path / "m.toml", fake.url, name="cloud", kind="sonarcloud")
+    failed = run(missing, warehouse)
+    assert failed.error == (
+        "cloud: [sources.cloud]: SonarQube Cloud needs an organization — "
+        'add organization = "<your organization key>"'
+    )
+
+
+def test_retry_after_and_transient_errors_are_retried(
+    fake: FakeSonar, warehouse: Path, tmp_path: Path
+) -> None:
+    fake.fail("/api/measures/search_history", Fault(429, headers={"Retry-After": "1"}))
+    fake.fail("/api/measures/component", Fault(503, '{"errors":[{"msg":"busy"}]}'))
+    sleeps = Sleeps()
+    result = run(write_config(tmp_path / "s.toml", fake.url), warehouse, sleep=sleeps)
+    assert result.ok, result.error
+    assert 1.0 in sleeps  # Retry-After honoured exactly
+    assert len(sleeps) == 2 and result.retries == 2
+    assert snapshots(warehouse) == EXPECTED
+
+
+FAILURES = {
+    "401": (
+        lambda fake, env: env.setenv(TOKEN_ENV, "expired-token"),
+        "sonar: 401 Unauthorized from {url}/api/metrics/search (Authentication is required) — "
+        "the token in $SONAR_TEST_TOKEN is missing or expired; create a user token "
+        '(My Account → Security) and export it; servers older than 10.0 need auth = "basic"',
+    ),
+    "403": (
+        lambda fake, env: setattr(fake.projects["acme:a1"], "browse", False),
+        "sonar: 403 Forbidden from {url}/api/measures/search_history (Insufficient privileges) "
+        "— the token's user lacks Browse permission on project acme:a1; grant it or use "
+        "another token",
+    ),
+    "404": (
+        lambda fake, env: fake.projects.pop("acme:b1"),
+        "sonar: 404 Not Found from {url}/api/measures/search_history (Component key 'acme:b1' "
+        "not found) — project key 'acme:b1' (service b1) is not on the server; fix "
+        "services.sonar_project_key or [sources.sonar.projects]",
+    ),
+    "429": (
+        lambda fake, env: fake.fail(
+            "/api/measures/search_history", *[Fault(429, headers={"Retry-After": "1"})] * 10
+        ),
+        "sonar: 429 Too Many Requests from {url}/api/measures/search_history after 2 attempts "
+        "— rate limited even after retries; lower concurrency in [sources.sonar] or retry later",
+    ),
+    "500": (
+        lambda fake, env: fake.fail(
+            "/api/measures/component", *[Fault(500, '{"errors":[{"msg":"boom"}]}')] * 10
+        ),
+        "sonar: 500 Internal Server Error from {url}/api/measures/component (boom) after 2 "
+        "attempts — the server failed; check its health (api/system/health) and retry",
+    ),
+    "malformed JSON": (
+        lambda fake, env: fake.fail(
+            "/api/qualitygates/project_status",
+            Fault(200, '{"projectStatus": {', {"Content-Type": "application/json"}),
+        ),
+        "sonar: unexpected answer from {url}/api/qualitygates/project_status: malformed JSON "
+        "(application/json, 19 bytes) — check that the url points at the right API (not a "
+        "proxy or login page) and retry",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FAILURES))
+def test_failures_leave_the_warehouse_unchanged(
+    case: str,
+    fake: FakeSonar,
+    warehouse: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = write_config(tmp_path / "s.toml", fake.url)
+    assert run(config, warehouse).ok
+    before = contents(warehouse)
+    breaks, expected = FAILURES[case]
+    breaks(fake, monkeypatch)
+    result = run(config, warehouse, since=datetime(2026, 1, 1, tzinfo=UTC), sleep=Sleeps())
+    line = expected.format(url=fake.url)
+    assert result.error == line
+    assert contents(warehouse) == before
+    assert sync_runs(warehouse)[-1] == ("sonar", "failed", 0, line)
+
+
+def test_cli_exit_code_json_progress_and_scorecard(
+    fake: FakeSonar, warehouse: Path, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "s.toml", fake.url)
+    cli = [sys.executable, "-m", "connectors", "sync", "--config", str(config), "--db"]
+    env = {"PATH": "/usr/bin:/bin", TOKEN_ENV: "good-token", "TECHPULSE_SECRETS": "/nonexistent"}
+    done = subprocess.run(
+        [*cli, str(warehouse), "--progress", "json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [e["event"] for e in events][:2] == ["start", "source_start"]
+    progress = [e for e in events if e["event"] == "progress"]
+    assert progress[0]["total"] == 2 and progress[-1]["done"] == 2
+    assert progress[-1]["unit"] == "projects"
+    summary = events[-1]
+    assert summary["event"] == "summary" and summary["ok"] is True
+    assert summary["rows"] == {"quality_snapshots": 4}
+    card = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "metrics",
+            "scorecard",
+            "--start",
+            "2026-01-01",
+            "--end",
+            "2026-01-14",
+            "--service",
+            "a1",
+            "--format",
+            "json",
+            "--db",
+            str(warehouse),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert card.returncode == 0, card.stderr
+    coverage = next(r for r in json.loads(card.stdout) if r["kpi"] == "coverage")
+    assert coverage["value"] == pytest.approx(87.5)
+    env[TOKEN_ENV] = "expired-token"
+    failed = subprocess.run(
+        [*cli, str(warehouse), "--progress", "plain"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert failed.returncode == 1
+    assert failed.stderr.count("sonar: 401 Unauthorized") == 1
+
+
+PROPOSED_MIGRATION = """
+ALTER TABLE quality_snapshots ADD COLUMN coverage DOUBLE;
+ALTER TABLE quality_snapshots ADD COLUMN new_coverage DOUBLE;
+ALTER TABLE quality_snapshots ADD COLUMN reliability_rating VARCHAR;
+ALTER TABLE quality_snapshots ADD COLUMN security_rating VARCHAR;
+ALTER TABLE sync_runs ADD COLUMN details VARCHAR;
+"""
+
+
+def test_columns_of_the_proposed_migration_are_filled_once_they_exist(
+    fake: FakeSonar, warehouse: Path, tmp_path: Path
+) -> None:
+    """docs/connectors.md proposes these columns; the loader fills them as soon as they exist."""
+    with write_snapshot(warehouse) as con:
+        con.execute(PROPOSED_MIGRATION)
+    result = run(write_config(tmp_path / "s.toml", fake.url), warehouse)
+    assert result.ok, result.error
+    rows = query(
+        warehouse,
+        "SELECT coverage, new_coverage, reliability_rating, security_rating"
+        " FROM quality_snapshots WHERE project_key = 'acme:a1' ORDER BY analysed_at",
+    )
+    assert rows == [(66.7, 50.0, "C", "B")] * 3
+    details = json.loads(query(warehouse, "SELECT details FROM sync_runs")[0][0])
+    assert details["rows"] == {"quality_snapshots": 4} and len(details["warnings"]) == 1
