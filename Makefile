@@ -9,7 +9,8 @@ DB ?= $(or $(TECHPULSE_DB),data/techpulse.duckdb)
 SEED ?= 42
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test demo enterprise lint format lock migrate screenshots system-deps clean help
+.PHONY: run test demo enterprise lint format lock migrate screenshots system-deps clean help \
+	bench sync
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,6 +27,12 @@ demo: $(APP_STAMP)  ## (re)build the demo organisation warehouse
 
 enterprise: $(APP_STAMP)  ## build the enterprise-scale warehouse (2,000 services) for benchmarks
 	$(PY) -m data.demo --scale enterprise --seed $(SEED) --db data/enterprise.duckdb
+
+sync: $(APP_STAMP) $(DB)  ## pull the sources in config/sources.toml into the warehouse
+	$(PY) -m connectors sync --db $(DB)
+
+bench: $(DEV_STAMP)  ## benchmarks: SonarQube sync of 1,000 projects behind 50 ms answers
+	$(PY) -m bench.sonar_sync
 
 migrate: $(APP_STAMP)  ## upgrade the warehouse schema in place, keeping its rows
 	$(PY) -m data migrate --db $(DB)
@@ -63,10 +70,11 @@ $(DEV_STAMP): requirements-dev.txt $(APP_STAMP)
 $(DB): | $(APP_STAMP)
 	$(PY) -m data.demo --scale demo --seed $(SEED) --db $(DB)
 
-system-deps:  ## Debian's chromium (browser tests) and prometheus (connector tests)
+system-deps:  ## Debian's chromium (browser tests), prometheus and victoria-metrics (connector tests)
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v prometheus >/dev/null && command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	[ -x /usr/bin/victoria-metrics ] || missing="$$missing victoria-metrics"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && \

@@ -78,7 +78,7 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "code_smells": ("int", ("code_smells", "software_quality_maintainability_issues")),
     "duplicated_lines_density": ("float", ("duplicated_lines_density",)),
     "quality_gate_status": ("text", ("alert_status",)),
-    # Fetched for columns proposed in docs/connectors.md; dropped until the schema has them.
+    # Fetched for the schema v4 columns; the loader drops them on an older warehouse.
     "coverage": ("float", ("coverage",)),
     "new_coverage": ("float", ("new_coverage",)),
     "reliability_rating": ("rating", ("reliability_rating", "software_quality_reliability_rating")),

@@ -75,7 +75,7 @@ def _record_run(
         "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'sync_runs'"
         " AND column_name = 'details' AND database_name = current_database()"
     ).fetchone()
-    if has_details and has_details[0]:  # proposed migration: rows per table, warnings (JSON)
+    if has_details and has_details[0]:  # schema v4: rows per table, warnings (JSON)
         details = {"rows": result.rows, "warnings": result.warnings, "type": result.type}
         con.execute(
             "UPDATE sync_runs SET details = $details WHERE run_id = $run_id",

@@ -28,7 +28,6 @@ from connectors.config import load_config
 from connectors.results import SourceResult
 from connectors.sonarqube import SonarQubeConnector
 from connectors.sync import sync
-from data.warehouse import write_snapshot
 from tests.appserver import REPO
 from tests.servers.sonar import METRICS, SERVER_TZ, Analysis, FakeSonar, Fault, Project
 from tests.servers.warehouse import build_warehouse, contents, query, sync_runs
@@ -453,21 +452,8 @@ def test_cli_exit_code_json_progress_and_scorecard(
     assert failed.stderr.count("sonar: 401 Unauthorized") == 1
 
 
-PROPOSED_MIGRATION = """
-ALTER TABLE quality_snapshots ADD COLUMN coverage DOUBLE;
-ALTER TABLE quality_snapshots ADD COLUMN new_coverage DOUBLE;
-ALTER TABLE quality_snapshots ADD COLUMN reliability_rating VARCHAR;
-ALTER TABLE quality_snapshots ADD COLUMN security_rating VARCHAR;
-ALTER TABLE sync_runs ADD COLUMN details VARCHAR;
-"""
-
-
-def test_columns_of_the_proposed_migration_are_filled_once_they_exist(
-    fake: FakeSonar, warehouse: Path, tmp_path: Path
-) -> None:
-    """docs/connectors.md proposes these columns; the loader fills them as soon as they exist."""
-    with write_snapshot(warehouse) as con:
-        con.execute(PROPOSED_MIGRATION)
+def test_schema_v4_columns_are_filled(fake: FakeSonar, warehouse: Path, tmp_path: Path) -> None:
+    """Migration 004 added these columns; the loader fills them."""
     result = run(write_config(tmp_path / "s.toml", fake.url), warehouse)
     assert result.ok, result.error
     rows = query(
