@@ -29,7 +29,7 @@ def kpi_card(row: dict[str, Any]) -> None:
             row["label"],
             row["display"],
             delta=row["delta_display"],
-            delta_color="normal" if row["direction"] == "higher" else "inverse",
+            delta_color=_delta_colour(row),
             delta_description=period_word if row["delta_display"] else None,
             help=help_text,
             chart_data=spark if len(spark) > 1 else None,
@@ -41,6 +41,14 @@ def kpi_card(row: dict[str, Any]) -> None:
         tier = f" · {row['tier']} tier (DORA {row['benchmark_year']})" if row["tier"] else ""
         st.badge(f"{label}{tier}", color=color, icon=icon)  # type: ignore[arg-type]
         st.caption(f"Target {row['target_text']}")
+
+
+def _delta_colour(row: dict[str, Any]) -> str:
+    """Green for better, red for worse, grey when the change rounds to nothing."""
+    text = row["delta_display"] or ""
+    if not any(ch in "123456789" for ch in text.split(" ")[0]):
+        return "off"
+    return "normal" if row["direction"] == "higher" else "inverse"
 
 
 def _denominator(kpi: str) -> str:

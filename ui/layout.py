@@ -56,7 +56,7 @@ def scorecard_table(frame) -> None:  # type: ignore[no-untyped-def]
         hide_index=True,
         width="stretch",
         column_config={
-            "label": st.column_config.TextColumn("KPI", width="large"),
+            "label": st.column_config.TextColumn("KPI", width="medium"),
             "display": st.column_config.TextColumn("This period"),
             "target_text": st.column_config.TextColumn("Target"),
             "status": st.column_config.TextColumn("Status"),
