@@ -8,6 +8,7 @@ from data import schema
 from data.warehouse import db_path
 from metrics import catalog
 from ui import warehouse
+from ui.sync_panel import sync_panel
 
 st.title("Data sources")
 con = warehouse.cursor()
@@ -19,7 +20,7 @@ fresh = catalog.freshness(con)
 if fresh.empty:
     st.info(
         "No source has synced yet. Build the demo with `make demo`, or configure sources in "
-        "`config/sources.toml` and run `python -m connectors sync`.",
+        "`config/sources.toml` and press **Sync now** below (or run `make sync`).",
         icon=":material/sync_problem:",
     )
 else:
@@ -49,3 +50,4 @@ st.dataframe(
     },
 )
 st.caption("Column definitions and units: docs/data-dictionary.md.")
+sync_panel()

@@ -1,0 +1,76 @@
+"""The Data sources page's "Sync now": a child `python -m connectors sync` against a fake
+SonarQube, with the page showing the outcome and the new snapshot's rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.servers.sonar import FakeSonar
+from tests.servers.warehouse import build_warehouse
+from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
+from tests.test_connectors_sonarqube import TOKEN_ENV, projects, write_config
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSonar]:
+    with FakeSonar(projects()).running() as server:
+        yield server
+
+
+def data_sources(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("TECHPULSE_DB", str(db))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    app.switch_page("pages/data_sources.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def table_rows(app: AppTest, table: str) -> int:
+    frame = next(d.value for d in app.dataframe if "table" in d.value.columns)
+    return int(dict(zip(frame["table"], frame["rows"], strict=True))[table])
+
+
+def test_sync_now_runs_the_connectors_and_shows_new_data(
+    fake: FakeSonar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
+    monkeypatch.setenv("TECHPULSE_SOURCES", str(write_config(tmp_path / "s.toml", fake.url)))
+    monkeypatch.setenv(TOKEN_ENV, "good-token")
+    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+    app = data_sources(db, monkeypatch)
+    assert table_rows(app, "quality_snapshots") == 0
+    app.button[0].click().run()
+    assert not app.exception
+    assert any("Last sync succeeded" in s.value for s in app.success), [e.value for e in app.error]
+    # a1 has analyses A, B, C and b1 has D (see tests/test_connectors_sonarqube.py)
+    assert table_rows(app, "quality_snapshots") == 4
+    shown = [e.value for kind in (app.markdown, app.success, app.caption) for e in kind]
+    assert "good-token" not in str(shown)
+
+
+def test_sync_failure_is_reported_and_data_kept(
+    fake: FakeSonar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
+    monkeypatch.setenv("TECHPULSE_SOURCES", str(write_config(tmp_path / "s.toml", fake.url)))
+    monkeypatch.setenv(TOKEN_ENV, "expired-token")
+    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+    app = data_sources(db, monkeypatch)
+    app.button[0].click().run()
+    errors = [e.value for e in app.error]
+    assert errors and "Last sync failed" in errors[0] and "401" in errors[0]
+    assert "expired-token" not in errors[0]
+    assert table_rows(app, "quality_snapshots") == 0
+
+
+def test_no_sources_file_explains_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = build_warehouse(tmp_path / "w.duckdb", [("a1", None, None)])
+    monkeypatch.setenv("TECHPULSE_SOURCES", str(tmp_path / "none.toml"))
+    app = data_sources(db, monkeypatch)
+    assert any("No sources to sync" in i.value for i in app.info)
+    assert not app.button

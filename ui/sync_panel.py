@@ -1,0 +1,86 @@
+"""The "Sync now" panel of the Data sources page: configured sources and a progress bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from connectors.config import load_config
+from connectors.errors import ConnectorError
+from data.warehouse import db_path
+from ui.sync_runner import SyncOutcome, run_sync
+
+RESULT_KEY = "sync_result"
+
+
+def sync_panel() -> None:
+    st.subheader("Sync now")
+    try:
+        config = load_config()
+    except ConnectorError as exc:
+        st.info(
+            f"**No sources to sync.** {exc.problem}. {exc.fix[0].upper()}{exc.fix[1:]}.",
+            icon=":material/settings:",
+        )
+        return
+    sources = [s for s in config.sources if s.enabled]
+    st.dataframe(
+        [{"source": s.name, "type": s.type, "url": s.url, "auth": s.auth} for s in config.sources],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "source": "Source",
+            "type": "Type",
+            "url": st.column_config.TextColumn("URL"),
+            "auth": "Auth",
+        },
+    )
+    st.caption(f"From `{config.path}`. Tokens are read from the environment and never shown.")
+    _show_last_result()
+    if st.button("Sync now", icon=":material/sync:", disabled=not sources, type="primary"):
+        st.session_state[RESULT_KEY] = _run(config.path)
+        st.rerun()
+
+
+def _run(config_path: Any) -> SyncOutcome:
+    bar = st.progress(0.0, text="Starting the sync…")
+    log = st.empty()
+
+    def on_event(event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "progress" and event.get("total"):
+            share = min(1.0, event["done"] / event["total"])
+            bar.progress(
+                share,
+                text=f"{event['source']}: {event['done']} of {event['total']} {event['unit']}",
+            )
+        elif kind == "source_start":
+            log.caption(f"Syncing {event['source']} ({event['type']})…")
+        elif kind == "source_end":
+            log.caption(f"{event['source']}: {event['status']}, {event['rows_written']:,} rows")
+
+    outcome = run_sync(db_path(), config_path, on_event)
+    bar.progress(1.0, text="Sync finished")
+    return outcome
+
+
+def _show_last_result() -> None:
+    outcome: SyncOutcome | None = st.session_state.get(RESULT_KEY)
+    if outcome is None:
+        return
+    summary = outcome.summary or {}
+    rows = summary.get("rows", {})
+    detail = ", ".join(f"{table}: {count:,}" for table, count in rows.items()) or "no new rows"
+    if outcome.ok:
+        st.success(
+            f"Last sync succeeded in {summary.get('seconds', 0):.1f} s — {detail}.",
+            icon=":material/check_circle:",
+        )
+    else:
+        lines = "\n".join(f"- {line}" for line in outcome.errors) or "- see the log above"
+        st.error(
+            f"**Last sync failed** (exit code {outcome.exit_code}); the warehouse keeps its "
+            f"previous data for failed sources.\n{lines}",
+            icon=":material/sync_problem:",
+        )
