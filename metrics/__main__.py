@@ -15,12 +15,13 @@ import pandas as pd
 from data.warehouse import WarehouseError, open_reader
 from metrics.catalog import validate_scope
 from metrics.filters import FilterError, Filters, parse_date
-from metrics.scorecard import records, scorecard
+from metrics.scorecard import overall_tier, records, scorecard
 from metrics.targets import TargetsError, load_targets
 
 JSON_FIELDS = (
     "kpi",
     "label",
+    "group",
     "value",
     "unit",
     "display",
@@ -32,6 +33,7 @@ JSON_FIELDS = (
     "previous",
     "delta",
     "n",
+    "definition",
 )
 
 
@@ -60,7 +62,10 @@ def _render(frame: pd.DataFrame, fmt: str) -> str:
         return frame[list(JSON_FIELDS)].to_csv(index=False)
     table = frame[["label", "display", "target_text", "status", "tier", "delta_display"]].fillna("")
     table.columns = ["KPI", "value", "target", "status", "DORA tier", "vs previous period"]
-    return table.to_string(index=False)
+    tier = overall_tier(frame)
+    year = next((y for y in frame["benchmark_year"] if y), None)
+    footer = f"\nOverall DORA tier: {tier} (lowest of the four keys, DORA {year} table)"
+    return table.to_string(index=False, justify="left") + (footer if tier else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,9 @@
-"""Every KPI as data: name, label, unit, direction, target kind and the definition users read."""
+"""Every KPI as data: name, label, unit, direction, target kind and the definition users read.
+
+A KPI's number comes from one column of one query in ``metrics/sql/<query>.sql``. Several KPIs
+share a query (all service levels come from one scan of the hourly samples), so the scorecard
+runs each query once per period.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from typing import Literal
 
 SQL_DIR = Path(__file__).with_name("sql")
 
+TargetKind = Literal["threshold", "dora", "none"]
+
 
 @dataclass(frozen=True)
 class Kpi:
@@ -16,21 +23,32 @@ class Kpi:
     label: str
     unit: str
     direction: Literal["higher", "lower"]
-    target_kind: Literal["threshold", "dora"]
+    target_kind: TargetKind
     definition: str
+    group: str
+    query: str
     decimals: int = 1
+    n_column: str = "n"
+    headline: bool = False
+
+    @property
+    def column(self) -> str:
+        return self.name
 
     @property
     def sql(self) -> str:
-        return _sql_text(self.name)
+        return sql_text(self.query)
 
 
 @cache
-def _sql_text(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+def sql_text(query: str) -> str:
+    return (SQL_DIR / f"{query}.sql").read_text(encoding="utf-8")
 
+
+DELIVERY, SERVICE, QUALITY, INCIDENTS = "Delivery", "Service levels", "Code quality", "Incidents"
 
 KPIS: tuple[Kpi, ...] = (
+    # --- service levels ------------------------------------------------------------------
     Kpi(
         "availability",
         "Availability",
@@ -40,7 +58,11 @@ KPIS: tuple[Kpi, ...] = (
         "Share of requests served without a server error: 1 − Σ errors ÷ Σ requests over every "
         "selected service and hour, weighted by requests (a busy service counts more than a "
         "quiet one; never a mean of per-service percentages).",
+        SERVICE,
+        "service_levels",
         decimals=3,
+        n_column="n_requests",
+        headline=True,
     ),
     Kpi(
         "p95_latency",
@@ -51,7 +73,11 @@ KPIS: tuple[Kpi, ...] = (
         "95th-percentile request latency. Latency histograms of all selected services and hours "
         "are summed first, then the percentile is interpolated inside its bucket the way "
         "Prometheus's histogram_quantile does. Percentiles are never averaged.",
+        SERVICE,
+        "service_levels",
         decimals=0,
+        n_column="n_requests",
+        headline=True,
     ),
     Kpi(
         "error_rate",
@@ -61,8 +87,81 @@ KPIS: tuple[Kpi, ...] = (
         "threshold",
         "Σ failed requests (HTTP 5xx) ÷ Σ requests over the selected services and period, "
         "weighted by requests.",
+        SERVICE,
+        "service_levels",
         decimals=3,
+        n_column="n_requests",
+        headline=True,
     ),
+    Kpi(
+        "uptime",
+        "Uptime (probes)",
+        "%",
+        "higher",
+        "threshold",
+        "Uptime-based availability for services measured only by synthetic probes: Σ "
+        "successful probes ÷ Σ probes.",
+        SERVICE,
+        "service_levels",
+        decimals=3,
+        n_column="n_probes",
+    ),
+    Kpi(
+        "p95_hours_within_target",
+        "Hours meeting the P95 target",
+        "%",
+        "higher",
+        "threshold",
+        "Share of hours in which the P95 latency of the selected services (from the hour's "
+        "summed histograms) was at or below the P95 latency target.",
+        SERVICE,
+        "p95_hours",
+    ),
+    Kpi(
+        "cpu_mean",
+        "CPU utilisation (mean)",
+        "%",
+        "lower",
+        "none",
+        "Mean of the hourly mean CPU utilisation over the selected service-hours.",
+        SERVICE,
+        "service_levels",
+        n_column="n_cpu",
+    ),
+    Kpi(
+        "cpu_p95",
+        "CPU utilisation (P95)",
+        "%",
+        "lower",
+        "none",
+        "95th percentile of hourly mean CPU utilisation over the selected service-hours.",
+        SERVICE,
+        "service_levels",
+        n_column="n_cpu",
+    ),
+    Kpi(
+        "memory_mean",
+        "Memory utilisation (mean)",
+        "%",
+        "lower",
+        "none",
+        "Mean of the hourly mean memory utilisation over the selected service-hours.",
+        SERVICE,
+        "service_levels",
+        n_column="n_memory",
+    ),
+    Kpi(
+        "memory_p95",
+        "Memory utilisation (P95)",
+        "%",
+        "lower",
+        "none",
+        "95th percentile of hourly mean memory utilisation over the selected service-hours.",
+        SERVICE,
+        "service_levels",
+        n_column="n_memory",
+    ),
+    # --- code quality --------------------------------------------------------------------
     Kpi(
         "coverage",
         "Test coverage",
@@ -72,7 +171,95 @@ KPIS: tuple[Kpi, ...] = (
         "SonarQube coverage at the end of the period: the latest analysis of each project (at "
         "most 90 days old), combined as (covered lines + covered conditions) ÷ (lines to cover + "
         "conditions to cover), so large codebases weigh more.",
+        QUALITY,
+        "quality",
+        n_column="n_lines",
+        headline=True,
     ),
+    Kpi(
+        "new_code_coverage",
+        "New-code coverage",
+        "%",
+        "higher",
+        "threshold",
+        "Coverage of new code at the end of the period: Σ covered new lines ÷ Σ new lines to "
+        "cover over the latest analysis of each project.",
+        QUALITY,
+        "quality",
+        n_column="n_new_lines",
+    ),
+    Kpi(
+        "tech_debt_days",
+        "Technical debt",
+        "days",
+        "lower",
+        "none",
+        "SonarQube remediation effort (sqale_index) of the latest analysis of each project, "
+        "summed, in 8-hour days.",
+        QUALITY,
+        "quality",
+        n_column="n_projects",
+    ),
+    Kpi(
+        "bugs",
+        "Open bugs",
+        "count",
+        "lower",
+        "none",
+        "Bugs open in the latest analysis of each project, summed.",
+        QUALITY,
+        "quality",
+        decimals=0,
+        n_column="n_projects",
+    ),
+    Kpi(
+        "vulnerabilities",
+        "Open vulnerabilities",
+        "count",
+        "lower",
+        "none",
+        "Vulnerabilities open in the latest analysis of each project, summed.",
+        QUALITY,
+        "quality",
+        decimals=0,
+        n_column="n_projects",
+    ),
+    Kpi(
+        "code_smells",
+        "Code smells",
+        "count",
+        "lower",
+        "none",
+        "Code smells open in the latest analysis of each project, summed.",
+        QUALITY,
+        "quality",
+        decimals=0,
+        n_column="n_projects",
+    ),
+    Kpi(
+        "duplication",
+        "Duplicated lines",
+        "%",
+        "lower",
+        "none",
+        "Duplicated-lines density of the latest analysis of each project, weighted by lines to "
+        "cover.",
+        QUALITY,
+        "quality",
+        n_column="n_lines",
+    ),
+    Kpi(
+        "quality_gate_pass_rate",
+        "Quality gate pass rate",
+        "%",
+        "higher",
+        "threshold",
+        "Share of projects whose latest analysis passed the quality gate (status OK).",
+        QUALITY,
+        "quality",
+        n_column="n_projects",
+    ),
+    # --- delivery (DORA) ----------------------------------------------------------------
     Kpi(
         "deployment_frequency",
         "Deployment frequency (per service)",
@@ -81,6 +268,20 @@ KPIS: tuple[Kpi, ...] = (
         "dora",
         "Successful deployments to the chosen environment per deployable service per week: "
         "deployments ÷ services in scope that deploy there ÷ weeks in the period.",
+        DELIVERY,
+        "deployment_frequency",
+        decimals=2,
+        headline=True,
+    ),
+    Kpi(
+        "deployments_per_day",
+        "Deployments per day",
+        "per day",
+        "higher",
+        "none",
+        "Successful deployments to the chosen environment per day, all selected services together.",
+        DELIVERY,
+        "deployment_frequency",
         decimals=2,
     ),
     Kpi(
@@ -91,6 +292,31 @@ KPIS: tuple[Kpi, ...] = (
         "dora",
         "Median time from a change's first commit to the finish of the successful deployment "
         "that shipped it to the chosen environment, over changes shipped in the period.",
+        DELIVERY,
+        "lead_time",
+        headline=True,
+    ),
+    Kpi(
+        "lead_time_p90",
+        "Lead time for changes (P90)",
+        "h",
+        "lower",
+        "none",
+        "90th percentile of the same lead times: how long the slowest tenth of changes wait.",
+        DELIVERY,
+        "lead_time",
+    ),
+    Kpi(
+        "merge_to_deploy",
+        "Merge to deploy (median)",
+        "h",
+        "lower",
+        "none",
+        "Median time from merge into the main branch to the finish of the deployment that "
+        "shipped the change: the pipeline's share of lead time.",
+        DELIVERY,
+        "lead_time",
+        n_column="n_merged",
     ),
     Kpi(
         "change_failure_rate",
@@ -100,6 +326,20 @@ KPIS: tuple[Kpi, ...] = (
         "dora",
         "Share of successful deployments that caused an incident or had to be repaired by a "
         "rollback or hotfix deployment.",
+        DELIVERY,
+        "change_failure_rate",
+        headline=True,
+    ),
+    Kpi(
+        "rework_rate",
+        "Deployment rework rate",
+        "%",
+        "lower",
+        "none",
+        "DORA 2024's fifth metric: unplanned deployments (hotfixes and rollbacks made to repair "
+        "a user-facing defect) ÷ all successful deployments.",
+        DELIVERY,
+        "change_failure_rate",
     ),
     Kpi(
         "time_to_restore",
@@ -109,7 +349,23 @@ KPIS: tuple[Kpi, ...] = (
         "dora",
         "Median time from the start to the resolution of incidents caused by a deployment, over "
         "such incidents started in the period and resolved.",
+        DELIVERY,
+        "time_to_restore",
         decimals=2,
+        headline=True,
+    ),
+    # --- incidents ----------------------------------------------------------------------
+    Kpi(
+        "incident_count",
+        "Incidents",
+        "count",
+        "lower",
+        "none",
+        "Incidents started in the period (an incident counts in the period it started in).",
+        INCIDENTS,
+        "incidents",
+        decimals=0,
+        n_column="n_started",
     ),
     Kpi(
         "mttr",
@@ -119,8 +375,50 @@ KPIS: tuple[Kpi, ...] = (
         "threshold",
         "Median time to restore service: from incident start to resolution, over all incidents "
         "started in the period and resolved (open incidents are not counted until resolved).",
+        INCIDENTS,
+        "incidents",
         decimals=2,
+        n_column="n_resolved",
+        headline=True,
+    ),
+    Kpi(
+        "mttr_mean",
+        "MTTR (mean)",
+        "h",
+        "lower",
+        "none",
+        "Mean time to restore over the same incidents; a few long outages pull it above the "
+        "median.",
+        INCIDENTS,
+        "incidents",
+        decimals=2,
+        n_column="n_resolved",
+    ),
+    Kpi(
+        "mtta",
+        "MTTA (median)",
+        "h",
+        "lower",
+        "none",
+        "Median time from incident start to the first acknowledgement by a responder.",
+        INCIDENTS,
+        "incidents",
+        decimals=2,
+        n_column="n_acknowledged",
+    ),
+    Kpi(
+        "mtta_mean",
+        "MTTA (mean)",
+        "h",
+        "lower",
+        "none",
+        "Mean time from incident start to the first acknowledgement.",
+        INCIDENTS,
+        "incidents",
+        decimals=2,
+        n_column="n_acknowledged",
     ),
 )
 
 BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
+HEADLINE: tuple[Kpi, ...] = tuple(k for k in KPIS if k.headline)

@@ -11,8 +11,12 @@ def format_value(kpi: Kpi, value: float | None) -> str:
     number = f"{value:,.{kpi.decimals}f}"
     if kpi.unit == "h" and value >= 48:
         return f"{number} h ({value / 24:.1f} days)"
+    if kpi.unit == "h" and value < 1:
+        return f"{value * 60:,.0f} min"
     if kpi.unit == "%":
         return f"{number} %"
+    if kpi.unit == "count":
+        return number
     return f"{number} {kpi.unit}"
 
 
@@ -20,5 +24,5 @@ def format_delta(kpi: Kpi, delta: float | None) -> str | None:
     """Signed change against the previous period, in the KPI's unit (points for percentages)."""
     if delta is None:
         return None
-    unit = "pp" if kpi.unit == "%" else kpi.unit
-    return f"{delta:+,.{kpi.decimals}f} {unit}"
+    unit = {"%": "pp", "count": ""}.get(kpi.unit, kpi.unit)
+    return f"{delta:+,.{kpi.decimals}f} {unit}".rstrip()

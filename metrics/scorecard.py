@@ -1,4 +1,9 @@
-"""The scorecard: every headline KPI for a scope, against its target and the previous period."""
+"""The scorecard: every KPI for a scope, against its target and the previous period.
+
+Order of computation (DESIGN.md §3): each query in metrics/sql aggregates rows into buckets and
+derives its ratios and quantiles there; this module asks for one bucket per period (this and
+the previous one) and for a sparkline series, then applies targets, tiers and deltas.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +16,43 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from metrics.definitions import KPIS, Kpi
+from metrics import dora
+from metrics.definitions import KPIS, Kpi, sql_text
 from metrics.filters import Filters
 from metrics.formatting import format_delta, format_value
 from metrics.targets import Targets, describe, status
 
 _PARAM = re.compile(r"\$([a-z_]+)")
+DEFAULT_LATENCY_TARGET_MS = 500.0
 
 
 def _params(sql: str, values: dict[str, Any]) -> dict[str, Any]:
     """Only the named parameters the statement uses (DuckDB rejects unused ones)."""
     return {name: values[name] for name in set(_PARAM.findall(sql))}
+
+
+def query_series(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    filters: Filters,
+    *,
+    origin: dt.datetime,
+    bucket_width: str,
+    range_start: dt.datetime | None = None,
+    latency_target_ms: float = DEFAULT_LATENCY_TARGET_MS,
+) -> pd.DataFrame:
+    """One query's columns per bucket of ``bucket_width`` ('7 days', '1 month', …) from origin."""
+    sql = sql_text(query)
+    values = {
+        "range_start": range_start or filters.start_ts,
+        "range_end": filters.end_ts,
+        "origin": origin,
+        "bucket_width": bucket_width,
+        "latency_target_ms": latency_target_ms,
+        **filters.scope_params(),
+    }
+    frame = con.execute(sql, _params(sql, values)).df()
+    return frame.sort_values("bucket").reset_index(drop=True)
 
 
 def kpi_series(
@@ -32,20 +63,21 @@ def kpi_series(
     origin: dt.datetime,
     bucket_width: str,
     range_start: dt.datetime | None = None,
+    latency_target_ms: float = DEFAULT_LATENCY_TARGET_MS,
 ) -> pd.DataFrame:
-    """The KPI per bucket of ``bucket_width`` (e.g. '7 days', '1 month') from ``origin``.
-
-    Columns: bucket (start, UTC), value, n (the denominator behind the value).
-    """
-    values = {
-        "range_start": range_start or filters.start_ts,
-        "range_end": filters.end_ts,
-        "origin": origin,
-        "bucket_width": bucket_width,
-        **filters.scope_params(),
-    }
-    frame = con.execute(kpi.sql, _params(kpi.sql, values)).df()
-    return frame.sort_values("bucket").reset_index(drop=True)
+    """One KPI per bucket: columns bucket (start, UTC), value, n (the denominator behind it)."""
+    frame = query_series(
+        con,
+        kpi.query,
+        filters,
+        origin=origin,
+        bucket_width=bucket_width,
+        range_start=range_start,
+        latency_target_ms=latency_target_ms,
+    )
+    return pd.DataFrame(
+        {"bucket": frame["bucket"], "value": frame[kpi.column], "n": frame[kpi.n_column]}
+    )
 
 
 def sparkline_days(period_days: int) -> int:
@@ -58,7 +90,7 @@ def sparkline_days(period_days: int) -> int:
 
 
 def _clean(value: Any) -> float | None:
-    if value is None:
+    if value is None or value is pd.NA:
         return None
     number = float(value)
     return None if math.isnan(number) else number
@@ -71,36 +103,71 @@ class PeriodValues:
     n: float
 
 
-def period_values(con: duckdb.DuckDBPyConnection, kpi: Kpi, filters: Filters) -> PeriodValues:
-    """This period's and the previous equal-length period's value, in one query."""
+def _period_frame(
+    con: duckdb.DuckDBPyConnection, query: str, filters: Filters, latency_target_ms: float
+) -> dict[pd.Timestamp, Any]:
     previous = filters.previous()
-    frame = kpi_series(
+    frame = query_series(
         con,
-        kpi,
+        query,
         filters,
         origin=previous.start_ts,
         bucket_width=f"{filters.days} days",
         range_start=previous.start_ts,
+        latency_target_ms=latency_target_ms,
     )
-    by_bucket = {row.bucket: row for row in frame.itertuples()}
+    return {row["bucket"]: row for _, row in frame.iterrows()}
+
+
+def period_values(
+    con: duckdb.DuckDBPyConnection,
+    kpi: Kpi,
+    filters: Filters,
+    latency_target_ms: float = DEFAULT_LATENCY_TARGET_MS,
+) -> PeriodValues:
+    """This period's and the previous equal-length period's value, from one query."""
+    by_bucket = _period_frame(con, kpi.query, filters, latency_target_ms)
+    return _values(kpi, by_bucket, filters)
+
+
+def _values(kpi: Kpi, by_bucket: dict[pd.Timestamp, Any], filters: Filters) -> PeriodValues:
     now = by_bucket.get(pd.Timestamp(filters.start_ts))
-    before = by_bucket.get(pd.Timestamp(previous.start_ts))
+    before = by_bucket.get(pd.Timestamp(filters.previous().start_ts))
     return PeriodValues(
-        current=_clean(now.value) if now is not None else None,
-        previous=_clean(before.value) if before is not None else None,
-        n=float(now.n) if now is not None and now.n is not None else 0.0,
+        current=_clean(now[kpi.column]) if now is not None else None,
+        previous=_clean(before[kpi.column]) if before is not None else None,
+        n=(_clean(now[kpi.n_column]) or 0.0) if now is not None else 0.0,
     )
 
 
-def scorecard(con: duckdb.DuckDBPyConnection, filters: Filters, targets: Targets) -> pd.DataFrame:
+def scorecard(
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    targets: Targets,
+    kpis: tuple[Kpi, ...] = KPIS,
+) -> pd.DataFrame:
     """One row per KPI: value, target, RAG status, tier, previous period, change, sparkline."""
+    latency = targets.for_scope("p95_latency", filters.team, filters.service).target
+    latency_ms = latency if latency is not None else DEFAULT_LATENCY_TARGET_MS
     step = sparkline_days(filters.days)
+    periods: dict[str, dict[pd.Timestamp, Any]] = {}
+    sparks: dict[str, pd.DataFrame] = {}
     rows = []
-    for kpi in KPIS:
-        values = period_values(con, kpi, filters)
+    for kpi in kpis:
+        if kpi.query not in periods:
+            periods[kpi.query] = _period_frame(con, kpi.query, filters, latency_ms)
+            sparks[kpi.query] = query_series(
+                con,
+                kpi.query,
+                filters,
+                origin=filters.start_ts,
+                bucket_width=f"{step} days",
+                latency_target_ms=latency_ms,
+            )
+        values = _values(kpi, periods[kpi.query], filters)
+        spark = sparks[kpi.query]
         target = targets.for_scope(kpi.name, filters.team, filters.service)
         rag, tier = status(kpi, values.current, target, targets.benchmark_year)
-        spark = kpi_series(con, kpi, filters, origin=filters.start_ts, bucket_width=f"{step} days")
         delta = (
             values.current - values.previous
             if values.current is not None and values.previous is not None
@@ -111,6 +178,8 @@ def scorecard(con: duckdb.DuckDBPyConnection, filters: Filters, targets: Targets
             {
                 "kpi": kpi.name,
                 "label": kpi.label,
+                "group": kpi.group,
+                "headline": kpi.headline,
                 "value": values.current,
                 "unit": kpi.unit,
                 "display": format_value(kpi, values.current),
@@ -127,7 +196,7 @@ def scorecard(con: duckdb.DuckDBPyConnection, filters: Filters, targets: Targets
                 "n": values.n,
                 "definition": kpi.definition,
                 "sparkline_start": [ts.date().isoformat() for ts in spark["bucket"]],
-                "sparkline": [_clean(v) for v in spark["value"]],
+                "sparkline": [_clean(v) for v in spark[kpi.column]],
             }
         )
     frame = pd.DataFrame(rows)
@@ -136,6 +205,15 @@ def scorecard(con: duckdb.DuckDBPyConnection, filters: Filters, targets: Targets
         [row["benchmark_year"] for row in rows], dtype=object, index=frame.index
     )
     return frame
+
+
+def overall_tier(frame: pd.DataFrame) -> str | None:
+    """Overall DORA tier: the lowest tier among the four keys (a chain is as fast as its slowest
+    link); None unless all four have a tier."""
+    tiers = [t for t in frame.loc[frame["tier"].notna(), "tier"]]
+    if len(tiers) < 4:
+        return None
+    return max(tiers, key=dora.tier_rank)
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from metrics.definitions import BY_NAME, Kpi
 DEFAULT_TARGETS = Path(__file__).resolve().parent.parent / "config" / "targets.toml"
 ENV_VAR = "TECHPULSE_TARGETS"
 
-GREEN, AMBER, RED, NO_DATA = "green", "amber", "red", "no data"
+GREEN, AMBER, RED, NO_DATA, TRACKED = "green", "amber", "red", "no data", "tracked"
 
 
 class TargetsError(ValueError):
@@ -56,6 +56,8 @@ class Targets:
 
     def for_scope(self, kpi: str, team: str | None = None, service: str | None = None) -> Target:
         """The service override, else the team override, else the default."""
+        if BY_NAME[kpi].target_kind == "none":
+            return Target(kpi)
         if service and kpi in self.services.get(service, {}):
             return self.services[service][kpi]
         if team and kpi in self.teams.get(team, {}):
@@ -119,6 +121,8 @@ def _overrides(raw: Any, kind: str) -> dict[str, dict[str, Target]]:
                 raise TargetsError(
                     f"[{table}]: unknown KPI {name!r}; known: {', '.join(BY_NAME)}", table, None
                 )
+            if BY_NAME[name].target_kind == "none":
+                raise TargetsError(f"[{table}]: {name} is tracked without a target", table, None)
             result.setdefault(scope_id, {})[name] = _target(BY_NAME[name], body, table)
     return result
 
@@ -170,6 +174,14 @@ def _parse(raw: dict[str, Any]) -> Targets:
             )
     defaults = {}
     for kpi in BY_NAME.values():
+        if kpi.target_kind == "none":
+            if kpi.name in kpis:
+                raise TargetsError(
+                    f"[kpi.{kpi.name}]: {kpi.name} is tracked without a target; remove the table",
+                    f"kpi.{kpi.name}",
+                    None,
+                )
+            continue
         if kpi.name not in kpis:
             raise TargetsError(f"[kpi.{kpi.name}] is missing; add its target", "kpi", None)
         defaults[kpi.name] = _target(kpi, kpis[kpi.name], f"kpi.{kpi.name}")
@@ -185,6 +197,8 @@ def status(kpi: Kpi, value: float | None, target: Target, year: int) -> tuple[st
     """(RAG status, DORA tier or None) for a value against its target."""
     if value is None:
         return NO_DATA, None
+    if kpi.target_kind == "none":
+        return TRACKED, None
     if kpi.target_kind == "dora":
         reached = dora.tier(kpi.name, value, year)
         assert reached is not None and target.tier is not None
@@ -200,6 +214,8 @@ def status(kpi: Kpi, value: float | None, target: Target, year: int) -> tuple[st
 
 def describe(kpi: Kpi, target: Target, year: int) -> str:
     """Human text for a target, e.g. '≥ 99.5 %' or 'high tier or better (DORA 2023)'."""
+    if kpi.target_kind == "none":
+        return "no target (tracked)"
     if kpi.target_kind == "dora":
         return f"{target.tier} tier or better (DORA {year})"
     sign = "≥" if kpi.direction == "higher" else "≤"

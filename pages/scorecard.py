@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.scorecard import records
+from metrics.scorecard import overall_tier, records
 from metrics.targets import TargetsError
 from ui import data, layout
 from ui.cards import kpi_card
@@ -18,7 +18,7 @@ if filters is not None:
     except TargetsError as exc:
         st.error(f"**The targets file is not valid.** {exc}", icon=":material/flag:")
         st.stop()
-    rows = records(frame)
+    rows = [row for row in records(frame) if row["headline"]]
     st.caption(layout.scope_text(filters))
     if all(row["status"] == "no data" for row in rows):
         layout.no_data_for_filters(filters)
@@ -29,8 +29,16 @@ if filters is not None:
             ):
                 with column:
                     kpi_card(row)
-        st.subheader("Scorecard table")
-        layout.scorecard_table(frame)
+        tier = overall_tier(frame)
+        if tier:
+            year = next(r["benchmark_year"] for r in rows if r["benchmark_year"])
+            st.caption(
+                f"Overall DORA tier: **{tier}** — the lowest of the four keys (DORA {year} table)."
+            )
+        st.subheader("All KPIs")
+        for group, part in frame.groupby("group", sort=False):
+            st.markdown(f"**{group}**")
+            layout.scorecard_table(part)
         with st.expander("How each KPI is defined", icon=":material/menu_book:"):
-            for row in rows:
+            for row in records(frame):
                 st.markdown(f"**{row['label']}** ({row['unit']}) — {row['definition']}")

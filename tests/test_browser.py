@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from metrics.definitions import KPIS
+from metrics.definitions import HEADLINE as KPIS
 from tests.appserver import CHROMIUM, CHROMIUM_ARGS, REPO, app_server
 from tools.screenshots import wait_rendered
 
@@ -60,7 +60,7 @@ def test_home_renders_every_card_and_restores_filters_from_url(page: Page, base_
     team = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
     expect(team).to_match_aria_snapshot('- combobox "Team": Alpha')
     assert card_value(page, "Availability") == "99.725 %"  # team alpha: 1 − 11/4000
-    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(4)  # one per KPI group
 
 
 def test_choosing_a_team_updates_the_shareable_url(page: Page, base_url: str) -> None:

@@ -11,6 +11,7 @@ RAG_BADGE = {
     "amber": ("Near target", "orange", ":material/warning:"),
     "red": ("Off target", "red", ":material/error:"),
     "no data": ("No data", "gray", ":material/help:"),
+    "tracked": ("Tracked, no target", "blue", ":material/monitoring:"),
 }
 
 

@@ -1,5 +1,7 @@
 -- Change failure rate, percent: successful deployments to the environment that caused an incident
 -- or were repaired by a rollback or hotfix deployment ÷ all successful deployments to it.
+-- Deployment rework rate (DORA 2024), percent: unplanned deployments (hotfix or rollback) ÷ all
+-- successful deployments.
 SELECT
     time_bucket(CAST($bucket_width AS INTERVAL), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
     100.0 * count(*) FILTER (
@@ -9,7 +11,9 @@ SELECT
            OR EXISTS (SELECT 1 FROM deployments AS r
                       WHERE r.source = d.source
                         AND r.remediates_external_id = d.external_id)
-    )::DOUBLE / count(*) AS value,
+    )::DOUBLE / count(*) AS change_failure_rate,
+    100.0 * count(*) FILTER (WHERE d.change_type IN ('hotfix', 'rollback'))::DOUBLE
+        / count(*) AS rework_rate,
     count(*)::DOUBLE AS n
 FROM deployments AS d
 JOIN services AS s USING (service_id)

@@ -1,7 +1,8 @@
 -- Deployment frequency, successful deployments per service per week: successful deployments to
 -- the environment ÷ deployable services ÷ weeks in the bucket. A service counts as deployable in
 -- a bucket once its first deployment to the environment was recorded before the bucket ends, so
--- history before a source was connected reads "no data", not zero.
+-- history before a source was connected reads "no data", not zero. Also: successful deployments
+-- per day across the whole scope.
 WITH scope AS (
     SELECT s.service_id, min(d.finished_at) AS first_deployed
     FROM services AS s
@@ -41,7 +42,9 @@ SELECT
     buckets.bucket,
     coalesce(counts.deployments, 0)::DOUBLE
         / services_per_bucket.services
-        / (epoch(buckets.bucket_to - buckets.bucket_from) / (7 * 86400.0)) AS value,
+        / (epoch(buckets.bucket_to - buckets.bucket_from) / (7 * 86400.0)) AS deployment_frequency,
+    coalesce(counts.deployments, 0)::DOUBLE
+        / (epoch(buckets.bucket_to - buckets.bucket_from) / 86400.0) AS deployments_per_day,
     coalesce(counts.deployments, 0)::DOUBLE AS n
 FROM buckets
 JOIN services_per_bucket USING (bucket)

@@ -1,9 +1,13 @@
--- Lead time for changes, hours (median): from a change's first commit to the finish of the
--- successful deployment to the environment that shipped it, for changes shipped in the bucket.
+-- Lead time for changes, hours: from a change's first commit to the finish of the successful
+-- deployment to the environment that shipped it, for changes shipped in the bucket (median and
+-- P90), and from merge to that deployment (median) as a second view.
 SELECT
     time_bucket(CAST($bucket_width AS INTERVAL), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
-    median(epoch(d.finished_at - c.first_commit_at) / 3600.0) AS value,
-    count(*)::DOUBLE AS n
+    median(epoch(d.finished_at - c.first_commit_at) / 3600.0) AS lead_time,
+    quantile_cont(epoch(d.finished_at - c.first_commit_at) / 3600.0, 0.9) AS lead_time_p90,
+    median(epoch(d.finished_at - c.merged_at) / 3600.0) AS merge_to_deploy,
+    count(*)::DOUBLE AS n,
+    count(c.merged_at)::DOUBLE AS n_merged
 FROM changes AS c
 JOIN deployments AS d
     ON d.source = c.deployment_source AND d.external_id = c.deployment_external_id

@@ -2,7 +2,7 @@
 -- caused by a deployment to the environment, for such incidents started in the bucket and resolved.
 SELECT
     time_bucket(CAST($bucket_width AS INTERVAL), i.started_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
-    median(epoch(i.resolved_at - i.started_at) / 3600.0) AS value,
+    median(epoch(i.resolved_at - i.started_at) / 3600.0) AS time_to_restore,
     count(*)::DOUBLE AS n
 FROM incidents AS i
 JOIN deployments AS d
