@@ -41,6 +41,7 @@ lint: $(DEV_STAMP)  ## ruff, formatting and an up-to-date data dictionary
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m data.dictionary --check
+	$(PY) -m metrics.docs --check
 
 format: $(DEV_STAMP)  ## apply ruff's fixes and formatting
 	$(PY) -m ruff check --fix .

@@ -26,3 +26,10 @@ def test_every_column_has_a_unit_and_meaning() -> None:
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND comment IS NULL"
     )
     assert undocumented.fetchall() == []
+
+
+def test_readme_definitions_are_generated_from_the_records() -> None:
+    from metrics import docs
+
+    text = docs.README.read_text(encoding="utf-8")
+    assert docs.updated(text) == text, "run `python -m metrics.docs` and commit README.md"
