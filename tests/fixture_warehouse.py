@@ -131,6 +131,10 @@ def build_fixture(path: Path) -> Path:
             [(i[0], i[1], i[2], i[3], i[4], i[5], i[5]) for i in INCIDENTS],
         )
         con.execute(
+            "INSERT INTO annotations VALUES ('adopt', '2026-01-06', 'organisation', NULL,"
+            " 'adoption', 'CI/CD adopted')"
+        )
+        con.execute(
             "INSERT INTO sync_runs (run_id, source, stream, started_at, finished_at, status,"
             " rows_written, error) VALUES ('r1', 'fx', 'deployments', '2026-01-15 00:00+00',"
             " '2026-01-15 00:05+00', 'success', 9, NULL)"
