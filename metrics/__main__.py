@@ -29,6 +29,7 @@ JSON_FIELDS = (
     "target_text",
     "status",
     "tier",
+    "tier_band",
     "benchmark_year",
     "previous",
     "delta",

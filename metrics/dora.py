@@ -107,3 +107,10 @@ def tier(metric: str, value: float | None, year: int = 2023) -> str | None:
 def tier_rank(name: str) -> int:
     """0 for elite … 3 for low."""
     return TIERS.index(name)
+
+
+def tier_label(metric: str, tier_name: str | None, year: int = 2023) -> str | None:
+    """The benchmark's band for a tier, e.g. 'daily to weekly' for high deployment frequency."""
+    if tier_name is None:
+        return None
+    return BENCHMARKS[year][metric].text[tier_rank(tier_name)]

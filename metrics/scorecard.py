@@ -187,6 +187,7 @@ def scorecard(
                 "target_text": describe(kpi, target, targets.benchmark_year),
                 "status": rag,
                 "tier": tier,
+                "tier_band": dora.tier_label(kpi.name, tier, targets.benchmark_year),
                 "benchmark_year": targets.benchmark_year if kpi.target_kind == "dora" else None,
                 "previous": values.previous,
                 "delta": delta,

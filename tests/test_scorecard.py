@@ -181,6 +181,8 @@ def test_cli_json_matches_hand_computed(fixture_db: Path, targets_file: Path, ca
     assert rows["p95_latency"]["display"] == "393 ms"
     assert rows["change_failure_rate"]["tier"] == "low"
     assert rows["change_failure_rate"]["benchmark_year"] == 2023
+    assert rows["change_failure_rate"]["tier_band"] == "over 15 %"
+    assert rows["deployment_frequency"]["tier_band"] == "daily to weekly"
     assert rows["lead_time"]["previous"] is None
 
 

@@ -41,7 +41,8 @@ def kpi_card(row: dict[str, Any]) -> None:
         label, color, icon = RAG_BADGE[row["status"]]
         tier = f" · {row['tier']} tier (DORA {row['benchmark_year']})" if row["tier"] else ""
         st.badge(f"{label}{tier}", color=color, icon=icon)  # type: ignore[arg-type]
-        st.caption(f"Target {row['target_text']}")
+        band = f" · benchmark band: {row['tier_band']}" if row.get("tier_band") else ""
+        st.caption(f"Target {row['target_text']}{band}")
 
 
 def _delta_colour(row: dict[str, Any]) -> str:
