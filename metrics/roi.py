@@ -33,7 +33,6 @@ import datetime as dt
 import math
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -42,6 +41,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from metrics import tomlfile
 from metrics.filters import UTC, Filters
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "roi.toml"
@@ -183,24 +183,6 @@ _KEYS = {
 }
 
 
-def _line_of(text: str, table: str, key: str | None) -> int | None:
-    """1-based line of ``key`` inside ``[table]`` (or of the header), for error messages."""
-    lines = text.splitlines()
-    for number, line in enumerate(lines, start=1):
-        if line.split("#", 1)[0].strip().replace(" ", "") != f"[{table}]":
-            continue
-        if key is None:
-            return number
-        for offset, inner in enumerate(lines[number:], start=number + 1):
-            stripped = inner.strip()
-            if stripped.startswith("["):
-                break
-            if stripped.split("=", 1)[0].strip() == key:
-                return offset
-        return number
-    return None
-
-
 def _fail(message: str, table: str, key: str | None = None) -> RoiError:
     return RoiError(message, table, key)
 
@@ -289,23 +271,8 @@ def load_assumptions(path: str | os.PathLike[str] | None = None) -> Assumptions:
     Errors name the file, the line and the key, e.g. ``config/roi.toml:21: [staff] ...``.
     """
     chosen = Path(path or os.environ.get(ENV_VAR) or DEFAULT_CONFIG)
-    try:
-        text = chosen.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RoiError(
-            f"ROI assumptions file {chosen} not found; restore config/roi.toml or set {ENV_VAR}"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RoiError(f"ROI assumptions file {chosen} cannot be read as UTF-8: {exc}") from None
-    try:
-        return parse_assumptions(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        raise RoiError(f"{chosen}: not valid TOML: {exc}") from None
-    except RoiError as exc:
-        table, key = exc.args[1:3] if len(exc.args) == 3 else (None, None)
-        line = _line_of(text, table, key) if table else None
-        where = f"{chosen}:{line}" if line else str(chosen)
-        raise RoiError(f"{where}: {exc.args[0]}") from None
+    restore = f"restore config/roi.toml or set {ENV_VAR}"
+    return tomlfile.load(chosen, "ROI assumptions file", restore, parse_assumptions, RoiError)
 
 
 # --- Quarters -------------------------------------------------------------------------------

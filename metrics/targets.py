@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from metrics import dora
+from metrics import dora, tomlfile
 from metrics.definitions import BY_NAME, Kpi
 
 DEFAULT_TARGETS = Path(__file__).resolve().parent.parent / "config" / "targets.toml"
@@ -19,24 +18,6 @@ GREEN, AMBER, RED, NO_DATA, TRACKED = "green", "amber", "red", "no data", "track
 
 class TargetsError(ValueError):
     """The targets file is missing or malformed; the message names file, line, key and fix."""
-
-
-def _line_of(text: str, table: str, key: str | None = None) -> int | None:
-    """1-based line of ``key`` inside ``[table]`` (or of the header), for error messages."""
-    header = f"[{table}]"
-    lines = text.splitlines()
-    for number, line in enumerate(lines, start=1):
-        if line.split("#", 1)[0].strip().replace(" ", "") == header.replace(" ", ""):
-            if key is None:
-                return number
-            for offset, inner in enumerate(lines[number:], start=number + 1):
-                stripped = inner.strip()
-                if stripped.startswith("["):
-                    break
-                if stripped.split("=", 1)[0].strip() == key:
-                    return offset
-            return number
-    return None
 
 
 @dataclass(frozen=True)
@@ -130,23 +111,8 @@ def _overrides(raw: Any, kind: str) -> dict[str, dict[str, Target]]:
 def load_targets(path: str | os.PathLike[str] | None = None) -> Targets:
     """Parse and validate the targets file ($TECHPULSE_TARGETS or config/targets.toml)."""
     chosen = Path(path or os.environ.get(ENV_VAR) or DEFAULT_TARGETS)
-    try:
-        text = chosen.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TargetsError(
-            f"targets file {chosen} not found; restore config/targets.toml or set {ENV_VAR}"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TargetsError(f"targets file {chosen} cannot be read as UTF-8 text: {exc}") from None
-    try:
-        return _parse(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        raise TargetsError(f"{chosen}: not valid TOML: {exc}") from None
-    except TargetsError as exc:
-        table, key = exc.args[1:3] if len(exc.args) == 3 else (None, None)
-        line = _line_of(text, table, key) if table else None
-        where = f"{chosen}:{line}" if line else str(chosen)
-        raise TargetsError(f"{where}: {exc.args[0]}") from None
+    restore = f"restore config/targets.toml or set {ENV_VAR}"
+    return tomlfile.load(chosen, "targets file", restore, _parse, TargetsError)
 
 
 def _parse(raw: dict[str, Any]) -> Targets:
