@@ -1,6 +1,9 @@
-"""Command line: `python -m metrics scorecard --start YYYY-MM-DD --end YYYY-MM-DD ...`.
+"""Command line for the KPI engine; prints the same numbers the app shows.
 
-Prints the same scorecard the app shows. Errors are one line on stderr and exit code 2.
+    python -m metrics scorecard --start YYYY-MM-DD --end YYYY-MM-DD [--team T] [--format json]
+    python -m metrics roi --baseline 2025-Q4 --end YYYY-MM-DD [--team T] [--format csv]
+
+Errors are one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pandas as pd
 from data.warehouse import WarehouseError, open_reader
 from metrics.catalog import validate_scope
 from metrics.filters import FilterError, Filters, parse_date
+from metrics.roi import RoiError, load_assumptions, parse_quarter, payback_quarter, roi_report
 from metrics.scorecard import overall_tier, records, scorecard
 from metrics.targets import TargetsError, load_targets
 
@@ -52,7 +56,49 @@ def _parser() -> argparse.ArgumentParser:
         "--db", help="warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)"
     )
     card.add_argument("--targets", help="targets TOML (default: config/targets.toml)")
+    roi = commands.add_parser("roi", help="return on investment by quarter against a baseline")
+    roi.add_argument("--baseline", required=True, help="baseline quarter, e.g. 2025-Q4")
+    roi.add_argument("--end", required=True, help="last day, inclusive, YYYY-MM-DD (UTC)")
+    roi.add_argument("--team", help="team id (default: all teams)")
+    roi.add_argument("--service", help="service id (default: all services)")
+    roi.add_argument("--environment", default="production", help="default: production")
+    roi.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    roi.add_argument("--db", help="warehouse path (default: $TECHPULSE_DB or data/...)")
+    roi.add_argument("--assumptions", help="ROI assumptions TOML (default: config/roi.toml)")
     return parser
+
+
+def _roi(args: argparse.Namespace) -> str:
+    end = parse_date(args.end, "--end")
+    baseline = parse_quarter(args.baseline)
+    filters = Filters(
+        start=min(baseline, end),
+        end=end,
+        team=args.team,
+        service=args.service,
+        environment=args.environment,
+    )
+    con = open_reader(args.db)
+    validate_scope(con, filters)
+    report = roi_report(con, filters, baseline, load_assumptions(args.assumptions))
+    if args.format == "json":
+        return report.to_json(orient="records", date_format="iso", indent=2)
+    if args.format == "csv":
+        return report.to_csv(index=False)
+    columns = [
+        "quarter",
+        "investment_cumulative",
+        "return_cumulative",
+        "roi",
+        "paid_back",
+    ]
+    shown = [c for c in columns if c in report.columns]
+    currency = report["currency"].iloc[0] if "currency" in report.columns else ""
+    payback = payback_quarter(report) or "not yet"
+    return (
+        report[shown].round(2).to_string(index=False)
+        + f"\nAmounts in {currency}. Payback: {payback}."
+    )
 
 
 def _render(frame: pd.DataFrame, fmt: str) -> str:
@@ -71,6 +117,13 @@ def _render(frame: pd.DataFrame, fmt: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "roi":
+        try:
+            print(_roi(args))
+        except (FilterError, RoiError, WarehouseError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
     try:
         filters = Filters(
             start=parse_date(args.start, "--start"),

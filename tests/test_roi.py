@@ -367,3 +367,19 @@ def test_unreadable_files(tmp_path: Path) -> None:
     broken.write_text("[staff\n", encoding="utf-8")
     with pytest.raises(roi.RoiError, match="not valid TOML"):
         roi.load_assumptions(broken)
+
+
+def test_roi_cli_prints_quarters_and_rejects_bad_input(tmp_path: Path, capsys) -> None:
+    from data.demo import build
+    from metrics.__main__ import main
+
+    db = tmp_path / "demo.duckdb"
+    build(db, seed=42, end=dt.date(2026, 11, 25))
+    args = ["roi", "--baseline", "2025-Q4", "--end", "2026-11-24", "--db", str(db)]
+    assert main([*args, "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    header = lines[0].split(",")
+    quarters = [line.split(",")[header.index("quarter")] for line in lines[1:]]
+    assert quarters == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert main(["roi", "--baseline", "2025-Q9", "--end", "2026-11-24", "--db", str(db)]) == 2
+    assert "is not a quarter" in capsys.readouterr().err
