@@ -25,6 +25,29 @@ PAGES = {
     "Overview": [
         st.Page("pages/scorecard.py", title="Scorecard", icon=":material/speed:", default=True),
     ],
+    "Engineering": [
+        st.Page(
+            "pages/delivery.py",
+            title="Delivery",
+            icon=":material/rocket_launch:",
+            url_path="delivery",
+        ),
+        st.Page(
+            "pages/reliability.py",
+            title="Reliability",
+            icon=":material/health_and_safety:",
+            url_path="reliability",
+        ),
+        st.Page(
+            "pages/quality.py", title="Code quality", icon=":material/code:", url_path="quality"
+        ),
+        st.Page(
+            "pages/incidents.py",
+            title="Incidents",
+            icon=":material/emergency:",
+            url_path="incidents",
+        ),
+    ],
     "Data": [
         st.Page(
             "pages/data_sources.py",

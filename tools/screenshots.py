@@ -15,7 +15,14 @@ from playwright.sync_api import sync_playwright
 from data.warehouse import db_path
 from tests.appserver import CHROMIUM, CHROMIUM_ARGS, app_server
 
-PAGES = {"scorecard": "", "data-sources": "data-sources"}
+PAGES = {
+    "scorecard": "",
+    "delivery": "delivery",
+    "reliability": "reliability",
+    "quality": "quality",
+    "incidents": "incidents",
+    "data-sources": "data-sources",
+}
 
 
 def wait_rendered(page) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,167 @@
+"""Code quality: coverage against its target organisation-wide and per project, new-code
+coverage, technical debt and the quality gate of every project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from metrics.definitions import BY_NAME
+from metrics.filters import Filters
+from ui import charts, layout, page_data
+
+CARDS = ("coverage", "new_code_coverage", "tech_debt_days", "quality_gate_pass_rate")
+GATE_COLOURS = {"OK": charts.GREEN, "WARN": charts.AMBER, "ERROR": charts.RED}
+
+
+def _cards(rows: dict[str, dict[str, Any]]) -> None:
+    charts.card_grid(rows, CARDS, per_row=4)
+
+
+def _chart(filters: Filters, name: str, grain: str, notes: Any, **extra: Any) -> None:
+    target, warn, text = page_data.target_for(name, filters)
+    fig = charts.trend_chart(
+        page_data.trend(name, filters, grain),
+        BY_NAME[name],
+        grain=grain,
+        target=target,
+        warn=warn,
+        target_text=text,
+        annotations=notes,
+        **extra,
+    )
+    charts.show(fig, key=f"quality_{name}")
+
+
+def _trends(filters: Filters, grain: str) -> None:
+    notes = charts.scoped_annotations(page_data.annotations(), filters, page_data.team_of())
+    left, right = st.columns(2)
+    with left:
+        _chart(filters, "coverage", grain, notes, title="Test coverage, whole scope")
+    with right:
+        _chart(filters, "new_code_coverage", grain, notes)
+    target, warn, text = page_data.target_for("coverage", filters)
+    fig = charts.trend_chart(
+        page_data.coverage_by_project(filters, grain),
+        BY_NAME["coverage"],
+        title="Test coverage per project",
+        grain=grain,
+        target=target,
+        warn=warn,
+        target_text=text,
+        annotations=notes,
+        series="project_key",
+        height=460,
+    )
+    charts.show(fig, key="quality_coverage_by_project")
+    left, right = st.columns(2)
+    with left:
+        _chart(filters, "tech_debt_days", grain, notes, title="Technical debt (remediation effort)")
+    with right:
+        _chart(filters, "quality_gate_pass_rate", grain, notes)
+
+
+def _projects(filters: Filters) -> None:
+    st.subheader("Projects at the end of the period")
+    frame = page_data.quality_projects(filters)
+    if frame.empty:
+        st.info("No SonarQube analyses for this scope; connect SonarQube on the Data sources page.")
+        return
+    fresh = frame[~frame["stale"]].sort_values("coverage")
+    if not fresh.empty:
+        target, _, text = page_data.target_for("coverage", filters)
+        fig = charts.bar_chart(
+            fresh,
+            "project_key",
+            "coverage",
+            title="Coverage per project (coloured by status against the target)",
+            x_title="Project",
+            y_title="Test coverage (%)",
+            colours=[charts.RAG[s] for s in fresh["coverage_status"]],
+            hover=[
+                f"{r.project_key} ({r.service_id}): {r.coverage:.1f} % · "
+                f"{charts.RAG_TEXT[r.coverage_status]} · analysed {r.analysed_at:%d %b %Y}"
+                for r in fresh.itertuples(index=False)
+            ],
+            target=target,
+            target_text=text,
+            horizontal=True,
+            height=max(320, 26 * len(fresh) + 120),
+        )
+        charts.show(fig, key="quality_projects_bar")
+    table = frame.assign(
+        status=charts.status_text(frame["coverage_status"]),
+        gate=frame["quality_gate_status"].fillna("—"),
+    )
+    table.loc[table["stale"], "status"] = "Stale (> 90 days)"
+    columns = [
+        "project_key",
+        "service_id",
+        "team_id",
+        "gate",
+        "coverage",
+        "status",
+        "new_code_coverage",
+        "tech_debt_days",
+        "bugs",
+        "vulnerabilities",
+        "analysed_at",
+    ]
+    gate_colour = {k: f"color: {v}; font-weight: 600" for k, v in GATE_COLOURS.items()}
+    styled = charts.style_status(table[columns], ["status"]).map(  # type: ignore[attr-defined]
+        lambda g: gate_colour.get(str(g), ""), subset=["gate"]
+    )
+    st.dataframe(
+        styled,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "project_key": "Project",
+            "service_id": "Service",
+            "team_id": "Team",
+            "gate": st.column_config.TextColumn("Quality gate", help="SonarQube: OK, WARN, ERROR"),
+            "coverage": st.column_config.NumberColumn(
+                "Coverage (%)", format="%.1f", help=BY_NAME["coverage"].definition
+            ),
+            "status": "Coverage status",
+            "new_code_coverage": st.column_config.NumberColumn(
+                "New-code coverage (%)",
+                format="%.1f",
+                help=BY_NAME["new_code_coverage"].definition,
+            ),
+            "tech_debt_days": st.column_config.NumberColumn(
+                "Debt (days)", format="%.1f", help=BY_NAME["tech_debt_days"].definition
+            ),
+            "bugs": st.column_config.NumberColumn("Bugs"),
+            "vulnerabilities": st.column_config.NumberColumn("Vulnerabilities"),
+            "analysed_at": st.column_config.DatetimeColumn(
+                "Latest analysis (UTC)", format="YYYY-MM-DD", timezone="UTC"
+            ),
+        },
+    )
+    stale = int(frame["stale"].sum())
+    if stale:
+        st.caption(
+            f"{stale} project(s) were last analysed more than 90 days before the period ends; "
+            "the coverage KPIs leave them out until a new analysis arrives."
+        )
+
+
+def render(filters: Filters) -> None:
+    rows = page_data.kpi_rows(filters)
+    if rows is None:
+        return
+    st.caption(layout.scope_text(filters))
+    if all(rows[name]["status"] == "no data" for name in CARDS):
+        layout.no_data_for_filters(filters)
+        return
+    _cards(rows)
+    _projects(filters)
+    st.subheader("Over time")
+    _trends(filters, charts.grain_picker("quality_grain"))
+
+
+filters = layout.page_filters("Code quality")
+if filters is not None:
+    render(filters)

@@ -1,0 +1,177 @@
+"""Reliability: service levels against their targets, error budgets and burn-rate alerts, and
+the services that miss a target listed first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from metrics.definitions import BY_NAME
+from metrics.filters import Filters
+from metrics.slo import NO_TRAFFIC, OK, PAGE_FAST, PAGE_SLOW, TICKET
+from ui import charts, layout, page_data
+
+CARDS = ("availability", "p95_latency", "error_rate", "cpu_mean", "memory_mean")
+TRENDS = ("availability", "p95_latency", "error_rate", "cpu_mean", "memory_mean", "cpu_p95")
+ALERT_COLOURS = {
+    PAGE_FAST: charts.RED,
+    PAGE_SLOW: charts.RED,
+    TICKET: charts.AMBER,
+    OK: charts.GREEN,
+    NO_TRAFFIC: charts.GREY,
+}
+
+
+def _cards(rows: dict[str, dict[str, Any]]) -> None:
+    charts.card_grid(rows, CARDS)
+
+
+def _trends(filters: Filters, grain: str) -> None:
+    notes = charts.scoped_annotations(page_data.annotations(), filters, page_data.team_of())
+    for offset in range(0, len(TRENDS), 2):
+        for column, name in zip(st.columns(2), TRENDS[offset : offset + 2], strict=False):
+            target, warn, text = page_data.target_for(name, filters)
+            fig = charts.trend_chart(
+                page_data.trend(name, filters, grain),
+                BY_NAME[name],
+                grain=grain,
+                target=target,
+                warn=warn,
+                target_text=text,
+                annotations=notes,
+            )
+            with column:
+                charts.show(fig, key=f"reliability_{name}")
+
+
+def _per_service(filters: Filters) -> None:
+    st.subheader("Services against their targets")
+    frame = page_data.service_levels_per_service(filters)
+    if frame.empty:
+        st.info("No service-level samples for this scope; connect Prometheus.")
+        return
+    table = frame[["service_id", "team_id", "status"]].copy()
+    table["status"] = charts.status_text(table["status"])
+    for name in ("availability", "p95_latency", "error_rate"):
+        table[name] = frame[name]
+        table[f"{name}_status"] = charts.status_text(frame[f"{name}_status"])
+    table["n_requests"] = frame["n_requests"]
+    statuses = ["status", "availability_status", "p95_latency_status", "error_rate_status"]
+    config = {
+        "service_id": "Service",
+        "team_id": "Team",
+        "status": st.column_config.TextColumn("Worst status", help="Worst of the three checks"),
+        "availability": st.column_config.NumberColumn(
+            "Availability (%)", format="%.3f", help=BY_NAME["availability"].definition
+        ),
+        "availability_status": "Availability status",
+        "p95_latency": st.column_config.NumberColumn(
+            "P95 latency (ms)", format="%.0f", help=BY_NAME["p95_latency"].definition
+        ),
+        "p95_latency_status": "P95 status",
+        "error_rate": st.column_config.NumberColumn(
+            "Error rate (%)", format="%.3f", help=BY_NAME["error_rate"].definition
+        ),
+        "error_rate_status": "Error-rate status",
+        "n_requests": st.column_config.NumberColumn("Requests", format="localized"),
+    }
+    st.dataframe(
+        charts.style_status(table, statuses),
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+    )
+    breaching = int(frame["breaching"].sum())
+    st.caption(
+        f"{breaching} of {len(frame)} services miss at least one target this period (listed "
+        "first, worst first). Targets are per service: service override, team override, default."
+    )
+
+
+def _budgets(filters: Filters) -> None:
+    st.subheader("Error budgets (rolling 30 days to the end of the period)")
+    frame = page_data.error_budgets(filters)
+    if frame.empty:
+        st.info("No services in scope with traffic in the last 30 days of the period.")
+        return
+    colours = [ALERT_COLOURS.get(a, charts.GREY) for a in frame["alert"]]
+    hover = [
+        f"{r.service_id}: {r.budget_remaining_pct:.1f} % of the budget left · burn 1 h "
+        f"{r.burn_rate_1h:.2f}×, 6 h {r.burn_rate_6h:.2f}×, 3 d {r.burn_rate_3d:.2f}× · {r.alert}"
+        for r in frame.itertuples(index=False)
+    ]
+    fig = charts.bar_chart(
+        frame.assign(left=frame["budget_remaining_pct"].clip(lower=-100)),
+        "service_id",
+        "left",
+        title="Error budget remaining per service (red: paging alert, amber: ticket)",
+        x_title="Service",
+        y_title="Budget remaining (% of 30-day budget)",
+        colours=colours,
+        hover=hover,
+        target=0.0,
+        target_text="budget exhausted below 0 %",
+        horizontal=True,
+        height=max(320, 28 * len(frame) + 120),
+    )
+    charts.show(fig, key="reliability_budgets")
+    st.dataframe(
+        frame[
+            [
+                "service_id",
+                "alert",
+                "slo",
+                "availability_30d",
+                "budget_remaining_pct",
+                "budget_remaining_minutes",
+                "burn_rate_1h",
+                "burn_rate_6h",
+                "burn_rate_3d",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "service_id": "Service",
+            "alert": st.column_config.TextColumn(
+                "Alert state",
+                width="medium",
+                help="Multi-window burn-rate rules (SRE Workbook): page when 1 h > 14.4× or 6 h "
+                "and 1 h > 6×; ticket when 3 d and 6 h > 1×.",
+            ),
+            "slo": st.column_config.NumberColumn("Objective (%)", format="%.2f"),
+            "availability_30d": st.column_config.NumberColumn(
+                "Availability 30 d (%)", format="%.3f"
+            ),
+            "budget_remaining_pct": st.column_config.NumberColumn(
+                "Budget left (%)", format="%.1f", help="Negative: the objective is already missed"
+            ),
+            "budget_remaining_minutes": st.column_config.NumberColumn(
+                "Budget left (min)", format="%.0f"
+            ),
+            "burn_rate_1h": st.column_config.NumberColumn("Burn 1 h (×)", format="%.2f"),
+            "burn_rate_6h": st.column_config.NumberColumn("Burn 6 h (×)", format="%.2f"),
+            "burn_rate_3d": st.column_config.NumberColumn("Burn 3 d (×)", format="%.2f"),
+        },
+    )
+
+
+def render(filters: Filters) -> None:
+    rows = page_data.kpi_rows(filters)
+    if rows is None:
+        return
+    st.caption(layout.scope_text(filters))
+    if all(rows[name]["status"] == "no data" for name in CARDS):
+        layout.no_data_for_filters(filters)
+        return
+    _cards(rows)
+    _per_service(filters)
+    _budgets(filters)
+    st.subheader("Over time")
+    _trends(filters, charts.grain_picker("reliability_grain"))
+
+
+filters = layout.page_filters("Reliability")
+if filters is not None:
+    render(filters)
