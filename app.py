@@ -12,6 +12,7 @@ from data.warehouse import WarehouseError, db_path
 from metrics import catalog
 from ui import warehouse
 from ui.filters import sidebar_filters
+from ui.frame import mark_frame
 from ui.freshness import freshness_stamp
 
 st.set_page_config(
@@ -69,6 +70,7 @@ def _warehouse_problem(exc: WarehouseError) -> None:
 def main() -> None:
     st.logo("docs/logo.svg", size="large")
     navigation = st.navigation(PAGES, position="sidebar")
+    mark_frame()
     try:
         con = warehouse.cursor()
     except WarehouseError as exc:

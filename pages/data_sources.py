@@ -8,7 +8,10 @@ from data import schema
 from data.warehouse import db_path
 from metrics import catalog
 from ui import warehouse
+from ui.frame import ensure_frame
 from ui.sync_panel import sync_panel
+
+ensure_frame()
 
 st.title("Data sources")
 con = warehouse.cursor()

@@ -12,6 +12,9 @@ from metrics.definitions import BY_NAME
 from metrics.delivery import DORA_KPIS
 from metrics.filters import Filters
 from ui import charts, layout, page_data
+from ui.frame import ensure_frame
+
+ensure_frame()
 
 SHORT = {
     "deployment_frequency": "Deploys / service / week",

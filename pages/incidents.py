@@ -11,6 +11,9 @@ import streamlit as st
 from metrics.definitions import BY_NAME
 from metrics.filters import Filters
 from ui import charts, layout, page_data
+from ui.frame import ensure_frame
+
+ensure_frame()
 
 CARDS = ("incident_count", "mttr", "mtta")
 VERB = {"mttr": "restore", "mtta": "acknowledge"}

@@ -10,6 +10,9 @@ import streamlit as st
 from metrics.definitions import BY_NAME
 from metrics.filters import Filters
 from ui import charts, layout, page_data
+from ui.frame import ensure_frame
+
+ensure_frame()
 
 CARDS = ("coverage", "new_code_coverage", "tech_debt_days", "quality_gate_pass_rate")
 GATE_COLOURS = {"OK": charts.GREEN, "WARN": charts.AMBER, "ERROR": charts.RED}

@@ -11,6 +11,9 @@ from metrics.definitions import BY_NAME
 from metrics.filters import Filters
 from metrics.slo import NO_TRAFFIC, OK, PAGE_FAST, PAGE_SLOW, TICKET
 from ui import charts, layout, page_data
+from ui.frame import ensure_frame
+
+ensure_frame()
 
 CARDS = ("availability", "p95_latency", "error_rate", "cpu_mean", "memory_mean")
 TRENDS = ("availability", "p95_latency", "error_rate", "cpu_mean", "memory_mean", "cpu_p95")

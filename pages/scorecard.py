@@ -8,6 +8,9 @@ from metrics.scorecard import overall_tier, records
 from metrics.targets import TargetsError
 from ui import data, layout
 from ui.cards import kpi_card
+from ui.frame import ensure_frame
+
+ensure_frame()
 
 CARDS_PER_ROW = 3
 

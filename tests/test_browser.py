@@ -87,3 +87,18 @@ def test_data_sources_page(page: Page, base_url: str) -> None:
     open_page(page, f"{base_url}/data-sources", "data-sources")
     expect(page.locator("h1")).to_contain_text("Data sources")
     expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(2)
+
+
+@pytest.mark.parametrize("path", ["delivery", "data-sources"])
+def test_deep_link_as_first_request_of_a_fresh_server(
+    fixture_db: Path, browser: Browser, path: str
+) -> None:
+    """A bookmarked page opened right after a restart still gets the frame and its filters."""
+    with app_server(fixture_db) as url:
+        context = browser.new_context(viewport={"width": 1440, "height": 1200})
+        tab = context.new_page()
+        open_page(tab, f"{url}/{path}?start=2026-01-01&end=2026-01-14&team=alpha", f"deep-{path}")
+        team = tab.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+        expect(team).to_match_aria_snapshot('- combobox "Team": Alpha')
+        assert "holds no data yet" not in tab.locator('[data-testid="stMain"]').inner_text()
+        context.close()
