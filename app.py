@@ -25,6 +25,12 @@ st.set_page_config(
 PAGES = {
     "Overview": [
         st.Page("pages/scorecard.py", title="Scorecard", icon=":material/speed:", default=True),
+        st.Page(
+            "pages/executive.py",
+            title="Executive ROI",
+            icon=":material/savings:",
+            url_path="executive",
+        ),
     ],
     "Engineering": [
         st.Page(

@@ -17,6 +17,7 @@ from tests.appserver import CHROMIUM, CHROMIUM_ARGS, app_server
 
 PAGES = {
     "scorecard": "",
+    "executive": "executive",
     "delivery": "delivery",
     "reliability": "reliability",
     "quality": "quality",
