@@ -31,6 +31,12 @@ PAGES = {
             icon=":material/savings:",
             url_path="executive",
         ),
+        st.Page(
+            "pages/review.py",
+            title="Quarterly review",
+            icon=":material/fact_check:",
+            url_path="review",
+        ),
     ],
     "Engineering": [
         st.Page(

@@ -18,6 +18,7 @@ from tests.appserver import CHROMIUM, CHROMIUM_ARGS, app_server
 PAGES = {
     "scorecard": "",
     "executive": "executive",
+    "review": "review",
     "delivery": "delivery",
     "reliability": "reliability",
     "quality": "quality",

@@ -1,0 +1,79 @@
+"""The CTO quarterly review: scorecard against last quarter, owners, and carried PDCA actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from metrics.definitions import BY_NAME, HEADLINE
+from metrics.filters import Filters
+from metrics.formatting import format_value
+from metrics.roi import parse_quarter, quarter_label
+from metrics.scorecard import records, scorecard
+from metrics.targets import Targets
+
+
+def quarter_filters(quarter: str, base: Filters, last_day: dt.date | None = None) -> Filters:
+    """The quarter as a period (cut at ``last_day`` when the quarter is still running)."""
+    start = parse_quarter(quarter)
+    month = start.month + 3
+    end = dt.date(start.year + (month > 12), (month - 1) % 12 + 1, 1) - dt.timedelta(days=1)
+    if last_day is not None and start <= last_day < end:
+        end = last_day
+    return Filters(start, end, base.team, base.service, base.environment)
+
+
+def quarters_until(day: dt.date, count: int = 8) -> list[str]:
+    """The quarter holding ``day`` and the ones before it, newest first."""
+    result, current = [], parse_quarter(quarter_label(day))
+    for _ in range(count):
+        result.append(quarter_label(current))
+        current = parse_quarter(quarter_label(current - dt.timedelta(days=1)))
+    return result
+
+
+def actions_for(con: duckdb.DuckDBPyConnection, quarter: str, team: str | None) -> pd.DataFrame:
+    """Actions raised in the quarter, plus earlier ones still open (carried over)."""
+    return con.execute(
+        """SELECT action_id, quarter, title, kpi, owner_team, pdca_stage, status, due_on, note,
+                  quarter <> $q AS carried
+           FROM actions
+           WHERE (quarter = $q OR (quarter < $q AND status = 'open'))
+             AND ($team IS NULL OR owner_team = $team)
+           ORDER BY status DESC, quarter, action_id""",
+        {"q": quarter, "team": team},
+    ).df()
+
+
+def review_table(
+    con: duckdb.DuckDBPyConnection, quarter: Filters, targets: Targets, actions: pd.DataFrame
+) -> pd.DataFrame:
+    """KPI, target, this quarter, last quarter, change, RAG, trend, owner, note."""
+    rows = records(scorecard(con, quarter, targets, HEADLINE))
+    table = []
+    for row in rows:
+        related = actions[actions["kpi"] == row["kpi"]] if not actions.empty else actions
+        owner = ", ".join(sorted({t for t in related["owner_team"] if t})) if len(related) else ""
+        note = "; ".join(t for t in related["title"]) if len(related) else ""
+        table.append(
+            {
+                "kpi": row["kpi"],
+                "KPI": row["label"],
+                "Target": row["target_text"],
+                "This quarter": row["display"],
+                "Last quarter": _previous(row),
+                "Change": row["delta_display"] or "—",
+                "RAG": row["status"],
+                "Trend": [v for v in row["sparkline"] if v is not None],
+                "Owner": owner or "—",
+                "Note": note or "—",
+            }
+        )
+    return pd.DataFrame(table)
+
+
+def _previous(row: dict[str, object]) -> str:
+    value = row["previous"]
+    return format_value(BY_NAME[str(row["kpi"])], value if isinstance(value, float) else None)
