@@ -63,6 +63,9 @@ PAGES = {
     ],
     "Data": [
         st.Page(
+            "pages/export.py", title="Data export", icon=":material/download:", url_path="export"
+        ),
+        st.Page(
             "pages/data_sources.py",
             title="Data sources",
             icon=":material/database:",

@@ -2,6 +2,7 @@
 
     python -m metrics scorecard --start YYYY-MM-DD --end YYYY-MM-DD [--team T] [--format json]
     python -m metrics roi --baseline 2025-Q4 --end YYYY-MM-DD [--team T] [--format csv]
+    python -m metrics export DATASET --start YYYY-MM-DD --end YYYY-MM-DD [--team T] [--excel]
 
 Errors are one line on stderr and exit code 2.
 """
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from data.warehouse import WarehouseError, open_reader
+from metrics import export
 from metrics.catalog import validate_scope
 from metrics.filters import FilterError, Filters, parse_date
 from metrics.roi import RoiError, load_assumptions, parse_quarter, payback_quarter, roi_report
@@ -65,7 +67,42 @@ def _parser() -> argparse.ArgumentParser:
     roi.add_argument("--format", choices=("table", "csv", "json"), default="table")
     roi.add_argument("--db", help="warehouse path (default: $TECHPULSE_DB or data/...)")
     roi.add_argument("--assumptions", help="ROI assumptions TOML (default: config/roi.toml)")
+    _export_parser(commands)
     return parser
+
+
+def _export_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """The export subcommand; DATASET is checked in _export so the error lists valid names."""
+    out = commands.add_parser(
+        "export", help="a warehouse table or the KPI series as CSV (the app's Data export)"
+    )
+    out.add_argument("dataset", help=f"one of: {', '.join(export.DATASETS)}")
+    out.add_argument("--start", required=True, help="first day, YYYY-MM-DD (UTC)")
+    out.add_argument("--end", required=True, help="last day, inclusive, YYYY-MM-DD (UTC)")
+    out.add_argument("--team", help="team id (default: all teams)")
+    out.add_argument("--service", help="service id (default: all services)")
+    out.add_argument("--environment", default="production", help="default: production")
+    out.add_argument("--grain", default="week", help="kpis bucket: week, month or quarter")
+    out.add_argument("--excel", action="store_true", help="UTF-8 with BOM for Excel")
+    out.add_argument("--db", help="warehouse path (default: $TECHPULSE_DB or data/...)")
+    out.add_argument("--targets", help="targets TOML (default: config/targets.toml)")
+
+
+def _export(args: argparse.Namespace) -> bytes:
+    """The same bytes the page's download button serves for these filters."""
+    dataset = export.check_dataset(args.dataset)
+    filters = Filters(
+        start=parse_date(args.start, "--start"),
+        end=parse_date(args.end, "--end"),
+        team=args.team,
+        service=args.service,
+        environment=args.environment,
+    )
+    targets = load_targets(args.targets)
+    con = open_reader(args.db)
+    validate_scope(con, filters)
+    frame = export.export_frame(con, dataset, filters, targets, args.grain)
+    return export.to_csv_bytes(frame, excel=args.excel)
 
 
 def _roi(args: argparse.Namespace) -> str:
@@ -117,6 +154,15 @@ def _render(frame: pd.DataFrame, fmt: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "export":
+        try:
+            payload = _export(args)
+        except (FilterError, TargetsError, WarehouseError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
+        return 0
     if args.command == "roi":
         try:
             print(_roi(args))

@@ -23,6 +23,7 @@ PAGES = {
     "reliability": "reliability",
     "quality": "quality",
     "incidents": "incidents",
+    "export": "export",
     "data-sources": "data-sources",
 }
 

@@ -1,0 +1,127 @@
+"""Data export (analysts): any warehouse table or the KPI series as CSV, with the page filters.
+
+The bytes come from metrics.export, the same code `python -m metrics export` runs, so a file
+downloaded here and one written by the CLI with the same filters are identical.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data import dictionary
+from metrics import export
+from metrics.filters import Filters
+from metrics.targets import TargetsError
+from metrics.trends import GRAINS
+from ui import data, layout, warehouse
+from ui.frame import ensure_frame
+
+ensure_frame()
+
+PREVIEW_ROWS = 200
+LABELS = {export.KPI_DATASET: "KPI series (tidy long format)"}
+
+
+@st.cache_data(show_spinner="Preparing the export…", max_entries=32)
+def _export(
+    snapshot: str, dataset: str, filters: Filters, grain: str, targets_key: tuple[str, int]
+) -> tuple[pd.DataFrame, bytes, bytes]:
+    """Cached per snapshot and targets file, so a sync or a target edit gives fresh files."""
+    frame = export.export_frame(warehouse.cursor(), dataset, filters, data.targets(), grain)
+    return frame, export.to_csv_bytes(frame), export.to_csv_bytes(frame, excel=True)
+
+
+def _targets_key() -> tuple[str, int]:
+    path = data.targets_path()
+    try:
+        return str(path), path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return str(path), 0
+
+
+def _cli(dataset: str, filters: Filters, grain: str, excel: bool) -> str:
+    """The equivalent command line, so an analyst can script the same file."""
+    parts = [
+        "python -m metrics export",
+        dataset,
+        f"--start {filters.start}",
+        f"--end {filters.end}",
+    ]
+    parts += [f"--{k} {v}" for k, v in (("team", filters.team), ("service", filters.service)) if v]
+    if filters.environment != "production":
+        parts.append(f"--environment {filters.environment}")
+    if dataset == export.KPI_DATASET and grain != "week":
+        parts.append(f"--grain {grain}")
+    return " ".join(parts + (["--excel"] if excel else []))
+
+
+@st.cache_data(show_spinner=False)
+def _dictionary() -> str:
+    return dictionary.render()
+
+
+def _choose() -> tuple[str, str, bool]:
+    """Dataset, grain (only used for the KPI series) and the Excel option."""
+    left, middle, right = st.columns([3, 1, 2], vertical_alignment="bottom")
+    dataset = left.selectbox(
+        "Dataset",
+        export.DATASETS,
+        index=export.DATASETS.index(export.KPI_DATASET),
+        format_func=lambda name: LABELS.get(name, f"Table: {name}"),
+    )
+    grain = "week"
+    if dataset == export.KPI_DATASET:
+        grain = middle.selectbox("Grain", list(GRAINS), index=0)
+    excel = right.checkbox(
+        "Excel-friendly (UTF-8 with BOM)",
+        help="Excel needs the byte-order mark to read UTF-8; other tools prefer plain UTF-8.",
+    )
+    return dataset, grain, excel
+
+
+def main() -> None:
+    filters = layout.page_filters("Data export")
+    if filters is None:
+        return
+    st.caption(layout.scope_text(filters))
+    dataset, grain, excel = _choose()
+    try:
+        frame, plain, bom = _export(
+            warehouse.snapshot_id(), dataset, filters, grain, _targets_key()
+        )
+    except TargetsError as exc:
+        st.error(f"**The targets file is invalid.** {exc}", icon=":material/error:")
+        return
+    as_of = export.data_as_of(warehouse.cursor())
+    st.markdown(f"**Data as of {export.as_of_text(as_of)}** (last successful sync, UTC)")
+    command = _cli(dataset, filters, grain, excel)
+    st.caption(
+        f"{len(frame):,} rows · ISO 8601 dates in UTC · text cells starting with = + - @ are "
+        f"prefixed with ' (CSV-injection guard) · same file as `{command}`"
+    )
+    st.download_button(
+        "Download CSV",
+        data=bom if excel else plain,
+        file_name=export.file_name(dataset, filters, as_of),
+        mime="text/csv",
+        icon=":material/download:",
+        type="primary",
+    )
+    if frame.empty:
+        layout.no_data_for_filters(filters)
+    else:
+        st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, width="stretch")
+        if len(frame) > PREVIEW_ROWS:
+            st.caption(f"Preview of the first {PREVIEW_ROWS} of {len(frame):,} rows.")
+    st.subheader("Data dictionary")
+    st.download_button(
+        "Download data dictionary (Markdown)",
+        data=_dictionary().encode("utf-8"),
+        file_name="techpulse_data-dictionary.md",
+        mime="text/markdown",
+        icon=":material/menu_book:",
+    )
+
+
+main()
