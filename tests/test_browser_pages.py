@@ -79,3 +79,29 @@ def test_grain_choice_redraws_delivery_trends(page: Page, base_url: str) -> None
     wait_rendered(page)
     expect(page.locator(".xtitle", has_text="Quarter starting (UTC)").first).to_be_visible()
     assert "start=2026-01-01" in page.url, "the page keeps the shared filters in the URL"
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "charts"),
+    [("executive", "Executive ROI", 2), ("review", "Quarterly review", 6)],
+)
+def test_management_pages_render(
+    page: Page, base_url: str, path: str, title: str, charts: int
+) -> None:
+    open_page(page, f"{base_url}/{path}", f"page-{path}")
+    expect(page.locator("h1")).to_contain_text(title)
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(charts)
+    assert page.locator('[data-testid="stDownloadButton"]').count() == (path == "review")
+
+
+def test_export_download_holds_the_filtered_rows(page: Page, base_url: str) -> None:
+    """The downloaded CSV is what the page previews: the KPI series for the period and team."""
+    open_page(page, f"{base_url}/export?team=payments", "page-export")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download CSV").click()
+    download = info.value
+    assert download.suggested_filename.startswith("techpulse_kpis_payments_")
+    text = Path(download.path()).read_text(encoding="utf-8")
+    header, *rows = text.strip().splitlines()
+    assert header.split(",") == ["date", "team", "service", "metric", "value", "unit", "target"]
+    assert rows and all(row.split(",")[1] == "payments" for row in rows)
