@@ -105,3 +105,30 @@ def test_export_download_holds_the_filtered_rows(page: Page, base_url: str) -> N
     header, *rows = text.strip().splitlines()
     assert header.split(",") == ["date", "team", "service", "metric", "value", "unit", "target"]
     assert rows and all(row.split(",")[1] == "payments" for row in rows)
+
+
+def test_quarterly_review_file_opens_and_holds_the_scorecard(
+    page: Page, base_url: str, browser: Browser, tmp_path: Path
+) -> None:
+    open_page(page, f"{base_url}/review", "page-review-export")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the review (HTML, charts included)").click()
+    assert info.value.suggested_filename.startswith("techpulse_review_20")
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    viewer = browser.new_page()
+    viewer.goto(saved.as_uri())
+    expect(viewer.locator("h2").first).to_have_text("Scorecard")
+    for label in ("Availability", "P95 latency", "Change failure rate", "MTTR (median)"):
+        expect(viewer.locator("td", has_text=label).first).to_be_visible()
+    viewer.wait_for_selector(".js-plotly-plot")  # charts draw offline from the inlined script
+    assert viewer.locator(".js-plotly-plot").count() == 6
+    viewer.close()
+
+
+@pytest.mark.parametrize(("path", "title"), [("", "Scorecard"), ("data-sources", "Data sources")])
+def test_overview_pages_on_demo_data(page: Page, base_url: str, path: str, title: str) -> None:
+    open_page(page, f"{base_url}/{path}", f"page-{path or 'scorecard'}")
+    expect(page.locator("h1")).to_contain_text(title)
+    if not path:
+        expect(page.locator('[data-testid="stMetric"]')).to_have_count(9)
