@@ -23,3 +23,25 @@ def targets_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("targets") / "targets.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's chromium through Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.appserver import CHROMIUM, CHROMIUM_ARGS
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium: `make system-deps`"
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1440, "height": 1600})
+    tab = context.new_page()
+    yield tab
+    context.close()

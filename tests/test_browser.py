@@ -6,45 +6,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from metrics.definitions import HEADLINE as KPIS
-from tests.appserver import CHROMIUM, CHROMIUM_ARGS, REPO, app_server
+from tests.appserver import app_server
+from tests.browsing import open_page
 from tools.screenshots import wait_rendered
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = REPO / "test-artifacts" / "browser"
 
 
 @pytest.fixture(scope="module")
 def base_url(fixture_db: Path) -> Iterator[str]:
     with app_server(fixture_db) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "install Debian's chromium: `make system-deps`"
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1600})
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
-def open_page(page: Page, url: str, shot: str) -> None:
-    page.goto(url)
-    wait_rendered(page)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
-    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def card_value(page: Page, label: str) -> str:

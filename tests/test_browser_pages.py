@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from data.demo import build
-from tests.appserver import CHROMIUM, CHROMIUM_ARGS, REPO, app_server
+from tests.appserver import app_server
+from tests.browsing import open_page
 from tools.screenshots import wait_rendered
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = REPO / "test-artifacts" / "browser"
 PAGES = {
     "delivery": "Delivery (DORA)",
     "reliability": "Reliability",
@@ -25,42 +25,11 @@ PAGES = {
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "install Debian's chromium: `make system-deps`"
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("demo-browser") / "demo.duckdb"
     build(db, seed=42, end=dt.date(2026, 11, 25))
     with app_server(db) as url:
-        # Until app.py has run once in the server, a deep link runs its page file on its own
-        # (Streamlit's pages/ folder mode): open the home page first, as a visitor would.
-        warm = browser.new_page()
-        warm.goto(url)
-        wait_rendered(warm)
-        warm.close()
-        yield url
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1600})
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
-def open_page(page: Page, url: str, shot: str) -> None:
-    page.goto(url)
-    wait_rendered(page)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
-    assert page.locator('[data-testid="stException"]').count() == 0
+        yield url  # deep links work as the first request (ui/frame.py)
 
 
 @pytest.mark.parametrize("path", PAGES)
