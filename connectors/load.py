@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from connectors.base import CursorUpdate, Record, ReplaceWindow, Row, Upsert
+from data.rollups import refresh_service_level_daily
 
 log = logging.getLogger(__name__)
 _VIEW = "techpulse_connector_batch"
@@ -38,9 +39,22 @@ class Loader:
 
     def apply(self, record: Record) -> None:
         if isinstance(record, Upsert):
-            self._insert(record.table, _dedupe(record.rows, record.key), replace=True)
+            rows = _dedupe(record.rows, record.key)
+            self._insert(record.table, rows, replace=True)
+            if record.table == "service_level_samples" and rows:
+                times = [row["bucket_start"] for row in rows]
+                last = max(times) + timedelta(microseconds=1)  # end is exclusive
+                refresh_service_level_daily(self.con, start=min(times), end=last)
         elif isinstance(record, ReplaceWindow):
             self._replace_window(record)
+            if record.table == "service_level_samples":
+                refresh_service_level_daily(
+                    self.con,
+                    service_id=_text(record.match.get("service_id")),
+                    environment=_text(record.match.get("environment")),
+                    start=record.start,
+                    end=record.end,
+                )
         elif isinstance(record, CursorUpdate):
             now = datetime.now(UTC)
             rows = [
@@ -102,6 +116,10 @@ class Loader:
             f"DELETE FROM {_quote(record.table)} WHERE {' AND '.join(conditions)}", params
         )
         self._insert(record.table, record.rows, replace=False)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _dedupe(rows: Sequence[Row], key: tuple[str, ...]) -> list[Row]:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import schema
+from data import rollups, schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = REPO_ROOT / "data" / "techpulse.duckdb"
@@ -245,6 +245,7 @@ def write_snapshot(
                 con.execute("BEGIN TRANSACTION")
                 schema.migrate(con)
                 yield con
+                rollups.ensure_in_step(con)
                 con.execute("COMMIT")
                 con.execute("CHECKPOINT")
             except BaseException:

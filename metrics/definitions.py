@@ -136,7 +136,7 @@ KPIS: tuple[Kpi, ...] = (
         "none",
         "95th percentile of hourly mean CPU utilisation over the selected service-hours.",
         SERVICE,
-        "service_levels",
+        "utilisation",
         n_column="n_cpu",
     ),
     Kpi(
@@ -158,7 +158,7 @@ KPIS: tuple[Kpi, ...] = (
         "none",
         "95th percentile of hourly mean memory utilisation over the selected service-hours.",
         SERVICE,
-        "service_levels",
+        "utilisation",
         n_column="n_memory",
     ),
     # --- code quality --------------------------------------------------------------------

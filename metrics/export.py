@@ -102,6 +102,13 @@ TABLES: dict[str, TableSpec] = {
         environment=True,
         order="bucket_start, service_id, environment",
     ),
+    "service_level_daily": TableSpec(
+        time="day",
+        is_date=True,
+        scope=f"service_id IN ({_SCOPED_SERVICES})",
+        environment=True,
+        order="day, service_id, environment",
+    ),
     "quality_snapshots": TableSpec(
         time="analysed_at",
         scope=f"service_id IN ({_SCOPED_SERVICES})",

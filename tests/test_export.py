@@ -90,7 +90,8 @@ def test_deployment_filters(
         ("teams", 1),  # alpha
         ("annotations", 1),  # the organisation-wide adoption stays in every scope
         ("sync_runs", 0),  # the only run started on 15 Jan
-        ("schema_migrations", 4),  # no time or scope column: exported whole
+        ("service_level_daily", 2),  # the same two service-days, summed by the writer
+        ("schema_migrations", 5),  # no time or scope column: exported whole
     ],
 )
 def test_table_row_counts_for_alpha(

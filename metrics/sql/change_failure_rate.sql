@@ -3,7 +3,7 @@
 -- Deployment rework rate (DORA 2024), percent: unplanned deployments (hotfix or rollback) ÷ all
 -- successful deployments.
 SELECT
-    time_bucket(CAST($bucket_width AS INTERVAL), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    utc_bucket($bucket_width, d.finished_at, $origin) AS bucket,
     100.0 * count(*) FILTER (
         WHERE EXISTS (SELECT 1 FROM incidents AS i
                       WHERE i.caused_by_deployment_source = d.source

@@ -29,7 +29,7 @@ services_per_bucket AS (
 ),
 counts AS (
     SELECT
-        time_bucket(CAST($bucket_width AS INTERVAL), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+        utc_bucket($bucket_width, d.finished_at, $origin) AS bucket,
         count(*) AS deployments
     FROM deployments AS d
     JOIN scope USING (service_id)
@@ -42,9 +42,9 @@ SELECT
     buckets.bucket,
     coalesce(counts.deployments, 0)::DOUBLE
         / services_per_bucket.services
-        / (epoch(buckets.bucket_to - buckets.bucket_from) / (7 * 86400.0)) AS deployment_frequency,
+        / ((epoch(buckets.bucket_to) - epoch(buckets.bucket_from)) / (7 * 86400.0)) AS deployment_frequency,
     coalesce(counts.deployments, 0)::DOUBLE
-        / (epoch(buckets.bucket_to - buckets.bucket_from) / 86400.0) AS deployments_per_day,
+        / ((epoch(buckets.bucket_to) - epoch(buckets.bucket_from)) / 86400.0) AS deployments_per_day,
     coalesce(counts.deployments, 0)::DOUBLE AS n
 FROM buckets
 JOIN services_per_bucket USING (bucket)

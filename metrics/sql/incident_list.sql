@@ -7,8 +7,8 @@ SELECT
     s.team_id,
     i.severity,
     i.title,
-    epoch(i.acknowledged_at - i.started_at) / 3600.0 AS tta_h,
-    epoch(i.resolved_at - i.started_at) / 3600.0 AS ttr_h,
+    hours_between(i.started_at, i.acknowledged_at) AS tta_h,
+    hours_between(i.started_at, i.resolved_at) AS ttr_h,
     i.resolved_at IS NULL AS open,
     i.caused_by_deployment_external_id AS caused_by,
     i.url

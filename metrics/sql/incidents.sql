@@ -3,12 +3,12 @@
 -- filter does not apply. Times to acknowledge and restore, in hours, over incidents that have
 -- been acknowledged or resolved; open incidents count once resolved.
 SELECT
-    time_bucket(CAST($bucket_width AS INTERVAL), i.started_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    utc_bucket($bucket_width, i.started_at, $origin) AS bucket,
     count(*)::DOUBLE AS incident_count,
-    median(epoch(i.resolved_at - i.started_at) / 3600.0) AS mttr,
-    avg(epoch(i.resolved_at - i.started_at) / 3600.0) AS mttr_mean,
-    median(epoch(i.acknowledged_at - i.started_at) / 3600.0) AS mtta,
-    avg(epoch(i.acknowledged_at - i.started_at) / 3600.0) AS mtta_mean,
+    median(hours_between(i.started_at, i.resolved_at)) AS mttr,
+    avg(hours_between(i.started_at, i.resolved_at)) AS mttr_mean,
+    median(hours_between(i.started_at, i.acknowledged_at)) AS mtta,
+    avg(hours_between(i.started_at, i.acknowledged_at)) AS mtta_mean,
     count(*)::DOUBLE AS n_started,
     count(i.resolved_at)::DOUBLE AS n_resolved,
     count(i.acknowledged_at)::DOUBLE AS n_acknowledged

@@ -6,7 +6,7 @@ SELECT
     count(*) AS incidents,
     count(*) FILTER (WHERE i.severity IN ('SEV1', 'SEV2')) AS major,
     count(i.caused_by_deployment_external_id) AS caused_by_deployment,
-    median(epoch(i.resolved_at - i.started_at) / 3600.0) AS mttr_median_h
+    median(hours_between(i.started_at, i.resolved_at)) AS mttr_median_h
 FROM incidents AS i
 JOIN services AS s USING (service_id)
 WHERE i.started_at >= $range_start AND i.started_at < $range_end

@@ -3,9 +3,9 @@ SELECT
     i.severity,
     count(*) AS incidents,
     count(i.resolved_at) AS resolved,
-    median(epoch(i.resolved_at - i.started_at) / 3600.0) AS mttr_median_h,
-    avg(epoch(i.resolved_at - i.started_at) / 3600.0) AS mttr_mean_h,
-    median(epoch(i.acknowledged_at - i.started_at) / 3600.0) AS mtta_median_h
+    median(hours_between(i.started_at, i.resolved_at)) AS mttr_median_h,
+    avg(hours_between(i.started_at, i.resolved_at)) AS mttr_mean_h,
+    median(hours_between(i.started_at, i.acknowledged_at)) AS mtta_median_h
 FROM incidents AS i
 JOIN services AS s USING (service_id)
 WHERE i.started_at >= $range_start AND i.started_at < $range_end

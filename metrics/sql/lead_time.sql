@@ -2,10 +2,10 @@
 -- deployment to the environment that shipped it, for changes shipped in the bucket (median and
 -- P90), and from merge to that deployment (median) as a second view.
 SELECT
-    time_bucket(CAST($bucket_width AS INTERVAL), d.finished_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
-    median(epoch(d.finished_at - c.first_commit_at) / 3600.0) AS lead_time,
-    quantile_cont(epoch(d.finished_at - c.first_commit_at) / 3600.0, 0.9) AS lead_time_p90,
-    median(epoch(d.finished_at - c.merged_at) / 3600.0) AS merge_to_deploy,
+    utc_bucket($bucket_width, d.finished_at, $origin) AS bucket,
+    median(hours_between(c.first_commit_at, d.finished_at)) AS lead_time,
+    quantile_cont(hours_between(c.first_commit_at, d.finished_at), 0.9) AS lead_time_p90,
+    median(hours_between(c.merged_at, d.finished_at)) AS merge_to_deploy,
     count(*)::DOUBLE AS n,
     count(c.merged_at)::DOUBLE AS n_merged
 FROM changes AS c

@@ -19,7 +19,7 @@ WITH hours AS (
     GROUP BY x.bucket_start
 )
 SELECT
-    time_bucket(CAST($bucket_width AS INTERVAL), bucket_start, CAST($origin AS TIMESTAMPTZ)) AS bucket,
+    utc_bucket($bucket_width, bucket_start, $origin) AS bucket,
     100.0 * count(*) FILTER (WHERE p95 <= $latency_target_ms) / count(*) AS p95_hours_within_target,
     count(*)::DOUBLE AS n
 FROM hours

@@ -51,7 +51,7 @@ restores AS (
     SELECT
         date_trunc('quarter', i.started_at) AS quarter_start,
         count(*) AS restored_incidents,
-        median(epoch(i.resolved_at - i.started_at) / 3600.0) AS recovery_hours
+        median(hours_between(i.started_at, i.resolved_at)) AS recovery_hours
     FROM incidents AS i
     JOIN deployments AS d
         ON d.source = i.caused_by_deployment_source
@@ -66,7 +66,7 @@ restores AS (
 )
 SELECT
     q.quarter_start,
-    epoch(q.to_ts - q.from_ts) / 86400.0 AS days,
+    (epoch(q.to_ts) - epoch(q.from_ts)) / 86400.0 AS days,
     coalesce(deploys.deployments, 0) AS deployments,
     coalesce(deploys.failed_deployments, 0) AS failed_deployments,
     coalesce(deploys.rework_deployments, 0) AS rework_deployments,

@@ -1,8 +1,8 @@
 -- Failed deployment recovery time, hours (median): from the start to the resolution of incidents
 -- caused by a deployment to the environment, for such incidents started in the bucket and resolved.
 SELECT
-    time_bucket(CAST($bucket_width AS INTERVAL), i.started_at, CAST($origin AS TIMESTAMPTZ)) AS bucket,
-    median(epoch(i.resolved_at - i.started_at) / 3600.0) AS time_to_restore,
+    utc_bucket($bucket_width, i.started_at, $origin) AS bucket,
+    median(hours_between(i.started_at, i.resolved_at)) AS time_to_restore,
     count(*)::DOUBLE AS n
 FROM incidents AS i
 JOIN deployments AS d
