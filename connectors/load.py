@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from connectors.base import CursorUpdate, Record, ReplaceWindow, Row, Upsert
-from data.rollups import refresh_service_level_daily
+from data.derived import refresh_service_level_daily
 
 log = logging.getLogger(__name__)
 _VIEW = "techpulse_connector_batch"

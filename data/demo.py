@@ -41,7 +41,6 @@ from data.demo_ledger import write_actions, write_annotations, write_investments
 from data.demo_org import Organisation, Profiles, organisation, profiles, write_catalogue
 from data.demo_quality import write_quality
 from data.demo_telemetry import write_samples
-from data.rollups import refresh_service_level_daily
 from data.warehouse import WarehouseError, db_path, write_snapshot
 
 
@@ -70,7 +69,6 @@ TABLES = [
     "changes",
     "incidents",
     "service_level_samples",
-    "service_level_daily",
     "quality_snapshots",
     "investments",
     "annotations",
@@ -117,7 +115,6 @@ def build(
         write_investments(con, tl.date(tl.start), end, org.team_ids, seed)
         _write_delivery(con, tl, org, prof, seed, size.delivery_chunk)
         write_samples(con, tl, org, prof, seed, size.samples_chunk)
-        refresh_service_level_daily(con)
         write_quality(con, tl, org, prof, seed)
         _write_sync(con, tl)
         return _row_counts(con)

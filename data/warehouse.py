@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import rollups, schema
+from data import derived, schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = REPO_ROOT / "data" / "techpulse.duckdb"
@@ -243,9 +243,10 @@ def write_snapshot(
             con = _configure(duckdb.connect(str(tmp)))
             try:
                 con.execute("BEGIN TRANSACTION")
-                schema.migrate(con)
+                migrated = schema.migrate(con)
+                before = derived.fingerprints(con)
                 yield con
-                rollups.ensure_in_step(con)
+                derived.bring_in_step(con, before, everything=bool(migrated))
                 con.execute("COMMIT")
                 con.execute("CHECKPOINT")
             except BaseException:

@@ -109,6 +109,18 @@ TABLES: dict[str, TableSpec] = {
         environment=True,
         order="day, service_id, environment",
     ),
+    "shipped_changes": TableSpec(
+        time="deployed_at",
+        scope=f"service_id IN ({_SCOPED_SERVICES})",
+        environment=True,
+        order="deployed_at, service_id, lead_time_h",
+    ),
+    "deployment_outcomes": TableSpec(
+        time="finished_at",
+        scope=f"service_id IN ({_SCOPED_SERVICES})",
+        environment=True,
+        order="finished_at, source, external_id",
+    ),
     "quality_snapshots": TableSpec(
         time="analysed_at",
         scope=f"service_id IN ({_SCOPED_SERVICES})",

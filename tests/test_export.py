@@ -91,6 +91,8 @@ def test_deployment_filters(
         ("annotations", 1),  # the organisation-wide adoption stays in every scope
         ("sync_runs", 0),  # the only run started on 15 Jan
         ("service_level_daily", 2),  # the same two service-days, summed by the writer
+        ("shipped_changes", 3),  # c1 (d1), c2 (d2), c3 (d4); c5 shipped to staging only
+        ("deployment_outcomes", 5),  # d1-d5 succeeded in production; d8 was staging
         ("schema_migrations", 5),  # no time or scope column: exported whole
     ],
 )

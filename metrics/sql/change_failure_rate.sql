@@ -2,24 +2,17 @@
 -- or were repaired by a rollback or hotfix deployment ÷ all successful deployments to it.
 -- Deployment rework rate (DORA 2024), percent: unplanned deployments (hotfix or rollback) ÷ all
 -- successful deployments.
+-- Reads deployment_outcomes: successful deployments with their failed flag, kept by the writer.
 SELECT
     utc_bucket($bucket_width, d.finished_at, $origin) AS bucket,
-    100.0 * count(*) FILTER (
-        WHERE EXISTS (SELECT 1 FROM incidents AS i
-                      WHERE i.caused_by_deployment_source = d.source
-                        AND i.caused_by_deployment_external_id = d.external_id)
-           OR EXISTS (SELECT 1 FROM deployments AS r
-                      WHERE r.source = d.source
-                        AND r.remediates_external_id = d.external_id)
-    )::DOUBLE / count(*) AS change_failure_rate,
+    100.0 * count(*) FILTER (WHERE d.failed)::DOUBLE / count(*) AS change_failure_rate,
     100.0 * count(*) FILTER (WHERE d.change_type IN ('hotfix', 'rollback'))::DOUBLE
         / count(*) AS rework_rate,
     count(*)::DOUBLE AS n
-FROM deployments AS d
+FROM deployment_outcomes AS d
 JOIN services AS s USING (service_id)
 WHERE d.finished_at >= $range_start AND d.finished_at < $range_end
   AND d.environment = $environment
-  AND d.status = 'success'
   AND ($team IS NULL OR s.team_id = $team)
   AND ($service IS NULL OR s.service_id = $service)
 GROUP BY ALL

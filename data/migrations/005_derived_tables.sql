@@ -1,8 +1,9 @@
--- Schema v5: a daily rollup of service_level_samples, so KPIs over whole UTC days (every
+-- Schema v5: derived tables the writer keeps in step with their sources (data/derived.py).
+-- A daily rollup of service_level_samples, so KPIs over whole UTC days (every
 -- scorecard period, trend and sparkline) read one row per service and day instead of 24.
 -- Every column is a sum, so any set of days and services adds up exactly to the hourly rows:
 -- ratios stay Σ ÷ Σ and P95 still comes from summed histogram buckets. Kept in step by
--- data/rollups.py inside the writer's transaction whenever samples are written.
+-- data/derived.py inside the writer's transaction whenever samples are written.
 CREATE TABLE service_level_daily (
     service_id          VARCHAR NOT NULL,
     environment         VARCHAR NOT NULL,
@@ -69,17 +70,38 @@ CREATE MACRO utc_bucket(width, ts, origin) AS
 -- Hours from a to b (negative when b is earlier); NULL when either is NULL.
 CREATE MACRO hours_between(a, b) AS (epoch(b) - epoch(a)) / 3600.0;
 
--- An older warehouse with samples gets its rollup here (data/rollups.py holds the same SELECT).
-INSERT INTO service_level_daily
-SELECT
-    service_id,
-    environment,
-    DATE '1970-01-01' + CAST(floor(epoch(bucket_start) / 86400) AS INTEGER) AS day,
-    count(*), sum(requests), sum(errors), sum(probes_total), sum(probes_ok),
-    sum(cpu_utilisation), count(cpu_utilisation), sum(memory_utilisation), count(memory_utilisation),
-    sum(latency_le_5ms), sum(latency_le_10ms), sum(latency_le_25ms), sum(latency_le_50ms),
-    sum(latency_le_100ms), sum(latency_le_250ms), sum(latency_le_500ms), sum(latency_le_1000ms),
-    sum(latency_le_2500ms), sum(latency_le_5000ms), sum(latency_le_10000ms), sum(latency_le_inf)
-FROM service_level_samples
-GROUP BY ALL
-ORDER BY day, service_id, environment;
+-- Derived: each production change's lead time, materialised from the changes ⋈ deployments
+-- join so lead-time KPIs read one sorted table instead of joining millions of rows per query.
+CREATE TABLE shipped_changes (
+    service_id         VARCHAR NOT NULL,
+    environment        VARCHAR NOT NULL,
+    deployed_at        TIMESTAMPTZ NOT NULL,
+    lead_time_h        DOUBLE NOT NULL,
+    merge_to_deploy_h  DOUBLE
+);
+COMMENT ON TABLE shipped_changes IS 'Derived: one row per change with a first commit, shipped by a successful deployment (changes joined to deployments). Rebuilt by the writer whenever changes or deployments change; never edited by hand.';
+COMMENT ON COLUMN shipped_changes.service_id IS 'identifier | service the shipping deployment deployed';
+COMMENT ON COLUMN shipped_changes.environment IS 'category | environment of the shipping deployment';
+COMMENT ON COLUMN shipped_changes.deployed_at IS 'UTC timestamp | finish of the successful deployment that shipped the change';
+COMMENT ON COLUMN shipped_changes.lead_time_h IS 'hours | first commit to deployed_at';
+COMMENT ON COLUMN shipped_changes.merge_to_deploy_h IS 'hours | merge to deployed_at (NULL when the source reports no merge)';
+
+-- Derived: every successful deployment with whether it failed (caused an incident, or was
+-- repaired by a rollback or hotfix deployment), for change failure and rework rates.
+CREATE TABLE deployment_outcomes (
+    source        VARCHAR NOT NULL,
+    external_id   VARCHAR NOT NULL,
+    service_id    VARCHAR NOT NULL,
+    environment   VARCHAR NOT NULL,
+    finished_at   TIMESTAMPTZ NOT NULL,
+    change_type   VARCHAR,
+    failed        BOOLEAN NOT NULL
+);
+COMMENT ON TABLE deployment_outcomes IS 'Derived: one row per successful deployment with its outcome. Rebuilt by the writer whenever deployments or incidents change; never edited by hand.';
+COMMENT ON COLUMN deployment_outcomes.source IS 'identifier | source system of the deployment';
+COMMENT ON COLUMN deployment_outcomes.external_id IS 'identifier | the deployment''s id in its source';
+COMMENT ON COLUMN deployment_outcomes.service_id IS 'identifier | deployed service';
+COMMENT ON COLUMN deployment_outcomes.environment IS 'category | target environment';
+COMMENT ON COLUMN deployment_outcomes.finished_at IS 'UTC timestamp | when the deployment finished';
+COMMENT ON COLUMN deployment_outcomes.change_type IS 'category | planned, hotfix or rollback';
+COMMENT ON COLUMN deployment_outcomes.failed IS 'boolean | caused an incident, or a later deployment remediates it';

@@ -1,19 +1,24 @@
 """Derived tables kept in step with the rows they summarise, inside the writer's transaction.
 
-``service_level_daily`` sums ``service_level_samples`` per service, environment and UTC day. Every
-column is a plain sum (requests, errors, probes, histogram buckets, CPU and memory sums with
-their counts), so a query over whole days reads the rollup and gets exactly the numbers the
-hourly rows give: ratios of sums and quantiles of summed histograms are unchanged by summing
-per day first. Anything needing single hours (P95 of hourly CPU, hours meeting the latency
-target, burn-rate windows) still reads the hourly rows.
+They exist for speed only: every KPI they serve gives exactly the number the source rows give.
 
-Writers call :func:`refresh_service_level_daily` for the window they wrote; it recomputes the
-whole UTC days the window touches from the hourly rows, so a partial-day write stays exact.
+* ``service_level_daily`` sums ``service_level_samples`` per service, environment and UTC day.
+  Every column is a plain sum, so a query over whole days gets the hourly rows' numbers: ratios
+  of sums and quantiles of summed histograms do not change when summed per day first. Hourly
+  questions (P95 of hourly CPU, hours meeting the latency target, burn-rate windows) still read
+  the hourly rows. Writers refresh the window they wrote (:func:`refresh_service_level_daily`);
+  a totals check before commit rebuilds it whole if one did not.
+* ``shipped_changes`` (changes ⋈ deployments: lead times) and ``deployment_outcomes``
+  (successful deployments and whether they failed) are rebuilt whole when a fingerprint of
+  their source tables changed during the write, or a migration ran. A fingerprint is a count and
+  a sum of row hashes: one scan per table, so writers cannot forget and readers never join
+  millions of rows per query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -129,7 +134,7 @@ def rollup_differences(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
-def ensure_in_step(con: duckdb.DuckDBPyConnection) -> bool:
+def daily_in_step(con: duckdb.DuckDBPyConnection) -> bool:
     """Backstop before a writer commits: when the rollup's totals disagree with the hourly
     rows' (a writer that did not refresh its window), rebuild it whole. True if it rebuilt.
 
@@ -148,3 +153,94 @@ def ensure_in_step(con: duckdb.DuckDBPyConnection) -> bool:
         return False
     refresh_service_level_daily(con)
     return True
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A table rebuilt whole from ``select`` whenever one of ``sources`` changed."""
+
+    table: str
+    sources: tuple[str, ...]
+    select: str
+
+
+DERIVED: tuple[Derived, ...] = (
+    Derived(
+        "shipped_changes",
+        ("changes", "deployments"),
+        """SELECT d.service_id, d.environment, d.finished_at AS deployed_at,
+                  hours_between(c.first_commit_at, d.finished_at) AS lead_time_h,
+                  hours_between(c.merged_at, d.finished_at) AS merge_to_deploy_h
+           FROM changes AS c
+           JOIN deployments AS d
+               ON d.source = c.deployment_source AND d.external_id = c.deployment_external_id
+           WHERE d.status = 'success' AND d.finished_at IS NOT NULL
+             AND c.first_commit_at IS NOT NULL
+           ORDER BY deployed_at, d.service_id""",
+    ),
+    Derived(
+        "deployment_outcomes",
+        ("deployments", "incidents"),
+        """SELECT d.source, d.external_id, d.service_id, d.environment, d.finished_at,
+                  d.change_type,
+                  EXISTS (SELECT 1 FROM incidents AS i
+                          WHERE i.caused_by_deployment_source = d.source
+                            AND i.caused_by_deployment_external_id = d.external_id)
+                  OR EXISTS (SELECT 1 FROM deployments AS r
+                             WHERE r.source = d.source
+                               AND r.remediates_external_id = d.external_id) AS failed
+           FROM deployments AS d
+           WHERE d.status = 'success' AND d.finished_at IS NOT NULL
+           ORDER BY d.finished_at, d.service_id""",
+    ),
+)
+SOURCES: tuple[str, ...] = tuple(dict.fromkeys(t for d in DERIVED for t in d.sources))
+Fingerprints = dict[str, tuple[int, int]]
+
+
+def fingerprints(con: duckdb.DuckDBPyConnection) -> Fingerprints:
+    """(rows, Σ row hash) of every table a derived table is built from."""
+    found: Fingerprints = {}
+    for table in SOURCES:  # names from the constant above, never from input
+        sql = f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t"
+        row = con.execute(sql).fetchone()
+        found[table] = (int(row[0]), int(row[1])) if row else (0, 0)
+    return found
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, derived: Derived) -> None:
+    con.execute(f"DELETE FROM {derived.table}")
+    con.execute(f"INSERT INTO {derived.table} {derived.select}")
+
+
+def bring_in_step(
+    con: duckdb.DuckDBPyConnection, before: Fingerprints, *, everything: bool = False
+) -> list[str]:
+    """Before commit: rebuild what the write made stale; ``everything`` after a migration.
+
+    Returns the derived tables rebuilt (for tests and logs).
+    """
+    after = fingerprints(con)
+    changed = {t for t in SOURCES if everything or before.get(t) != after.get(t)}
+    rebuilt = []
+    for derived in DERIVED:
+        if changed.intersection(derived.sources):
+            rebuild(con, derived)
+            rebuilt.append(derived.table)
+    if everything:
+        refresh_service_level_daily(con)
+        rebuilt.append("service_level_daily")
+    elif daily_in_step(con):
+        rebuilt.append("service_level_daily")
+    return rebuilt
+
+
+def derived_differences(con: duckdb.DuckDBPyConnection, derived: Derived) -> int:
+    """Rows in which the stored table and a fresh build differ (0 = in step)."""
+    row = con.execute(
+        f"""WITH fresh AS ({derived.select}),
+            a AS (SELECT * FROM {derived.table} EXCEPT ALL SELECT * FROM fresh),
+            b AS (SELECT * FROM fresh EXCEPT ALL SELECT * FROM {derived.table})
+        SELECT (SELECT count(*) FROM a) + (SELECT count(*) FROM b)"""
+    ).fetchone()
+    return int(row[0]) if row else 0

@@ -1,6 +1,6 @@
-"""The daily service-level rollup stays in step with the hourly rows, and the UTC time macros.
-
-Expected sums are written out by hand from the rows each test inserts.
+"""Derived tables stay in step with their sources (daily rollup, shipped changes, deployment
+outcomes), and the UTC time macros. Expected values are written out by hand from the rows
+each test inserts.
 """
 
 from __future__ import annotations
@@ -12,7 +12,14 @@ import duckdb
 import pytest
 
 from data import demo, schema
-from data.rollups import refresh_service_level_daily, rollup_differences
+from data.derived import (
+    DERIVED,
+    bring_in_step,
+    derived_differences,
+    fingerprints,
+    refresh_service_level_daily,
+    rollup_differences,
+)
 from data.warehouse import open_reader, upgrade, write_snapshot
 
 UTC = dt.UTC
@@ -160,3 +167,82 @@ def test_time_macros_are_utc_whatever_the_session_zone(tmp_path: Path, zone: str
     # 12 Jan 23:30 is in the week from 12 Jan; 1 Mar 00:30+02 is 28 Feb 22:30 UTC, so February;
     # 6 Jan 00:30+01 is 5 Jan UTC; 22:00 UTC to 00:30 UTC next day is 2.5 h.
     assert row == ("2026-01-12 00:00:00", "2026-02-01 00:00:00", "2026-01-05", 2.5)
+
+
+def _delivery(con: duckdb.DuckDBPyConnection) -> None:
+    """d1 ships c1 and c2 and causes an incident; d2 is fine; d3 (a hotfix) repairs d2;
+    d4 failed to deploy (not a successful deployment, so in neither table)."""
+    con.execute(
+        "INSERT INTO deployments (source, external_id, service_id, environment, started_at,"
+        " finished_at, status, change_type, remediates_external_id) VALUES"
+        " ('gh', 'd1', 'a', 'production', '2026-01-05 09:50+00', '2026-01-05 10:00+00',"
+        "  'success', 'planned', NULL),"
+        " ('gh', 'd2', 'a', 'production', '2026-01-06 09:50+00', '2026-01-06 10:00+00',"
+        "  'success', 'planned', NULL),"
+        " ('gh', 'd3', 'a', 'production', '2026-01-06 11:50+00', '2026-01-06 12:00+00',"
+        "  'success', 'hotfix', 'd2'),"
+        " ('gh', 'd4', 'b', 'production', '2026-01-07 09:50+00', '2026-01-07 10:00+00',"
+        "  'failure', 'planned', NULL)"
+    )
+    con.execute(
+        "INSERT INTO changes (source, external_id, service_id, first_commit_at, merged_at,"
+        " deployment_source, deployment_external_id) VALUES"
+        " ('gh', 'c1', 'a', '2026-01-04 10:00+00', '2026-01-05 04:00+00', 'gh', 'd1'),"
+        " ('gh', 'c2', 'a', '2026-01-05 07:30+00', NULL, 'gh', 'd1'),"
+        " ('gh', 'c3', 'b', '2026-01-06 10:00+00', NULL, 'gh', 'd4')"
+    )
+    con.execute(
+        "INSERT INTO incidents (source, external_id, service_id, severity, started_at,"
+        " caused_by_deployment_source, caused_by_deployment_external_id) VALUES"
+        " ('pd', 'i1', 'a', 'SEV2', '2026-01-05 11:00+00', 'gh', 'd1')"
+    )
+
+
+SHIPPED = (
+    "SELECT service_id, CAST(deployed_at AT TIME ZONE 'UTC' AS VARCHAR), lead_time_h,"
+    " merge_to_deploy_h FROM shipped_changes ORDER BY ALL"
+)
+OUTCOMES = "SELECT external_id, change_type, failed FROM deployment_outcomes ORDER BY ALL"
+
+
+def test_shipped_changes_and_outcomes_follow_their_sources(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with write_snapshot(db) as con:
+        _catalogue(con)
+        _delivery(con)
+    reader = open_reader(db)
+    # c1: 4 Jan 10:00 -> 5 Jan 10:00 = 24 h, merged 04:00 -> 6 h; c2: 07:30 -> 10:00 = 2.5 h;
+    # c3 shipped by a failed deployment: not shipped.
+    assert reader.execute(SHIPPED).fetchall() == [
+        ("a", "2026-01-05 10:00:00", 2.5, None),
+        ("a", "2026-01-05 10:00:00", 24.0, 6.0),
+    ]
+    assert reader.execute(OUTCOMES).fetchall() == [
+        ("d1", "planned", True),  # caused i1
+        ("d2", "planned", True),  # repaired by the hotfix d3
+        ("d3", "hotfix", False),
+    ]
+    # A later sync marks d4 successful: both tables follow without the writer asking.
+    with write_snapshot(db) as con:
+        con.execute("UPDATE deployments SET status = 'success' WHERE external_id = 'd4'")
+    reader = open_reader(db)
+    # c3: 6 Jan 10:00 -> 7 Jan 10:00 = 24 h
+    assert ("b", "2026-01-07 10:00:00", 24.0, None) in reader.execute(SHIPPED).fetchall()
+    assert ("d4", "planned", False) in reader.execute(OUTCOMES).fetchall()
+    assert all(derived_differences(reader, d) == 0 for d in DERIVED)
+
+
+def test_unrelated_writes_rebuild_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    with write_snapshot(db) as con:
+        _catalogue(con)
+        _delivery(con)
+    with write_snapshot(db) as con:
+        before = fingerprints(con)
+        con.execute(
+            "INSERT INTO annotations (annotation_id, occurred_on, scope, kind, text)"
+            " VALUES ('n1', DATE '2026-01-05', 'organisation', 'note', 'a note')"
+        )
+        assert bring_in_step(con, before) == []
+        con.execute("UPDATE incidents SET severity = 'SEV1'")
+        assert bring_in_step(con, before) == ["deployment_outcomes"]
