@@ -9,8 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data.warehouse import WarehouseError, db_path
-from metrics import catalog
-from ui import warehouse
+from ui import data, warehouse
 from ui.filters import sidebar_filters
 from ui.frame import mark_frame
 from ui.freshness import freshness_stamp
@@ -87,15 +86,15 @@ def main() -> None:
     navigation = st.navigation(PAGES, position="sidebar")
     mark_frame()
     try:
-        con = warehouse.cursor()
+        warehouse.cursor()  # opens (and validates) the published snapshot
     except WarehouseError as exc:
         _warehouse_problem(exc)
         return
-    if catalog.is_empty(con):
+    if data.is_empty():
         st.session_state["filters"] = None
     else:
-        st.session_state["filters"] = sidebar_filters(con)
-    freshness_stamp(con)
+        st.session_state["filters"] = sidebar_filters()
+    freshness_stamp()
     navigation.run()
 
 

@@ -40,8 +40,13 @@ def query_series(
     bucket_width: str,
     range_start: dt.datetime | None = None,
     latency_target_ms: float = DEFAULT_LATENCY_TARGET_MS,
+    scope_level: str | None = None,
 ) -> pd.DataFrame:
-    """One query's columns per bucket of ``bucket_width`` ('7 days', '1 month', …) from origin."""
+    """One query's columns per bucket of ``bucket_width`` ('7 days', '1 month', …) from origin.
+
+    ``scope_level`` 'team' or 'service' asks queries that support it (they select ``scope_id``)
+    for one row per bucket and team or service instead of one for the whole scope.
+    """
     sql = sql_text(query)
     values = {
         "range_start": range_start or filters.start_ts,
@@ -49,6 +54,7 @@ def query_series(
         "origin": origin,
         "bucket_width": bucket_width,
         "latency_target_ms": latency_target_ms,
+        "scope_level": scope_level,
         **filters.scope_params(),
     }
     frame = con.execute(sql, _params(sql, values)).df()
@@ -89,7 +95,8 @@ def sparkline_days(period_days: int) -> int:
     return 28
 
 
-def _clean(value: Any) -> float | None:
+def clean(value: Any) -> float | None:
+    """A query cell as a float, or None for SQL NULL and NaN ("no data")."""
     if value is None or value is pd.NA:
         return None
     number = float(value)
@@ -134,9 +141,9 @@ def _values(kpi: Kpi, by_bucket: dict[pd.Timestamp, Any], filters: Filters) -> P
     now = by_bucket.get(pd.Timestamp(filters.start_ts))
     before = by_bucket.get(pd.Timestamp(filters.previous().start_ts))
     return PeriodValues(
-        current=_clean(now[kpi.column]) if now is not None else None,
-        previous=_clean(before[kpi.column]) if before is not None else None,
-        n=(_clean(now[kpi.n_column]) or 0.0) if now is not None else 0.0,
+        current=clean(now[kpi.column]) if now is not None else None,
+        previous=clean(before[kpi.column]) if before is not None else None,
+        n=(clean(now[kpi.n_column]) or 0.0) if now is not None else 0.0,
     )
 
 
@@ -197,7 +204,7 @@ def scorecard(
                 "n": values.n,
                 "definition": kpi.definition,
                 "sparkline_start": [ts.date().isoformat() for ts in spark["bucket"]],
-                "sparkline": [_clean(v) for v in spark[kpi.column]],
+                "sparkline": [clean(v) for v in spark[kpi.column]],
             }
         )
     frame = pd.DataFrame(rows)

@@ -11,12 +11,14 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.demo import build
 from metrics import delivery, incident_list, quality, reliability
 from metrics.filters import Filters
+from metrics.scorecard import scorecard
 from metrics.targets import load_targets
 from tests.test_app import _real_navigation, run_app  # noqa: F401  (autouse fixture)
 
@@ -179,6 +181,33 @@ def test_delivery_by_scope_matches_hand_computation(con: duckdb.DuckDBPyConnecti
     assert frame.loc["beta", "deployment_frequency_value"] == pytest.approx(0.5)  # d7, 2 weeks
     assert delivery.tier_bound("lead_time", "high", 2023) == 168.0
     assert delivery.tier_bound("lead_time", "low", 2023) is None
+
+
+@pytest.mark.parametrize("level", ["team", "service"])
+def test_drill_down_rows_equal_each_scopes_own_scorecard(demo_db: Path, level: str) -> None:
+    """One grouped query per KPI must give every team (service) exactly the numbers, tiers and
+    texts its own scorecard gives when that team (service) is picked in the filters."""
+    con = duckdb.connect(str(demo_db), read_only=True)
+    period = Filters(dt.date(2026, 8, 1), dt.date(2026, 10, 31), team="payments")
+    if level == "team":
+        period = Filters(period.start, period.end)
+    targets = load_targets()
+    frame = delivery.by_scope(con, period, targets, level)  # type: ignore[arg-type]
+    assert len(frame) == 4  # four teams; payments owns four services
+    for row in frame.to_dict(orient="records"):
+        team = row["id"] if level == "team" else period.team
+        service = row["id"] if level == "service" else None
+        scoped = Filters(period.start, period.end, team=team, service=service)
+        card = scorecard(con, scoped, targets, delivery.DORA_KPIS).set_index("kpi")
+        for kpi in delivery.DORA_KPIS:
+            assert row[kpi.name] == card.at[kpi.name, "display"], (row["id"], kpi.name)
+            tier = card.at[kpi.name, "tier"]
+            assert row[f"{kpi.name}_tier"] == (None if pd.isna(tier) else tier), row["id"]
+            expected = card.at[kpi.name, "value"]
+            if pd.isna(expected):
+                assert row[f"{kpi.name}_value"] is None, (row["id"], kpi.name)
+            else:
+                assert row[f"{kpi.name}_value"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_recent_deployments_link_failures(con: duckdb.DuckDBPyConnection) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from metrics import catalog
 from metrics import scorecard as scorecard_module
 from metrics.filters import Filters
 from metrics.targets import DEFAULT_TARGETS, ENV_VAR, Targets, load_targets
@@ -47,3 +48,19 @@ def _scorecard(snapshot: str, filters: Filters, targets_key: tuple[str, int]) ->
 
 def scorecard(filters: Filters) -> pd.DataFrame:
     return _scorecard(warehouse.snapshot_id(), filters, _targets_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _frame_facts(snapshot: str) -> tuple[bool, pd.DataFrame]:
+    con = warehouse.cursor()
+    return catalog.is_empty(con), catalog.freshness(con)
+
+
+def is_empty() -> bool:
+    """No services, deployments or samples yet (the frame then explains how to fill it)."""
+    return _frame_facts(warehouse.snapshot_id())[0]
+
+
+def freshness() -> pd.DataFrame:
+    """Last successful sync per source and stream, for the "data as of" stamp."""
+    return _frame_facts(warehouse.snapshot_id())[1]

@@ -15,6 +15,7 @@ import streamlit as st
 
 from metrics import catalog
 from metrics.filters import MAX_PERIOD_DAYS, FilterError, Filters
+from ui import warehouse
 
 ALL = ""  # the "all teams / all services" option
 DEFAULT_DAYS = 90
@@ -46,6 +47,13 @@ def load_choices(con: duckdb.DuckDBPyConnection) -> Choices:
         environments=catalog.environments(con),
         default_end=catalog.latest_data_day(con) or dt.datetime.now(dt.UTC).date(),
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _choices(snapshot: str) -> Choices:
+    """Teams, services, environments and the default period end of one snapshot: every page
+    run needs them, and at enterprise scale they scan tens of millions of rows."""
+    return load_choices(warehouse.cursor())
 
 
 def _param(name: str) -> str | None:
@@ -114,9 +122,9 @@ def _write_url(filters: Filters, choices: Choices) -> None:
         st.query_params.from_dict(wanted)
 
 
-def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Filters:
+def sidebar_filters() -> Filters:
     """Render the filters in the sidebar and return the validated selection."""
-    choices = load_choices(con)
+    choices = _choices(warehouse.snapshot_id())
     if "f_period" not in st.session_state:
         st.session_state["f_url_warnings"] = _initial_state(choices)
     with st.sidebar:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
 from metrics import catalog
+from ui import data
 
 
-def freshness_stamp(con: duckdb.DuckDBPyConnection) -> None:
-    frame = catalog.freshness(con)
+def freshness_stamp() -> None:
+    frame = data.freshness()
     with st.sidebar:
         if frame.empty:
             st.caption("Data as of: no successful sync recorded yet.")

@@ -5,6 +5,7 @@
 -- Reads deployment_outcomes: successful deployments with their failed flag, kept by the writer.
 SELECT
     utc_bucket($bucket_width, d.finished_at, $origin) AS bucket,
+    scope_key($scope_level, s.team_id, s.service_id) AS scope_id,
     100.0 * count(*) FILTER (WHERE d.failed)::DOUBLE / count(*) AS change_failure_rate,
     100.0 * count(*) FILTER (WHERE d.change_type IN ('hotfix', 'rollback'))::DOUBLE
         / count(*) AS rework_rate,

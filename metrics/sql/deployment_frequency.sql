@@ -2,14 +2,18 @@
 -- the environment ÷ deployable services ÷ weeks in the bucket. A service counts as deployable in
 -- a bucket once its first deployment to the environment was recorded before the bucket ends, so
 -- history before a source was connected reads "no data", not zero. Also: successful deployments
--- per day across the whole scope.
+-- per day across the whole scope. With $scope_level 'team' or 'service', one row per bucket and
+-- team (or service), each with its own deployable services.
 WITH scope AS (
-    SELECT s.service_id, min(d.finished_at) AS first_deployed
+    SELECT
+        s.service_id,
+        scope_key($scope_level, s.team_id, s.service_id) AS scope_id,
+        min(d.finished_at) AS first_deployed
     FROM services AS s
     JOIN deployments AS d ON d.service_id = s.service_id AND d.environment = $environment
     WHERE ($team IS NULL OR s.team_id = $team)
       AND ($service IS NULL OR s.service_id = $service)
-    GROUP BY s.service_id
+    GROUP BY ALL
 ),
 buckets AS (
     SELECT
@@ -23,13 +27,14 @@ buckets AS (
     WHERE b + CAST($bucket_width AS INTERVAL) > $range_start
 ),
 services_per_bucket AS (
-    SELECT buckets.bucket, count(scope.service_id) AS services
+    SELECT buckets.bucket, scope.scope_id, count(scope.service_id) AS services
     FROM buckets JOIN scope ON scope.first_deployed < buckets.bucket_to
     GROUP BY ALL
 ),
 counts AS (
     SELECT
         utc_bucket($bucket_width, d.finished_at, $origin) AS bucket,
+        scope.scope_id,
         count(*) AS deployments
     FROM deployments AS d
     JOIN scope USING (service_id)
@@ -40,6 +45,7 @@ counts AS (
 )
 SELECT
     buckets.bucket,
+    services_per_bucket.scope_id,
     coalesce(counts.deployments, 0)::DOUBLE
         / services_per_bucket.services
         / ((epoch(buckets.bucket_to) - epoch(buckets.bucket_from)) / (7 * 86400.0)) AS deployment_frequency,
@@ -48,4 +54,6 @@ SELECT
     coalesce(counts.deployments, 0)::DOUBLE AS n
 FROM buckets
 JOIN services_per_bucket USING (bucket)
-LEFT JOIN counts USING (bucket)
+LEFT JOIN counts
+    ON counts.bucket = buckets.bucket
+    AND counts.scope_id IS NOT DISTINCT FROM services_per_bucket.scope_id

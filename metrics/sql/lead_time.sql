@@ -4,6 +4,7 @@
 -- Reads shipped_changes: the changes ⋈ deployments join, materialised by the writer.
 SELECT
     utc_bucket($bucket_width, x.deployed_at, $origin) AS bucket,
+    scope_key($scope_level, s.team_id, s.service_id) AS scope_id,
     median(x.lead_time_h) AS lead_time,
     quantile_cont(x.lead_time_h, 0.9) AS lead_time_p90,
     median(x.merge_to_deploy_h) AS merge_to_deploy,

@@ -2,6 +2,7 @@
 -- caused by a deployment to the environment, for such incidents started in the bucket and resolved.
 SELECT
     utc_bucket($bucket_width, i.started_at, $origin) AS bucket,
+    scope_key($scope_level, s.team_id, s.service_id) AS scope_id,
     median(hours_between(i.started_at, i.resolved_at)) AS time_to_restore,
     count(*)::DOUBLE AS n
 FROM incidents AS i
