@@ -123,7 +123,7 @@ def _deployments(filters: Filters) -> None:
 
 
 def render(filters: Filters) -> None:
-    rows = page_data.kpi_rows(filters)
+    rows = page_data.kpi_rows(filters, tuple(k.name for k in DORA_KPIS))
     if rows is None:
         return
     st.caption(layout.scope_text(filters))

@@ -12,10 +12,9 @@ import datetime as dt
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import incidents as incident_metrics
 from metrics import roi
 from metrics.filters import Filters
-from ui import charts, layout, warehouse
+from ui import charts, layout, management_data, page_data
 from ui.frame import ensure_frame
 
 ensure_frame()
@@ -31,7 +30,7 @@ EDITABLE = {
 
 def _default_baseline(filters: Filters) -> str:
     """The quarter holding the adoption annotation, else the period's first quarter."""
-    notes = incident_metrics.annotations(warehouse.cursor())
+    notes = page_data.annotations()
     adoption = notes[notes["kind"] == "adoption"]
     day = adoption["occurred_on"].iloc[-1] if not adoption.empty else filters.start
     return roi.quarter_label(day if isinstance(day, dt.date) else filters.start)
@@ -152,7 +151,7 @@ def render(filters: Filters) -> None:
     )
     assumptions = _assumptions(defaults)
     try:
-        report = roi.roi_report(warehouse.cursor(), filters, baseline, assumptions)
+        report = management_data.roi_report(filters, baseline, assumptions)
     except roi.RoiError as exc:
         st.warning(f"**ROI cannot be computed.** {exc}", icon=":material/savings:")
         return
@@ -167,7 +166,7 @@ def render(filters: Filters) -> None:
     with right:
         charts.show(_benefit_chart(report, currency), key="roi_benefits")
     st.subheader("What if the cost of downtime is half or double?")
-    sens = roi.sensitivity(warehouse.cursor(), filters, baseline, assumptions)
+    sens = management_data.sensitivity(filters, baseline, assumptions)
     final = sens.groupby("factor", as_index=False).last()
     table = final[["factor", "value", "return_cumulative", "roi", "payback_quarter"]].copy()
     table["roi"] = (table["roi"] * 100).round(0)

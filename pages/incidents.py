@@ -10,7 +10,7 @@ import streamlit as st
 
 from metrics.definitions import BY_NAME
 from metrics.filters import Filters
-from ui import charts, layout, page_data
+from ui import charts, layout, limits, page_data
 from ui.frame import ensure_frame
 
 ensure_frame()
@@ -166,7 +166,8 @@ def _breakdowns(filters: Filters) -> None:
                 ),
             },
         )
-    services = page_data.incidents_by_service(filters)
+    everything = page_data.incidents_by_service(filters)
+    services = limits.first(everything, limits.MOST_BARS)
     with right:
         fig = charts.bar_chart(
             services,
@@ -185,6 +186,9 @@ def _breakdowns(filters: Filters) -> None:
             height=max(340, 26 * len(services) + 120),
         )
         charts.show(fig, key="incidents_by_service")
+        note = limits.left_out(len(everything), limits.MOST_BARS, "services with most incidents")
+        if note:
+            st.caption(note)
 
 
 def _list(filters: Filters, total: float | None) -> None:
@@ -229,7 +233,7 @@ def _list(filters: Filters, total: float | None) -> None:
 
 
 def render(filters: Filters) -> None:
-    rows = page_data.kpi_rows(filters)
+    rows = page_data.kpi_rows(filters, CARDS)
     if rows is None:
         return
     st.caption(layout.scope_text(filters) + " · incidents are production, any environment")

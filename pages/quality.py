@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from metrics.definitions import BY_NAME
 from metrics.filters import Filters
-from ui import charts, layout, page_data
+from ui import charts, layout, limits, page_data
 from ui.frame import ensure_frame
 
 ensure_frame()
@@ -45,8 +46,11 @@ def _trends(filters: Filters, grain: str) -> None:
     with right:
         _chart(filters, "new_code_coverage", grain, notes)
     target, warn, text = page_data.target_for("coverage", filters)
+    by_project = page_data.coverage_by_project(filters, grain)
+    lowest = _lowest_projects(filters)
+    shown = by_project[by_project["project_key"].isin(limits.first(lowest, limits.MOST_SERIES))]
     fig = charts.trend_chart(
-        page_data.coverage_by_project(filters, grain),
+        shown,
         BY_NAME["coverage"],
         title="Test coverage per project",
         grain=grain,
@@ -58,11 +62,22 @@ def _trends(filters: Filters, grain: str) -> None:
         height=460,
     )
     charts.show(fig, key="quality_coverage_by_project")
+    note = limits.left_out(len(lowest), limits.MOST_SERIES, "projects lowest in coverage")
+    if note:
+        st.caption(note)
     left, right = st.columns(2)
     with left:
         _chart(filters, "tech_debt_days", grain, notes, title="Technical debt (remediation effort)")
     with right:
         _chart(filters, "quality_gate_pass_rate", grain, notes)
+
+
+def _lowest_projects(filters: Filters) -> pd.Series:
+    """Project keys with a current analysis, lowest coverage first (what a capped chart keeps)."""
+    frame = page_data.quality_projects(filters)
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    return frame[~frame["stale"]].sort_values("coverage")["project_key"]
 
 
 def _projects(filters: Filters) -> None:
@@ -71,14 +86,19 @@ def _projects(filters: Filters) -> None:
     if frame.empty:
         st.info("No SonarQube analyses for this scope; connect SonarQube on the Data sources page.")
         return
-    fresh = frame[~frame["stale"]].sort_values("coverage")
+    current = frame[~frame["stale"]].sort_values("coverage")
+    fresh = limits.first(current, limits.MOST_BARS)
     if not fresh.empty:
         target, _, text = page_data.target_for("coverage", filters)
         fig = charts.bar_chart(
             fresh,
             "project_key",
             "coverage",
-            title="Coverage per project (coloured by status against the target)",
+            title=(
+                "Coverage per project (coloured by status against the target)"
+                if len(current) <= limits.MOST_BARS
+                else f"The {limits.MOST_BARS} projects lowest in coverage (coloured by status)"
+            ),
             x_title="Project",
             y_title="Test coverage (%)",
             colours=[charts.RAG[s] for s in fresh["coverage_status"]],
@@ -93,6 +113,9 @@ def _projects(filters: Filters) -> None:
             height=max(320, 26 * len(fresh) + 120),
         )
         charts.show(fig, key="quality_projects_bar")
+        note = limits.left_out(len(current), limits.MOST_BARS, "projects lowest in coverage")
+        if note:
+            st.caption(note)
     table = frame.assign(
         status=charts.status_text(frame["coverage_status"]),
         gate=frame["quality_gate_status"].fillna("—"),
@@ -112,6 +135,8 @@ def _projects(filters: Filters) -> None:
         "analysed_at",
     ]
     gate_colour = {k: f"color: {v}; font-weight: 600" for k, v in GATE_COLOURS.items()}
+    if len(table) > limits.MOST_TABLE_ROWS:  # keep the projects that need attention
+        table = table.sort_values("coverage", na_position="first").head(limits.MOST_TABLE_ROWS)
     styled = charts.style_status(table[columns], ["status"]).map(  # type: ignore[attr-defined]
         lambda g: gate_colour.get(str(g), ""), subset=["gate"]
     )
@@ -143,6 +168,9 @@ def _projects(filters: Filters) -> None:
             ),
         },
     )
+    note = limits.left_out(len(frame), limits.MOST_TABLE_ROWS, "projects lowest in coverage")
+    if note:
+        st.caption(note)
     stale = int(frame["stale"].sum())
     if stale:
         st.caption(
@@ -152,7 +180,7 @@ def _projects(filters: Filters) -> None:
 
 
 def render(filters: Filters) -> None:
-    rows = page_data.kpi_rows(filters)
+    rows = page_data.kpi_rows(filters, CARDS)
     if rows is None:
         return
     st.caption(layout.scope_text(filters))

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from metrics.definitions import BY_NAME
 from metrics.filters import Filters
 from metrics.slo import NO_TRAFFIC, OK, PAGE_FAST, PAGE_SLOW, TICKET
-from ui import charts, layout, page_data
+from ui import charts, layout, limits, page_data
 from ui.frame import ensure_frame
 
 ensure_frame()
@@ -80,7 +81,7 @@ def _per_service(filters: Filters) -> None:
         "n_requests": st.column_config.NumberColumn("Requests", format="localized"),
     }
     st.dataframe(
-        charts.style_status(table, statuses),
+        charts.style_status(limits.first(table, limits.MOST_TABLE_ROWS), statuses),
         hide_index=True,
         width="stretch",
         column_config=config,
@@ -90,6 +91,16 @@ def _per_service(filters: Filters) -> None:
         f"{breaching} of {len(frame)} services miss at least one target this period (listed "
         "first, worst first). Targets are per service: service override, team override, default."
     )
+    note = limits.left_out(len(table), limits.MOST_TABLE_ROWS, "services, worst first,")
+    if note:
+        st.caption(note)
+
+
+def _least_budget_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """The services a capped chart keeps: least budget left first (all of them when few)."""
+    if len(frame) <= limits.MOST_BARS:
+        return frame
+    return frame.sort_values("budget_remaining_pct").head(limits.MOST_BARS)
 
 
 def _budgets(filters: Filters) -> None:
@@ -98,6 +109,7 @@ def _budgets(filters: Filters) -> None:
     if frame.empty:
         st.info("No services in scope with traffic in the last 30 days of the period.")
         return
+    everything, frame = frame, _least_budget_first(frame)
     colours = [ALERT_COLOURS.get(a, charts.GREY) for a in frame["alert"]]
     hover = [
         f"{r.service_id}: {r.budget_remaining_pct:.1f} % of the budget left · burn 1 h "
@@ -119,6 +131,10 @@ def _budgets(filters: Filters) -> None:
         height=max(320, 28 * len(frame) + 120),
     )
     charts.show(fig, key="reliability_budgets")
+    note = limits.left_out(len(everything), limits.MOST_BARS, "services with the least budget left")
+    if note:
+        st.caption(note)
+    frame = limits.first(everything, limits.MOST_TABLE_ROWS)
     st.dataframe(
         frame[
             [
@@ -161,7 +177,7 @@ def _budgets(filters: Filters) -> None:
 
 
 def render(filters: Filters) -> None:
-    rows = page_data.kpi_rows(filters)
+    rows = page_data.kpi_rows(filters, CARDS)
     if rows is None:
         return
     st.caption(layout.scope_text(filters))

@@ -13,7 +13,7 @@ from data.warehouse import db_path
 from metrics import catalog, review
 from metrics.definitions import BY_NAME, HEADLINE
 from metrics.filters import Filters
-from ui import charts, data, layout, page_data, warehouse
+from ui import charts, layout, management_data, page_data, warehouse
 from ui.frame import ensure_frame
 from ui.review_export import review_html
 
@@ -103,7 +103,7 @@ def _save(write) -> None:  # type: ignore[no-untyped-def]
 
 def render(filters: Filters) -> None:
     con = warehouse.cursor()
-    last_day = catalog.latest_data_day(con) or filters.end
+    last_day = management_data.latest_data_day() or filters.end
     quarters = review.quarters_until(last_day)
     chosen = st.selectbox(
         "Quarter under review",
@@ -114,7 +114,7 @@ def render(filters: Filters) -> None:
     quarter = review.quarter_filters(chosen, filters, last_day)
     st.caption(layout.scope_text(quarter) + " (the sidebar's period does not apply here)")
     actions = review.actions_for(con, chosen, filters.team)
-    table = review.review_table(con, quarter, data.targets(), actions)
+    table = management_data.review_table(quarter, actions)
     if table["RAG"].eq("no data").all():
         layout.no_data_for_filters(quarter)
         return

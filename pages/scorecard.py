@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from metrics.definitions import HEADLINE
 from metrics.scorecard import overall_tier, records
 from metrics.targets import TargetsError
 from ui import data, layout
@@ -13,15 +14,16 @@ from ui.frame import ensure_frame
 ensure_frame()
 
 CARDS_PER_ROW = 3
+HEADLINE_NAMES = tuple(k.name for k in HEADLINE)
 
 filters = layout.page_filters("Scorecard")
 if filters is not None:
     try:
-        frame = data.scorecard(filters)
+        headline = data.scorecard(filters, HEADLINE_NAMES)  # the cards first: fewer queries
     except TargetsError as exc:
         st.error(f"**The targets file is not valid.** {exc}", icon=":material/flag:")
         st.stop()
-    rows = [row for row in records(frame) if row["headline"]]
+    rows = records(headline)
     st.caption(layout.scope_text(filters))
     if all(row["status"] == "no data" for row in rows):
         layout.no_data_for_filters(filters)
@@ -32,13 +34,14 @@ if filters is not None:
             ):
                 with column:
                     kpi_card(row)
-        tier = overall_tier(frame)
+        tier = overall_tier(headline)
         if tier:
             year = next(r["benchmark_year"] for r in rows if r["benchmark_year"])
             st.caption(
                 f"Overall DORA tier: **{tier}** — the lowest of the four keys (DORA {year} table)."
             )
         st.subheader("All KPIs")
+        frame = data.scorecard(filters)
         for group, part in frame.groupby("group", sort=False):
             st.markdown(f"**{group}**")
             layout.scorecard_table(part)

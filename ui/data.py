@@ -14,6 +14,7 @@ import streamlit as st
 
 from metrics import catalog
 from metrics import scorecard as scorecard_module
+from metrics.definitions import BY_NAME, KPIS
 from metrics.filters import Filters
 from metrics.targets import DEFAULT_TARGETS, ENV_VAR, Targets, load_targets
 from ui import warehouse
@@ -23,7 +24,8 @@ def targets_path() -> Path:
     return Path(os.environ.get(ENV_VAR) or DEFAULT_TARGETS)
 
 
-def _targets_key() -> tuple[str, int]:
+def targets_key() -> tuple[str, int]:
+    """The targets file's path and modification time: part of every cache key that uses it."""
     path = targets_path()
     try:
         return str(path), path.stat().st_mtime_ns
@@ -38,16 +40,20 @@ def _targets(path: str, _mtime: int) -> Targets:
 
 def targets() -> Targets:
     """The validated targets file; raises TargetsError with the key to fix."""
-    return _targets(*_targets_key())
+    return _targets(*targets_key())
 
 
 @st.cache_data(show_spinner="Computing the scorecard…", max_entries=256)
-def _scorecard(snapshot: str, filters: Filters, targets_key: tuple[str, int]) -> pd.DataFrame:
-    return scorecard_module.scorecard(warehouse.cursor(), filters, _targets(*targets_key))
+def _scorecard(
+    snapshot: str, filters: Filters, targets_key: tuple[str, int], names: tuple[str, ...] | None
+) -> pd.DataFrame:
+    kpis = KPIS if names is None else tuple(BY_NAME[name] for name in names)
+    return scorecard_module.scorecard(warehouse.cursor(), filters, _targets(*targets_key), kpis)
 
 
-def scorecard(filters: Filters) -> pd.DataFrame:
-    return _scorecard(warehouse.snapshot_id(), filters, _targets_key())
+def scorecard(filters: Filters, names: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The scorecard of every KPI, or of ``names`` only (a page computes what it shows)."""
+    return _scorecard(warehouse.snapshot_id(), filters, targets_key(), names)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

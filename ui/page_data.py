@@ -22,14 +22,6 @@ from ui import data, warehouse
 TargetsKey = tuple[str, int]
 
 
-def _targets_key() -> TargetsKey:
-    path = data.targets_path()
-    try:
-        return str(path), path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return str(path), 0
-
-
 def _latency_ms(filters: Filters) -> float:
     target = data.targets().for_scope("p95_latency", filters.team, filters.service).target
     return target if target is not None else DEFAULT_LATENCY_TARGET_MS
@@ -71,7 +63,7 @@ def _dora_by_scope(snapshot: str, filters: Filters, level: str, key: TargetsKey)
 
 
 def dora_by_scope(filters: Filters, level: str) -> pd.DataFrame:
-    return _dora_by_scope(warehouse.snapshot_id(), filters, level, _targets_key())
+    return _dora_by_scope(warehouse.snapshot_id(), filters, level, data.targets_key())
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -89,7 +81,7 @@ def _per_service(snapshot: str, filters: Filters, key: TargetsKey) -> pd.DataFra
 
 
 def service_levels_per_service(filters: Filters) -> pd.DataFrame:
-    return _per_service(warehouse.snapshot_id(), filters, _targets_key())
+    return _per_service(warehouse.snapshot_id(), filters, data.targets_key())
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -98,7 +90,7 @@ def _error_budgets(snapshot: str, filters: Filters, key: TargetsKey) -> pd.DataF
 
 
 def error_budgets(filters: Filters) -> pd.DataFrame:
-    return _error_budgets(warehouse.snapshot_id(), filters, _targets_key())
+    return _error_budgets(warehouse.snapshot_id(), filters, data.targets_key())
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -107,7 +99,7 @@ def _projects(snapshot: str, filters: Filters, key: TargetsKey) -> pd.DataFrame:
 
 
 def quality_projects(filters: Filters) -> pd.DataFrame:
-    return _projects(warehouse.snapshot_id(), filters, _targets_key())
+    return _projects(warehouse.snapshot_id(), filters, data.targets_key())
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -177,10 +169,11 @@ def target_for(kpi_name: str, filters: Filters) -> tuple[float | None, float | N
     return None, None, None
 
 
-def kpi_rows(filters: Filters) -> dict[str, dict[str, Any]] | None:
-    """The scorecard's rows by KPI name, or None after saying the targets file is invalid."""
+def kpi_rows(filters: Filters, names: tuple[str, ...]) -> dict[str, dict[str, Any]] | None:
+    """The scorecard rows of ``names`` by KPI name, or None after saying the targets file is
+    invalid. Only the queries those KPIs need run."""
     try:
-        frame = data.scorecard(filters)
+        frame = data.scorecard(filters, names)
     except TargetsError as exc:
         st.error(f"**The targets file is not valid.** {exc}", icon=":material/flag:")
         return None

@@ -1,0 +1,68 @@
+"""Cached calls into metrics/ for the Executive ROI and Quarterly review pages.
+
+As in ui/page_data.py, every key holds the warehouse snapshot, so a sync expires them; the ROI
+assumptions (edited per session) and the review's actions are part of the key too. Errors
+(RoiError) are not cached: the page shows them and a corrected input recomputes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from metrics import review, roi
+from metrics.filters import Filters
+from ui import data, warehouse
+
+
+@st.cache_data(show_spinner="Computing ROI…", max_entries=64)
+def _roi_report(
+    snapshot: str, filters: Filters, baseline: str, assumptions: roi.Assumptions
+) -> pd.DataFrame:
+    return roi.roi_report(warehouse.cursor(), filters, baseline, assumptions)
+
+
+def roi_report(filters: Filters, baseline: str, assumptions: roi.Assumptions) -> pd.DataFrame:
+    """ROI per quarter from the baseline quarter (raises RoiError for a bad baseline)."""
+    return _roi_report(warehouse.snapshot_id(), filters, baseline, assumptions)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _sensitivity(
+    snapshot: str, filters: Filters, baseline: str, assumptions: roi.Assumptions
+) -> pd.DataFrame:
+    return roi.sensitivity(warehouse.cursor(), filters, baseline, assumptions)
+
+
+def sensitivity(filters: Filters, baseline: str, assumptions: roi.Assumptions) -> pd.DataFrame:
+    """The ROI report with the cost of downtime halved, as is and doubled."""
+    return _sensitivity(warehouse.snapshot_id(), filters, baseline, assumptions)
+
+
+@st.cache_data(show_spinner="Computing the quarter…", max_entries=64)
+def _review_table(
+    snapshot: str,
+    quarter: Filters,
+    targets_key: tuple[str, int],
+    actions: pd.DataFrame,
+) -> pd.DataFrame:
+    return review.review_table(warehouse.cursor(), quarter, data.targets(), actions)
+
+
+def review_table(quarter: Filters, actions: pd.DataFrame) -> pd.DataFrame:
+    """The quarterly scorecard table against last quarter, with owners and notes from actions."""
+    return _review_table(warehouse.snapshot_id(), quarter, data.targets_key(), actions)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _last_day(snapshot: str) -> dt.date | None:
+    from metrics import catalog
+
+    return catalog.latest_data_day(warehouse.cursor())
+
+
+def latest_data_day() -> dt.date | None:
+    """The last UTC day with any activity (the latest quarter is cut there)."""
+    return _last_day(warehouse.snapshot_id())
