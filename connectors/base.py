@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+import pyarrow as pa  # type: ignore[import-untyped]
+
 from connectors.http import HttpSettings, HttpStats
 
 Row = Mapping[str, object]
@@ -49,14 +51,17 @@ class Upsert:
 
 @dataclass(frozen=True)
 class ReplaceWindow:
-    """Delete ``table`` rows matching ``match`` with ``start <= time_column < end``, then insert."""
+    """Delete ``table`` rows matching ``match`` with ``start <= time_column < end``, then insert.
+
+    ``rows`` may be an Arrow table with the warehouse's column names: the bulk path, for
+    connectors that build columns (no Python work per value in the loader)."""
 
     table: str
     match: Mapping[str, object]
     time_column: str
     start: datetime
     end: datetime
-    rows: Sequence[Row]
+    rows: Sequence[Row] | pa.Table
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,11 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from connectors.base import CursorUpdate, Record, ReplaceWindow, Row, Upsert
-from data.derived import refresh_service_level_daily
+from data.derived import refresh_daily_windows, refresh_service_level_daily
 
 log = logging.getLogger(__name__)
 _VIEW = "techpulse_connector_batch"
+ROLLED_UP = "service_level_samples"  # the table data/derived.py rolls up per day
 
 
 def _quote(identifier: str) -> str:
@@ -36,25 +37,46 @@ class Loader:
         self.source = source
         self.rows: Counter[str] = Counter()
         self._columns: dict[str, list[str]] = {}
+        self._windows: dict[tuple[str, str], tuple[datetime, datetime]] = {}
+        self._refresh_all = False
+
+    def _touch(self, key: tuple[str, str], start: datetime, end: datetime) -> None:
+        """Remember a written window of samples; finish() refreshes the rollup for all of them."""
+        if key in self._windows:
+            first, last = self._windows[key]
+            start, end = min(first, start), max(last, end)
+        self._windows[key] = (start, end)
+
+    def finish(self) -> None:
+        """Bring the daily rollup in step with every window written, in two statements."""
+        if self._refresh_all:
+            refresh_service_level_daily(self.con)
+        else:
+            refresh_daily_windows(self.con, self._windows)
+        self._windows.clear()
+        self._refresh_all = False
 
     def apply(self, record: Record) -> None:
         if isinstance(record, Upsert):
             rows = _dedupe(record.rows, record.key)
             self._insert(record.table, rows, replace=True)
-            if record.table == "service_level_samples" and rows:
-                times = [row["bucket_start"] for row in rows]
-                last = max(times) + timedelta(microseconds=1)  # end is exclusive
-                refresh_service_level_daily(self.con, start=min(times), end=last)
+            if record.table == ROLLED_UP:
+                for row in rows:
+                    moment = row["bucket_start"]
+                    assert isinstance(moment, datetime)
+                    key = (str(row["service_id"]), str(row.get("environment") or "production"))
+                    self._touch(key, moment, moment + timedelta(microseconds=1))
         elif isinstance(record, ReplaceWindow):
             self._replace_window(record)
-            if record.table == "service_level_samples":
-                refresh_service_level_daily(
-                    self.con,
-                    service_id=_text(record.match.get("service_id")),
-                    environment=_text(record.match.get("environment")),
-                    start=record.start,
-                    end=record.end,
+            if record.table == ROLLED_UP:
+                service, environment = (
+                    record.match.get("service_id"),
+                    record.match.get("environment"),
                 )
+                if service is None or environment is None:
+                    self._refresh_all = True
+                else:
+                    self._touch((str(service), str(environment)), record.start, record.end)
         elif isinstance(record, CursorUpdate):
             now = datetime.now(UTC)
             rows = [
@@ -79,17 +101,22 @@ class Loader:
         return self._columns[table]
 
     def _insert(
-        self, table: str, rows: Sequence[Row], *, replace: bool, count: bool = True
+        self, table: str, rows: Sequence[Row] | pa.Table, *, replace: bool, count: bool = True
     ) -> None:
-        if not rows:
+        """Insert dict rows, or an Arrow table (the bulk path: no Python work per value)."""
+        if len(rows) == 0:
             return
         known = self.columns(table)
-        wanted = {key for row in rows for key in row}
+        arrow = isinstance(rows, pa.Table)
+        wanted = set(rows.column_names) if arrow else {key for row in rows for key in row}
         dropped = wanted - set(known)
         if dropped:
             log.debug("%s: warehouse has no column %s; dropped", table, sorted(dropped))
         names = [c for c in known if c in wanted]
-        batch = pa.Table.from_pylist([{c: row.get(c) for c in names} for row in rows])
+        if arrow:
+            batch = rows.select(names)
+        else:
+            batch = pa.table({c: [row.get(c) for row in rows] for c in names})
         column_list = ", ".join(_quote(c) for c in names)
         verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
         self.con.register(_VIEW, batch)
@@ -116,10 +143,6 @@ class Loader:
             f"DELETE FROM {_quote(record.table)} WHERE {' AND '.join(conditions)}", params
         )
         self._insert(record.table, record.rows, replace=False)
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def _dedupe(rows: Sequence[Row], key: tuple[str, ...]) -> list[Row]:

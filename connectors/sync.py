@@ -131,6 +131,7 @@ def run_source(
             loader = Loader(con, source.name)
             for record in connector.extract(ctx):
                 loader.apply(record)
+            loader.finish()
             result.status, result.rows = "success", dict(loader.rows)
             result.seconds = time.monotonic() - clock
             result.warnings = [redact(w) for w in ctx.warnings]

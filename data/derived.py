@@ -18,10 +18,12 @@ They exist for speed only: every KPI they serve gives exactly the number the sou
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
 
 _DAY = "DATE '1970-01-01' + CAST(floor(epoch(bucket_start) / 86400) AS INTEGER)"
 _SELECT = f"""
@@ -52,6 +54,58 @@ WHERE ($service IS NULL OR service_id = $service)
 """
 
 
+_WINDOWS = "techpulse_dirty_windows"
+_SUMS = _SELECT[_SELECT.index("    count(*)") : _SELECT.index("FROM service_level_samples")]
+
+
+def refresh_daily_windows(
+    con: duckdb.DuckDBPyConnection,
+    windows: Mapping[tuple[str, str], tuple[dt.datetime, dt.datetime]],
+) -> None:
+    """Recompute the rollup for many (service, environment) windows [start, end) in two
+    statements: what a connector run calls once at its end, however many windows it wrote."""
+    if not windows:
+        return
+    keys = list(windows)
+    firsts = [_utc_day(windows[k][0]) for k in keys]
+    afters = [_after_day(windows[k][1]) for k in keys]
+    table = pa.table(
+        {
+            "service_id": [k[0] for k in keys],
+            "environment": [k[1] for k in keys],
+            "first_day": pa.array(firsts, pa.date32()),
+            "after_day": pa.array(afters, pa.date32()),
+        }
+    )
+    con.register(_WINDOWS, table)
+    try:
+        con.execute(
+            f"""DELETE FROM service_level_daily AS d USING {_WINDOWS} AS w
+                WHERE d.service_id = w.service_id AND d.environment = w.environment
+                  AND d.day >= w.first_day AND d.day < w.after_day"""
+        )
+        con.execute(
+            f"""INSERT INTO service_level_daily
+                SELECT service_id, environment, {_DAY} AS day, {_SUMS}
+                FROM (SELECT x.* FROM service_level_samples AS x
+                      JOIN {_WINDOWS} AS w
+                        ON x.service_id = w.service_id AND x.environment = w.environment
+                      WHERE x.bucket_start >= utc_midnight(w.first_day)
+                        AND x.bucket_start < utc_midnight(w.after_day))
+                GROUP BY ALL
+                ORDER BY day, service_id, environment"""
+        )
+    finally:
+        con.unregister(_WINDOWS)
+
+
+def _after_day(end: dt.datetime | dt.date) -> dt.date:
+    """The first UTC day after [.., end): end's day itself when end is midnight (exclusive)."""
+    last = _utc_day(end)
+    at_midnight = not isinstance(end, dt.datetime) or end.astimezone(dt.UTC).time() == dt.time()
+    return last if at_midnight else last + dt.timedelta(days=1)
+
+
 def _utc_day(moment: dt.datetime | dt.date) -> dt.date:
     if isinstance(moment, dt.datetime):
         if moment.tzinfo is None:
@@ -73,11 +127,7 @@ def refresh_service_level_daily(
     ``end`` is exclusive; a window ending mid-day recomputes that whole day too.
     """
     first = _utc_day(start) if start is not None else None
-    after = None
-    if end is not None:
-        last = _utc_day(end)
-        at_midnight = not isinstance(end, dt.datetime) or end.astimezone(dt.UTC).time() == dt.time()
-        after = last if at_midnight else last + dt.timedelta(days=1)
+    after = _after_day(end) if end is not None else None
     params: dict[str, Any] = {
         "service": service_id,
         "environment": environment,
@@ -148,7 +198,7 @@ def daily_in_step(con: duckdb.DuckDBPyConnection) -> bool:
             (SELECT (coalesce(sum(samples), 0), coalesce(sum(requests), 0),
                      coalesce(sum(errors), 0))
              FROM service_level_daily)"""
-    ).fetchone()
+    ).fetchall()[0]  # fetch everything: a pending result would block the caller's register()
     if not (row and row[0]):
         return False
     refresh_service_level_daily(con)
@@ -203,7 +253,7 @@ def fingerprints(con: duckdb.DuckDBPyConnection) -> Fingerprints:
     found: Fingerprints = {}
     for table in SOURCES:  # names from the constant above, never from input
         sql = f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t"
-        row = con.execute(sql).fetchone()
+        row = con.execute(sql).fetchall()[0]
         found[table] = (int(row[0]), int(row[1])) if row else (0, 0)
     return found
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -56,6 +57,27 @@ def _configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     return con
 
 
+_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
+READER_MEMORY_VAR = "TECHPULSE_READER_MEMORY"
+DEFAULT_READER_MEMORY = "512MB"
+
+
+def reader_memory_limit() -> str:
+    """DuckDB's buffer pool for one reader (${READER_MEMORY_VAR}, default 512MB).
+
+    DuckDB's own default is 80 % of the machine's RAM: an app process that reads an
+    enterprise warehouse would keep gigabytes of cached column data. Queries beyond the limit
+    spill or evict cached blocks; they do not fail.
+    """
+    value = os.environ.get(READER_MEMORY_VAR, DEFAULT_READER_MEMORY).strip()
+    if not _SIZE.fullmatch(value):
+        raise WarehouseError(
+            f"{READER_MEMORY_VAR}={value[:40]!r} is not a memory size.",
+            f"Set {READER_MEMORY_VAR} to a size such as 512MB or 2GB, or unset it.",
+        )
+    return value
+
+
 def _attach_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     """Open ``path`` read-only in a private in-memory DuckDB instance.
 
@@ -63,7 +85,7 @@ def _attach_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     pin readers to the snapshot first opened. Attaching into a fresh ``:memory:`` instance gives
     every open its own view of whatever file the path names at that moment.
     """
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config={"memory_limit": reader_memory_limit()})
     try:
         quoted = str(path).replace("'", "''")
         con.execute(f"ATTACH '{quoted}' AS {CATALOG} (READ_ONLY)")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from metrics.definitions import HEADLINE
+from metrics.definitions import HEADLINE, KPIS
 from metrics.scorecard import overall_tier, records
 from metrics.targets import TargetsError
 from ui import data, layout
@@ -15,6 +16,8 @@ ensure_frame()
 
 CARDS_PER_ROW = 3
 HEADLINE_NAMES = tuple(k.name for k in HEADLINE)
+OTHER_NAMES = tuple(k.name for k in KPIS if not k.headline)
+ORDER = [k.name for k in KPIS]
 
 filters = layout.page_filters("Scorecard")
 if filters is not None:
@@ -41,7 +44,8 @@ if filters is not None:
                 f"Overall DORA tier: **{tier}** — the lowest of the four keys (DORA {year} table)."
             )
         st.subheader("All KPIs")
-        frame = data.scorecard(filters)
+        rest = data.scorecard(filters, OTHER_NAMES)  # the headline rows are already computed
+        frame = pd.concat([headline, rest]).set_index("kpi").loc[ORDER].reset_index()
         for group, part in frame.groupby("group", sort=False):
             st.markdown(f"**{group}**")
             layout.scorecard_table(part)

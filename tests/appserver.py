@@ -14,6 +14,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,9 +37,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+
+
 @contextlib.contextmanager
 def app_server(db: Path, timeout: float = 60.0, **extra_env: str) -> Iterator[str]:
     """Yield the base URL of a running app on ``db``; stop it afterwards."""
+    with streamlit_server(db, timeout=timeout, **extra_env) as server:
+        yield server.url
+
+
+@contextlib.contextmanager
+def streamlit_server(
+    db: Path, script: str = "app.py", timeout: float = 60.0, **extra_env: str
+) -> Iterator[Server]:
+    """Yield the URL and process id of `streamlit run SCRIPT` on ``db``; stop it afterwards."""
     port = free_port()
     env = {
         **os.environ,
@@ -50,7 +66,7 @@ def app_server(db: Path, timeout: float = 60.0, **extra_env: str) -> Iterator[st
     }
     with tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py"],
+            [sys.executable, "-m", "streamlit", "run", script],
             cwd=REPO,
             env=env,
             stdout=log,
@@ -59,7 +75,7 @@ def app_server(db: Path, timeout: float = 60.0, **extra_env: str) -> Iterator[st
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(url, process, timeout)
-            yield url
+            yield Server(url, process.pid)
         except BaseException:
             log.seek(0)
             sys.stderr.write(f"--- streamlit log ({url}) ---\n{log.read()}\n--- end ---\n")

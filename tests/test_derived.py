@@ -246,3 +246,68 @@ def test_unrelated_writes_rebuild_nothing(tmp_path: Path) -> None:
         assert bring_in_step(con, before) == []
         con.execute("UPDATE incidents SET severity = 'SEV1'")
         assert bring_in_step(con, before) == ["deployment_outcomes"]
+
+
+def test_the_loader_refreshes_its_windows_without_the_backstop(tmp_path: Path) -> None:
+    """A connector run's windows are rolled up by Loader.finish() (dict rows and Arrow rows);
+    the commit backstop then finds nothing to rebuild."""
+    import pyarrow as pa
+
+    from connectors.base import ReplaceWindow
+    from connectors.load import Loader
+    from data.derived import daily_in_step
+
+    db = tmp_path / "w.duckdb"
+    with write_snapshot(db) as con:
+        _catalogue(con)
+        _sample(con, "a", "2026-01-04 10:00+00", 70, 7)  # outside every window: kept as is
+        _sample(con, "a", "2026-01-05 01:00+00", 999, 9)  # replaced by the window below
+    with write_snapshot(db) as con:
+        loader = Loader(con, "prometheus")
+        hour = dt.datetime(2026, 1, 5, 1, tzinfo=UTC)
+        row = {"service_id": "a", "environment": "production", "bucket_seconds": 3600}
+        loader.apply(
+            ReplaceWindow(
+                table="service_level_samples",
+                match={"service_id": "a", "environment": "production"},
+                time_column="bucket_start",
+                start=dt.datetime(2026, 1, 5, tzinfo=UTC),
+                end=dt.datetime(2026, 1, 6, tzinfo=UTC),
+                rows=[
+                    {**row, "bucket_start": hour, "requests": 100, "errors": 1},
+                    {**row, "bucket_start": hour.replace(hour=2), "requests": 50, "errors": 0},
+                ],
+            )
+        )
+        loader.apply(
+            ReplaceWindow(
+                table="service_level_samples",
+                match={"service_id": "b", "environment": "production"},
+                time_column="bucket_start",
+                start=dt.datetime(2026, 1, 6, tzinfo=UTC),
+                end=dt.datetime(2026, 1, 6, 12, tzinfo=UTC),
+                rows=pa.table(
+                    {
+                        "service_id": ["b"],
+                        "environment": ["production"],
+                        "bucket_start": [dt.datetime(2026, 1, 6, 8, tzinfo=UTC)],
+                        "bucket_seconds": [3600],
+                        "requests": [40],
+                        "errors": [4],
+                    }
+                ),
+            )
+        )
+        loader.finish()
+        assert not daily_in_step(con)  # in step already: the backstop rebuilt nothing
+        rows = con.execute(
+            "SELECT service_id, CAST(day AS VARCHAR), samples, requests, errors"
+            " FROM service_level_daily ORDER BY ALL"
+        ).fetchall()
+    # a on 5 Jan: 100 + 50 requests, 1 + 0 errors (the 999 hour was replaced)
+    assert rows == [
+        ("a", "2026-01-04", 1, 70, 7),
+        ("a", "2026-01-05", 2, 150, 1),
+        ("b", "2026-01-06", 1, 40, 4),
+    ]
+    assert loader.rows["service_level_samples"] == 3

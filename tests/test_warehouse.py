@@ -165,3 +165,19 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         open_reader(db)
     with pytest.raises(WarehouseError, match="newer than this TechPulse"):
         upgrade(db)
+
+
+def test_reader_memory_limit_is_applied_and_validated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "w.duckdb"
+    with write_snapshot(db):
+        pass
+    reader = open_reader(db)
+    assert reader.execute("SELECT current_setting('memory_limit')").fetchone()[0] in {
+        "512.0 MiB",
+        "488.2 MiB",  # DuckDB prints 512 MB (10^6 bytes) in MiB
+    }
+    monkeypatch.setenv("TECHPULSE_READER_MEMORY", "2GB; DROP TABLE teams")
+    with pytest.raises(WarehouseError, match="TECHPULSE_READER_MEMORY=.* is not a memory size"):
+        open_reader(db)

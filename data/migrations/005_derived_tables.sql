@@ -92,6 +92,8 @@ CREATE MACRO utc_bucket(width, ts, origin) AS
 -- (one group for the whole scope) otherwise. KPI queries select it and GROUP BY ALL.
 CREATE MACRO scope_key(level, team_id, service_id) AS
     CASE CAST(level AS VARCHAR) WHEN 'team' THEN team_id WHEN 'service' THEN service_id END;
+-- Midnight UTC (TIMESTAMPTZ) at the start of a DATE.
+CREATE MACRO utc_midnight(day) AS to_timestamp(epoch(CAST(day AS TIMESTAMP)));
 -- Hours from a to b (negative when b is earlier); NULL when either is NULL.
 CREATE MACRO hours_between(a, b) AS (epoch(b) - epoch(a)) / 3600.0;
 
