@@ -7,6 +7,7 @@ APP_STAMP := $(VENV)/.installed-app
 DEV_STAMP := $(VENV)/.installed-dev
 DB ?= $(or $(TECHPULSE_DB),data/techpulse.duckdb)
 SEED ?= 42
+ENTERPRISE ?= data/enterprise.duckdb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test demo enterprise lint format lock migrate screenshots system-deps clean help \
@@ -26,12 +27,17 @@ demo: $(APP_STAMP)  ## (re)build the demo organisation warehouse
 	$(PY) -m data.demo --scale demo --seed $(SEED) --db $(DB)
 
 enterprise: $(APP_STAMP)  ## build the enterprise-scale warehouse (2,000 services) for benchmarks
-	$(PY) -m data.demo --scale enterprise --seed $(SEED) --db data/enterprise.duckdb
+	$(PY) -m data.demo --scale enterprise --seed $(SEED) --db $(ENTERPRISE)
 
 sync: $(APP_STAMP) $(DB)  ## pull the sources in config/sources.toml into the warehouse
 	$(PY) -m connectors sync --db $(DB)
 
-bench: $(DEV_STAMP)  ## benchmarks: SonarQube sync of 1,000 projects behind 50 ms answers
+bench: $(DEV_STAMP) system-deps  ## every benchmark in bench/ (builds data/enterprise.duckdb; ~15 min)
+	$(PY) -m bench.build --keep $(ENTERPRISE)
+	$(PY) -m bench.scorecard --db $(ENTERPRISE)
+	$(PY) -m bench.pages --db $(ENTERPRISE)
+	$(PY) -m bench.browser --db $(ENTERPRISE)
+	$(PY) -m bench.ingest
 	$(PY) -m bench.sonar_sync
 
 migrate: $(APP_STAMP)  ## upgrade the warehouse schema in place, keeping its rows

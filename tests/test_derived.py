@@ -311,3 +311,48 @@ def test_the_loader_refreshes_its_windows_without_the_backstop(tmp_path: Path) -
         ("b", "2026-01-06", 1, 40, 4),
     ]
     assert loader.rows["service_level_samples"] == 3
+
+
+def test_queued_windows_keep_one_at_a_time_semantics(tmp_path: Path) -> None:
+    """Windows are written in batches, but a window overlapping an earlier one of the same
+    service replaces that one's rows exactly as applying them one by one would."""
+    from connectors.base import ReplaceWindow
+    from connectors.load import Loader
+
+    def window(service: str, day: int, requests: int) -> ReplaceWindow:
+        start = dt.datetime(2026, 1, day, tzinfo=UTC)
+        row = {
+            "service_id": service,
+            "environment": "production",
+            "bucket_start": start + dt.timedelta(hours=3),
+            "bucket_seconds": 3600,
+            "requests": requests,
+            "errors": 0,
+        }
+        return ReplaceWindow(
+            table="service_level_samples",
+            match={"service_id": service, "environment": "production"},
+            time_column="bucket_start",
+            start=start,
+            end=start + dt.timedelta(days=1),
+            rows=[row],
+        )
+
+    db = tmp_path / "w.duckdb"
+    with write_snapshot(db) as con:
+        _catalogue(con)
+        loader = Loader(con, "prometheus")
+        for record in (window("a", 5, 10), window("b", 5, 20), window("a", 5, 30)):
+            loader.apply(record)  # the third replaces the first: a's 5 Jan holds 30
+        loader.apply(window("a", 6, 40))
+        loader.finish()
+        rows = con.execute(
+            "SELECT service_id, CAST(bucket_start AT TIME ZONE 'UTC' AS VARCHAR), requests"
+            " FROM service_level_samples ORDER BY ALL"
+        ).fetchall()
+    assert rows == [
+        ("a", "2026-01-05 03:00:00", 30),
+        ("a", "2026-01-06 03:00:00", 40),
+        ("b", "2026-01-05 03:00:00", 20),
+    ]
+    assert rollup_differences(open_reader(db)) == 0

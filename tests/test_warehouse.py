@@ -174,10 +174,8 @@ def test_reader_memory_limit_is_applied_and_validated(
     with write_snapshot(db):
         pass
     reader = open_reader(db)
-    assert reader.execute("SELECT current_setting('memory_limit')").fetchone()[0] in {
-        "512.0 MiB",
-        "488.2 MiB",  # DuckDB prints 512 MB (10^6 bytes) in MiB
-    }
+    # the default 512MB: 512 * 10^6 bytes, which DuckDB prints in MiB
+    assert reader.execute("SELECT current_setting('memory_limit')").fetchone() == ("488.2 MiB",)
     monkeypatch.setenv("TECHPULSE_READER_MEMORY", "2GB; DROP TABLE teams")
     with pytest.raises(WarehouseError, match="TECHPULSE_READER_MEMORY=.* is not a memory size"):
         open_reader(db)
