@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-from dataclasses import replace
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb

@@ -177,5 +177,5 @@ def test_reader_memory_limit_is_applied_and_validated(
     # the default 512MB: 512 * 10^6 bytes, which DuckDB prints in MiB
     assert reader.execute("SELECT current_setting('memory_limit')").fetchone() == ("488.2 MiB",)
     monkeypatch.setenv("TECHPULSE_READER_MEMORY", "2GB; DROP TABLE teams")
-    with pytest.raises(WarehouseError, match="TECHPULSE_READER_MEMORY=.* is not a memory size"):
+    with pytest.raises(WarehouseError, match=r"TECHPULSE_READER_MEMORY=.* is not a memory size"):
         open_reader(db)
