@@ -189,16 +189,31 @@ def table_sql(table: str) -> str:
     return f'SELECT * FROM "{table}"{condition} ORDER BY {spec.order}'
 
 
-def _table_frame(con: duckdb.DuckDBPyConnection, table: str, filters: Filters) -> pd.DataFrame:
-    sql = table_sql(table)
-    values = {
+PAGE_ROW_LIMIT = 500_000  # rows the app builds into a download; the CLI has no limit
+
+
+def row_count(con: duckdb.DuckDBPyConnection, dataset: str, filters: Filters) -> int:
+    """Rows the export of ``dataset`` holds with these filters, counted without reading them."""
+    if check_dataset(dataset) == KPI_DATASET:
+        return 0  # computed: one row per KPI and bucket, always small
+    sql = f"SELECT count(*) FROM ({table_sql(dataset)})"
+    row = con.execute(sql, _params(sql, _table_values(filters))).fetchall()[0]
+    return int(row[0])
+
+
+def _table_values(filters: Filters) -> dict[str, Any]:
+    return {
         "start_ts": filters.start_ts,
         "end_ts": filters.end_ts,
         "start_day": filters.start,
         "end_day": filters.end,
         **filters.scope_params(),
     }
-    return con.execute(sql, _params(sql, values)).df()
+
+
+def _table_frame(con: duckdb.DuckDBPyConnection, table: str, filters: Filters) -> pd.DataFrame:
+    sql = table_sql(table)
+    return con.execute(sql, _params(sql, _table_values(filters))).df()
 
 
 def _target_cell(kpi: Kpi, targets: Targets, filters: Filters) -> float | str | None:

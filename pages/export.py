@@ -32,12 +32,27 @@ def _export(
     return frame, export.to_csv_bytes(frame), export.to_csv_bytes(frame, excel=True)
 
 
-def _targets_key() -> tuple[str, int]:
-    path = data.targets_path()
-    try:
-        return str(path), path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return str(path), 0
+@st.cache_data(show_spinner=False, max_entries=64)
+def _row_count(snapshot: str, dataset: str, filters: Filters) -> int:
+    return export.row_count(warehouse.cursor(), dataset, filters)
+
+
+def _too_large(rows: int, dataset: str, filters: Filters, grain: str, excel: bool) -> bool:
+    """Above export.PAGE_ROW_LIMIT the browser download would hold the whole file in the app's
+    memory: say so and give the command line, which writes the same file directly."""
+    if rows <= export.PAGE_ROW_LIMIT:
+        return False
+    daily = (
+        " or the daily rollup `service_level_daily`" if dataset == "service_level_samples" else ""
+    )
+    st.warning(
+        f"**{rows:,} rows** match these filters, more than the app prepares for download "
+        f"({export.PAGE_ROW_LIMIT:,}). Narrow the period, team or service{daily}, or write "
+        f"the same file from the command line: `{_cli(dataset, filters, grain, excel)} > "
+        f"{dataset}.csv`",
+        icon=":material/data_alert:",
+    )
+    return True
 
 
 def _cli(dataset: str, filters: Filters, grain: str, excel: bool) -> str:
@@ -86,9 +101,12 @@ def main() -> None:
         return
     st.caption(layout.scope_text(filters))
     dataset, grain, excel = _choose()
+    rows = _row_count(warehouse.snapshot_id(), dataset, filters)
+    if _too_large(rows, dataset, filters, grain, excel):
+        return
     try:
         frame, plain, bom = _export(
-            warehouse.snapshot_id(), dataset, filters, grain, _targets_key()
+            warehouse.snapshot_id(), dataset, filters, grain, data.targets_key()
         )
     except TargetsError as exc:
         st.error(f"**The targets file is invalid.** {exc}", icon=":material/error:")

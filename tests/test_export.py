@@ -230,6 +230,13 @@ def test_file_name_and_data_as_of(con: duckdb.DuckDBPyConnection) -> None:
         (["incidents", "--team", "alpha", "--excel"], "incidents", JAN_ALPHA, "week", True),
     ],
 )
+def test_row_count_matches_the_export(con: duckdb.DuckDBPyConnection, targets: Targets) -> None:
+    for dataset in ("deployments", "changes", "service_level_samples", "service_level_daily"):
+        frame = export.export_frame(con, dataset, JAN_ALPHA, targets)
+        assert export.row_count(con, dataset, JAN_ALPHA) == len(frame), dataset
+    assert export.row_count(con, "deployments", JAN_ALPHA) == 5  # d1-d5 (see above)
+
+
 def test_cli_writes_the_same_bytes(
     fixture_db: Path,
     targets_file: Path,
@@ -346,3 +353,13 @@ def test_export_page(
     assert preview["external_id"].tolist() == ["d1", "d2", "d3", "d4", "d5"]
     labels = [b.proto.label for b in app.get("download_button")]
     assert labels == ["Download CSV", "Download data dictionary (Markdown)"]
+
+    # Above the page's row limit no file is built in the app; the command line is offered.
+    monkeypatch.setattr(export, "PAGE_ROW_LIMIT", 4)
+    dataset.set_value("changes").run()  # 4 rows (c1, c2, c3, c5): still within the limit
+    assert next(b.proto.label for b in app.get("download_button")) == "Download CSV"
+    dataset.set_value("deployments").run()  # 5 rows: one too many
+    assert not app.exception, [e.value for e in app.exception]
+    warning = next(w.value for w in app.warning if "5 rows" in w.value)
+    assert "python -m metrics export deployments --start 2026-01-01" in warning
+    assert [b.proto.label for b in app.get("download_button")] == []
