@@ -244,6 +244,24 @@ DERIVED: tuple[Derived, ...] = (
            ORDER BY d.finished_at, d.service_id""",
     ),
 )
+DERIVED += (
+    Derived(
+        "deployment_incidents",
+        ("incidents", "deployments"),
+        """SELECT i.service_id, d.environment, i.started_at, i.resolved_at
+           FROM incidents AS i
+           JOIN deployments AS d
+               ON d.source = i.caused_by_deployment_source
+               AND d.external_id = i.caused_by_deployment_external_id
+           ORDER BY i.started_at, i.service_id""",
+    ),
+    Derived(
+        "service_first_deployments",
+        ("deployments",),
+        """SELECT service_id, environment, min(finished_at) AS first_deployed
+           FROM deployments GROUP BY ALL ORDER BY ALL""",
+    ),
+)
 SOURCES: tuple[str, ...] = tuple(dict.fromkeys(t for d in DERIVED for t in d.sources))
 Fingerprints = dict[str, tuple[int, int]]
 

@@ -121,6 +121,17 @@ TABLES: dict[str, TableSpec] = {
         environment=True,
         order="finished_at, source, external_id",
     ),
+    "deployment_incidents": TableSpec(
+        time="started_at",
+        scope=f"service_id IN ({_SCOPED_SERVICES})",
+        environment=True,
+        order="started_at, service_id",
+    ),
+    "service_first_deployments": TableSpec(
+        scope=f"service_id IN ({_SCOPED_SERVICES})",
+        environment=True,
+        order="service_id, environment",
+    ),
     "quality_snapshots": TableSpec(
         time="analysed_at",
         scope=f"service_id IN ({_SCOPED_SERVICES})",

@@ -222,6 +222,15 @@ def test_shipped_changes_and_outcomes_follow_their_sources(tmp_path: Path) -> No
         ("d2", "planned", True),  # repaired by the hotfix d3
         ("d3", "hotfix", False),
     ]
+    assert reader.execute(
+        "SELECT service_id, environment, CAST(started_at AT TIME ZONE 'UTC' AS VARCHAR),"
+        " resolved_at FROM deployment_incidents"
+    ).fetchall() == [("a", "production", "2026-01-05 11:00:00", None)]  # i1, caused by d1
+    # first deployment of any status: b's is the failed d4
+    assert reader.execute(
+        "SELECT service_id, CAST(first_deployed AT TIME ZONE 'UTC' AS VARCHAR)"
+        " FROM service_first_deployments ORDER BY ALL"
+    ).fetchall() == [("a", "2026-01-05 10:00:00"), ("b", "2026-01-07 10:00:00")]
     # A later sync marks d4 successful: both tables follow without the writer asking.
     with write_snapshot(db) as con:
         con.execute("UPDATE deployments SET status = 'success' WHERE external_id = 'd4'")
@@ -245,7 +254,7 @@ def test_unrelated_writes_rebuild_nothing(tmp_path: Path) -> None:
         )
         assert bring_in_step(con, before) == []
         con.execute("UPDATE incidents SET severity = 'SEV1'")
-        assert bring_in_step(con, before) == ["deployment_outcomes"]
+        assert bring_in_step(con, before) == ["deployment_outcomes", "deployment_incidents"]
 
 
 def test_the_loader_refreshes_its_windows_without_the_backstop(tmp_path: Path) -> None:

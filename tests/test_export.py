@@ -93,6 +93,8 @@ def test_deployment_filters(
         ("service_level_daily", 2),  # the same two service-days, summed by the writer
         ("shipped_changes", 3),  # c1 (d1), c2 (d2), c3 (d4); c5 shipped to staging only
         ("deployment_outcomes", 5),  # d1-d5 succeeded in production; d8 was staging
+        ("deployment_incidents", 1),  # i1, caused by d2 (alpha's a1), started 5 Jan
+        ("service_first_deployments", 2),  # a1 (d9 is beta's), a2 in production
         ("schema_migrations", 5),  # no time or scope column: exported whole
     ],
 )
@@ -222,6 +224,13 @@ def test_file_name_and_data_as_of(con: duckdb.DuckDBPyConnection) -> None:
 # --- command line -----------------------------------------------------------------------------
 
 
+def test_row_count_matches_the_export(con: duckdb.DuckDBPyConnection, targets: Targets) -> None:
+    for dataset in ("deployments", "changes", "service_level_samples", "service_level_daily"):
+        frame = export.export_frame(con, dataset, JAN_ALPHA, targets)
+        assert export.row_count(con, dataset, JAN_ALPHA) == len(frame), dataset
+    assert export.row_count(con, "deployments", JAN_ALPHA) == 5  # d1-d5 (see above)
+
+
 @pytest.mark.parametrize(
     ("argv", "dataset", "filters", "grain", "excel"),
     [
@@ -230,13 +239,6 @@ def test_file_name_and_data_as_of(con: duckdb.DuckDBPyConnection) -> None:
         (["incidents", "--team", "alpha", "--excel"], "incidents", JAN_ALPHA, "week", True),
     ],
 )
-def test_row_count_matches_the_export(con: duckdb.DuckDBPyConnection, targets: Targets) -> None:
-    for dataset in ("deployments", "changes", "service_level_samples", "service_level_daily"):
-        frame = export.export_frame(con, dataset, JAN_ALPHA, targets)
-        assert export.row_count(con, dataset, JAN_ALPHA) == len(frame), dataset
-    assert export.row_count(con, "deployments", JAN_ALPHA) == 5  # d1-d5 (see above)
-
-
 def test_cli_writes_the_same_bytes(
     fixture_db: Path,
     targets_file: Path,
@@ -356,9 +358,13 @@ def test_export_page(
 
     # Above the page's row limit no file is built in the app; the command line is offered.
     monkeypatch.setattr(export, "PAGE_ROW_LIMIT", 4)
-    dataset.set_value("changes").run()  # 4 rows (c1, c2, c3, c5): still within the limit
+
+    def choose(name: str) -> None:
+        next(s for s in app.selectbox if s.label == "Dataset").set_value(name).run()
+
+    choose("changes")  # 4 rows (c1, c2, c3, c5): still within the limit
     assert next(b.proto.label for b in app.get("download_button")) == "Download CSV"
-    dataset.set_value("deployments").run()  # 5 rows: one too many
+    choose("deployments")  # 5 rows: one too many
     assert not app.exception, [e.value for e in app.exception]
     warning = next(w.value for w in app.warning if "5 rows" in w.value)
     assert "python -m metrics export deployments --start 2026-01-01" in warning

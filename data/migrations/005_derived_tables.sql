@@ -77,6 +77,32 @@ CREATE OR REPLACE MACRO histogram_quantile(q, counts, bounds) AS (
     END
 );
 
+-- Derived: incidents caused by a deployment, with the environment of that deployment, for the
+-- failed deployment recovery time (no incidents ⋈ deployments join per query).
+CREATE TABLE deployment_incidents (
+    service_id    VARCHAR NOT NULL,
+    environment   VARCHAR NOT NULL,
+    started_at    TIMESTAMPTZ NOT NULL,
+    resolved_at   TIMESTAMPTZ
+);
+COMMENT ON TABLE deployment_incidents IS 'Derived: one row per incident caused by a recorded deployment. Rebuilt by the writer whenever incidents or deployments change; never edited by hand.';
+COMMENT ON COLUMN deployment_incidents.service_id IS 'identifier | service the incident affected';
+COMMENT ON COLUMN deployment_incidents.environment IS 'category | environment of the deployment that caused it';
+COMMENT ON COLUMN deployment_incidents.started_at IS 'UTC timestamp | when the incident started';
+COMMENT ON COLUMN deployment_incidents.resolved_at IS 'UTC timestamp | when it was resolved (NULL while open)';
+
+-- Derived: each service's first deployment per environment (any status): from then on it counts
+-- as deployable in deployment frequency.
+CREATE TABLE service_first_deployments (
+    service_id      VARCHAR NOT NULL,
+    environment     VARCHAR NOT NULL,
+    first_deployed  TIMESTAMPTZ
+);
+COMMENT ON TABLE service_first_deployments IS 'Derived: the first recorded deployment of each service to each environment. Rebuilt by the writer whenever deployments change; never edited by hand.';
+COMMENT ON COLUMN service_first_deployments.service_id IS 'identifier | deployed service';
+COMMENT ON COLUMN service_first_deployments.environment IS 'category | target environment';
+COMMENT ON COLUMN service_first_deployments.first_deployed IS 'UTC timestamp | finish of its first deployment there';
+
 -- Time arithmetic in UTC without the session time zone, and fast: TIMESTAMPTZ arithmetic and
 -- time_bucket go through ICU and cost 10-20x more than these epoch-based forms.
 -- The UTC wall-clock TIMESTAMP of a TIMESTAMPTZ (or of a TIMESTAMP, unchanged).

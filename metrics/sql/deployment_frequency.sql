@@ -4,16 +4,19 @@
 -- history before a source was connected reads "no data", not zero. Also: successful deployments
 -- per day across the whole scope. With $scope_level 'team' or 'service', one row per bucket and
 -- team (or service), each with its own deployable services.
+-- Reads the writer's derived tables: service_first_deployments and deployment_outcomes (the
+-- successful deployments).
 WITH scope AS (
     SELECT
         s.service_id,
         scope_key($scope_level, s.team_id, s.service_id) AS scope_id,
-        min(d.finished_at) AS first_deployed
+        f.first_deployed
     FROM services AS s
-    JOIN deployments AS d ON d.service_id = s.service_id AND d.environment = $environment
-    WHERE ($team IS NULL OR s.team_id = $team)
+    JOIN service_first_deployments AS f
+        ON f.service_id = s.service_id AND f.environment = $environment
+    WHERE f.first_deployed IS NOT NULL
+      AND ($team IS NULL OR s.team_id = $team)
       AND ($service IS NULL OR s.service_id = $service)
-    GROUP BY ALL
 ),
 buckets AS (
     SELECT
@@ -36,11 +39,10 @@ counts AS (
         utc_bucket($bucket_width, d.finished_at, $origin) AS bucket,
         scope.scope_id,
         count(*) AS deployments
-    FROM deployments AS d
+    FROM deployment_outcomes AS d
     JOIN scope USING (service_id)
     WHERE d.finished_at >= $range_start AND d.finished_at < $range_end
       AND d.environment = $environment
-      AND d.status = 'success'
     GROUP BY ALL
 )
 SELECT
