@@ -5,10 +5,15 @@ from __future__ import annotations
 from metrics.definitions import Kpi
 
 
+COMPACT_FROM = 10_000  # from here values read in thousands (k), so cards never cut them off
+
+
 def format_value(kpi: Kpi, value: float | None) -> str:
     if value is None:
         return "no data"
     number = f"{value:,.{kpi.decimals}f}"
+    if abs(value) >= COMPACT_FROM and kpi.unit not in ("%", "h"):
+        number = f"{value / 1000:,.1f}k"  # e.g. 74.7k days: fits a card at enterprise scale
     if kpi.unit == "h" and value >= 48:
         return f"{number} h ({value / 24:.1f} days)"
     if kpi.unit == "h" and value < 1:
@@ -25,4 +30,5 @@ def format_delta(kpi: Kpi, delta: float | None) -> str | None:
     if delta is None:
         return None
     unit = {"%": "pp", "count": ""}.get(kpi.unit, kpi.unit)
-    return f"{delta:+,.{kpi.decimals}f} {unit}".rstrip()
+    decimals = 0 if abs(delta) >= 1000 else kpi.decimals
+    return f"{delta:+,.{decimals}f} {unit}".rstrip()
