@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from metrics.definitions import Kpi
 
-
 COMPACT_FROM = 10_000  # from here values read in thousands (k), so cards never cut them off
 
 
