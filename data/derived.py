@@ -138,34 +138,22 @@ def refresh_service_level_daily(
     con.execute(f"INSERT INTO service_level_daily {_SELECT}", params)
 
 
-_EXACT = (
-    "samples",
-    "requests",
-    "errors",
-    "probes_total",
-    "probes_ok",
-    "cpu_samples",
-    "memory_samples",
-    "latency_le_5ms",
-    "latency_le_10ms",
-    "latency_le_25ms",
-    "latency_le_50ms",
-    "latency_le_100ms",
-    "latency_le_250ms",
-    "latency_le_500ms",
-    "latency_le_1000ms",
-    "latency_le_2500ms",
-    "latency_le_5000ms",
-    "latency_le_10000ms",
-    "latency_le_inf",
-)
+_KEYS = ("service_id", "environment", "day")
 _FLOATS = ("cpu_sum", "memory_sum")  # sums of doubles: equal up to summation order
 
 
 def rollup_differences(con: duckdb.DuckDBPyConnection) -> int:
     """Days on which the stored rollup and a fresh one from the hourly rows differ (0 = in step)."""
     params = {"service": None, "environment": None, "first": None, "after": None}
-    exact = " OR ".join(f"s.{c} IS DISTINCT FROM f.{c}" for c in _EXACT)
+    columns = [
+        str(r[0])
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'service_level_daily'"
+            " AND database_name = current_database() ORDER BY column_index"
+        ).fetchall()
+    ]
+    counts = [c for c in columns if c not in _KEYS and c not in _FLOATS]  # integer sums
+    exact = " OR ".join(f"s.{c} IS DISTINCT FROM f.{c}" for c in counts)
     floats = " OR ".join(
         f"(s.{c} IS NULL) <> (f.{c} IS NULL) OR abs(s.{c} - f.{c}) > 1e-9 * greatest(1, abs(f.{c}))"
         for c in _FLOATS

@@ -97,6 +97,7 @@ def test_refreshing_a_window_recomputes_whole_days_only(tmp_path: Path) -> None:
         _sample(con, "a", "2026-01-06 11:00+00", 50, 5)
         # ... and a stale rollup row elsewhere shows what the refresh must leave alone.
         con.execute("UPDATE service_level_daily SET requests = 7 WHERE service_id = 'b'")
+        assert rollup_differences(con) == 2  # b's stale day, and a's 6 Jan not yet refreshed
         refresh_service_level_daily(
             con,
             service_id="a",
