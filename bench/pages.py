@@ -63,8 +63,9 @@ def data_functions(filters: Any, targets: Any) -> dict[str, Any]:
     from metrics.definitions import BY_NAME, HEADLINE, KPIS
     from metrics.scorecard import scorecard
 
-    def card(names: Any) -> Any:
-        return lambda con: scorecard(con, filters, targets, tuple(BY_NAME[n] for n in names))
+    def card(names: Any, sparklines: bool = True) -> Any:
+        kpis = tuple(BY_NAME[n] for n in names)
+        return lambda con: scorecard(con, filters, targets, kpis, sparklines=sparklines)
 
     def trend(name: str, grain: str = "week") -> Any:
         return lambda con: trends.trend(con, name, filters, grain, 500.0)
@@ -74,7 +75,9 @@ def data_functions(filters: Any, targets: Any) -> dict[str, Any]:
     return {
         "frame: filter choices": lambda con: (catalog.teams(con), catalog.environments(con)),
         "scorecard: 9 headline KPIs": card([k.name for k in HEADLINE]),
-        "scorecard: 21 other KPIs": card([k.name for k in KPIS if not k.headline]),
+        "scorecard: 21 other KPIs (table)": card(
+            [k.name for k in KPIS if not k.headline], sparklines=False
+        ),
         "executive: ROI report": lambda con: roi.roi_report(con, filters, "2025-Q4", assumptions),
         "executive: sensitivity": lambda con: roi.sensitivity(con, filters, "2025-Q4", assumptions),
         "review: quarter table": lambda con: review.review_table(

@@ -152,24 +152,33 @@ def scorecard(
     filters: Filters,
     targets: Targets,
     kpis: tuple[Kpi, ...] = KPIS,
+    *,
+    sparklines: bool = True,
 ) -> pd.DataFrame:
-    """One row per KPI: value, target, RAG status, tier, previous period, change, sparkline."""
+    """One row per KPI: value, target, RAG status, tier, previous period, change, sparkline.
+
+    ``sparklines=False`` skips the sparkline queries (empty lists) for views without them.
+    """
     latency = targets.for_scope("p95_latency", filters.team, filters.service).target
     latency_ms = latency if latency is not None else DEFAULT_LATENCY_TARGET_MS
     step = sparkline_days(filters.days)
     periods: dict[str, dict[pd.Timestamp, Any]] = {}
-    sparks: dict[str, pd.DataFrame] = {}
+    sparks: dict[str, pd.DataFrame | None] = {}
     rows = []
     for kpi in kpis:
         if kpi.query not in periods:
             periods[kpi.query] = _period_frame(con, kpi.query, filters, latency_ms)
-            sparks[kpi.query] = query_series(
-                con,
-                kpi.query,
-                filters,
-                origin=filters.start_ts,
-                bucket_width=f"{step} days",
-                latency_target_ms=latency_ms,
+            sparks[kpi.query] = (
+                query_series(
+                    con,
+                    kpi.query,
+                    filters,
+                    origin=filters.start_ts,
+                    bucket_width=f"{step} days",
+                    latency_target_ms=latency_ms,
+                )
+                if sparklines
+                else None
             )
         values = _values(kpi, periods[kpi.query], filters)
         spark = sparks[kpi.query]
@@ -203,8 +212,10 @@ def scorecard(
                 "direction": kpi.direction,
                 "n": values.n,
                 "definition": kpi.definition,
-                "sparkline_start": [ts.date().isoformat() for ts in spark["bucket"]],
-                "sparkline": [clean(v) for v in spark[kpi.column]],
+                "sparkline_start": []
+                if spark is None
+                else [ts.date().isoformat() for ts in spark["bucket"]],
+                "sparkline": [] if spark is None else [clean(v) for v in spark[kpi.column]],
             }
         )
     frame = pd.DataFrame(rows)

@@ -44,7 +44,8 @@ if filters is not None:
                 f"Overall DORA tier: **{tier}** — the lowest of the four keys (DORA {year} table)."
             )
         st.subheader("All KPIs")
-        rest = data.scorecard(filters, OTHER_NAMES)  # the headline rows are already computed
+        # the headline rows are computed already; the tables show no sparklines
+        rest = data.scorecard(filters, OTHER_NAMES, sparklines=False)
         frame = pd.concat([headline, rest]).set_index("kpi").loc[ORDER].reset_index()
         for group, part in frame.groupby("group", sort=False):
             st.markdown(f"**{group}**")

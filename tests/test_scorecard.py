@@ -217,3 +217,15 @@ def test_cli_bad_input_is_one_clear_line(
 def test_filters_reject_inverted_period() -> None:
     with pytest.raises(FilterError):
         Filters(dt.date(2026, 1, 2), dt.date(2026, 1, 1))
+
+
+def test_sparklines_can_be_skipped_without_changing_values(fixture_db: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(fixture_db), read_only=True)
+    period = Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 14))
+    targets = load_targets()
+    full = scorecard(con, period, targets).set_index("kpi")
+    bare = scorecard(con, period, targets, sparklines=False).set_index("kpi")
+    assert full["display"].equals(bare["display"]) and full["status"].equals(bare["status"])
+    assert all(s == [] for s in bare["sparkline"]) and any(s for s in full["sparkline"])

@@ -45,15 +45,24 @@ def targets() -> Targets:
 
 @st.cache_data(show_spinner="Computing the scorecard…", max_entries=256)
 def _scorecard(
-    snapshot: str, filters: Filters, targets_key: tuple[str, int], names: tuple[str, ...] | None
+    snapshot: str,
+    filters: Filters,
+    targets_key: tuple[str, int],
+    names: tuple[str, ...] | None,
+    sparklines: bool,
 ) -> pd.DataFrame:
     kpis = KPIS if names is None else tuple(BY_NAME[name] for name in names)
-    return scorecard_module.scorecard(warehouse.cursor(), filters, _targets(*targets_key), kpis)
+    return scorecard_module.scorecard(
+        warehouse.cursor(), filters, _targets(*targets_key), kpis, sparklines=sparklines
+    )
 
 
-def scorecard(filters: Filters, names: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The scorecard of every KPI, or of ``names`` only (a page computes what it shows)."""
-    return _scorecard(warehouse.snapshot_id(), filters, targets_key(), names)
+def scorecard(
+    filters: Filters, names: tuple[str, ...] | None = None, *, sparklines: bool = True
+) -> pd.DataFrame:
+    """The scorecard of every KPI, or of ``names`` only (a page computes what it shows);
+    ``sparklines=False`` for tables that show none."""
+    return _scorecard(warehouse.snapshot_id(), filters, targets_key(), names, sparklines)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
