@@ -8,9 +8,10 @@ They exist for speed only: every KPI they serve gives exactly the number the sou
   questions (P95 of hourly CPU, hours meeting the latency target, burn-rate windows) still read
   the hourly rows. Writers refresh the window they wrote (:func:`refresh_service_level_daily`);
   a totals check before commit rebuilds it whole if one did not.
-* ``shipped_changes`` (changes ⋈ deployments: lead times) and ``deployment_outcomes``
-  (successful deployments and whether they failed) are rebuilt whole when a fingerprint of
-  their source tables changed during the write, or a migration ran. A fingerprint is a count and
+* ``shipped_changes`` (changes ⋈ deployments: lead times), ``deployment_outcomes`` (successful
+  deployments and whether they failed), ``deployment_incidents`` (incidents with the
+  environment of the deployment that caused them) and ``service_first_deployments`` are rebuilt
+  whole when a fingerprint of their source tables changed during the write, or a migration ran. A fingerprint is a count and
   a sum of row hashes: one scan per table, so writers cannot forget and readers never join
   millions of rows per query.
 """

@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from metrics import review, roi
+from metrics import catalog, review, roi
 from metrics.filters import Filters
 from ui import data, warehouse
 
@@ -58,8 +58,6 @@ def review_table(quarter: Filters, actions: pd.DataFrame) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _last_day(snapshot: str) -> dt.date | None:
-    from metrics import catalog
-
     return catalog.latest_data_day(warehouse.cursor())
 
 
