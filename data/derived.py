@@ -11,9 +11,9 @@ They exist for speed only: every KPI they serve gives exactly the number the sou
 * ``shipped_changes`` (changes ⋈ deployments: lead times), ``deployment_outcomes`` (successful
   deployments and whether they failed), ``deployment_incidents`` (incidents with the
   environment of the deployment that caused them) and ``service_first_deployments`` are rebuilt
-  whole when a fingerprint of their source tables changed during the write, or a migration ran. A fingerprint is a count and
-  a sum of row hashes: one scan per table, so writers cannot forget and readers never join
-  millions of rows per query.
+  whole when a fingerprint of their source tables changed during the write, or a migration
+  ran. A fingerprint is a count and a sum of row hashes: one scan per table, so writers cannot
+  forget and readers never join millions of rows per query.
 """
 
 from __future__ import annotations
