@@ -256,6 +256,7 @@ def write_snapshot(
     """
     target = db_path(path)
     with _writer_lock(target):
+        _remove_abandoned_copies(target)
         if target.exists():
             _assert_replaceable(target)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
@@ -283,6 +284,13 @@ def write_snapshot(
             _fsync_dir(target.parent)
         finally:
             _remove(tmp)
+
+
+def _remove_abandoned_copies(target: Path) -> None:
+    """Delete private copies a killed writer left behind (kill -9, power loss). Only called
+    while holding the writer lock, so no live writer owns one; readers never open them."""
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
+        _remove(leftover)
 
 
 def _assert_replaceable(target: Path) -> None:
