@@ -11,6 +11,7 @@ G x HOURS samples, never a partial one). The next writer removes the abandoned p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -94,3 +95,46 @@ def test_kill_minus_nine_at_random_points_leaves_old_or_new_data(tmp_path: Path)
         pass
     assert list(tmp_path.glob(".w.duckdb.*.tmp*")) == []
     print(f"{KILLS} kills survived; generations seen: {generations}")
+
+
+def test_readers_never_fail_or_see_half_a_write_while_a_writer_loops(tmp_path: Path) -> None:
+    """Another process writes back to back while this one keeps reading every page's data
+    through the app's Reader: no lock error, no exception, and always whole generations."""
+    import datetime as dt
+
+    from bench.pages import data_functions
+    from data.warehouse import Reader
+    from metrics.filters import Filters
+    from metrics.roi import RoiError
+    from metrics.targets import load_targets
+
+    db = tmp_path / "w.duckdb"
+    with write_snapshot(db) as con:
+        con.execute("INSERT INTO teams VALUES ('t', 'Team', NULL)")
+        con.execute("INSERT INTO services (service_id, team_id, name) VALUES ('s1', 't', 'S1')")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db)], cwd=REPO, env=env, stderr=subprocess.PIPE
+    )
+    reader = Reader(db)
+    calls = data_functions(Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 31)), load_targets())
+    seen, reads = set(), 0
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            con = reader.cursor()
+            generation = con.execute("SELECT count(*) FROM sync_runs").fetchone()[0]
+            samples = con.execute("SELECT count(*) FROM service_level_samples").fetchone()[0]
+            assert samples == generation * HOURS, (generation, samples)
+            for call in calls.values():
+                # RoiError: no deployments to measure ROI on, the page's clear message
+                with contextlib.suppress(RoiError):
+                    call(con)
+            seen.add(generation)
+            reads += 1
+        assert child.poll() is None, child.stderr.read().decode() if child.stderr else ""
+    finally:
+        child.kill()
+        child.wait()
+    assert len(seen) >= 3, f"the reader saw too few snapshots to prove anything: {seen}"
+    print(f"{reads} full reads of every page's data across {len(seen)} snapshots")
