@@ -46,7 +46,17 @@ class WarehouseError(Exception):
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The warehouse path: the explicit argument, else $TECHPULSE_DB, else data/techpulse.duckdb."""
     chosen = explicit or os.environ.get(ENV_VAR) or DEFAULT_DB
-    return Path(chosen).expanduser()
+    path = Path(chosen).expanduser()
+    try:
+        path.exists()  # raises for names the OS cannot use (too long, NUL bytes)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        shown = str(chosen)[:60] + ("…" if len(str(chosen)) > 60 else "")
+        raise WarehouseError(
+            f"The warehouse path {shown!r} cannot be used ({reason}).",
+            f"Set {ENV_VAR} (or --db) to an ordinary file path such as {DEFAULT_DB}.",
+        ) from None
+    return path
 
 
 CATALOG = "warehouse"
@@ -320,7 +330,14 @@ def upgrade(path: str | os.PathLike[str] | None = None) -> tuple[int, int]:
     target = db_path(path)
     if not target.exists():
         raise WarehouseError(f"No warehouse at {target}.", "Build one with `make demo`.")
-    con = _attach_readonly(target)
+    if target.is_dir():
+        raise WarehouseError(
+            f"{target} is a directory, not a warehouse file.", "Pass a .duckdb file with --db."
+        )
+    try:
+        con = _attach_readonly(target)
+    except (duckdb.Error, OSError) as exc:
+        raise _open_error(target, exc) from exc
     try:
         old = schema.current_version(con)
     finally:

@@ -36,8 +36,10 @@ class Filters:
             )
         for name in ("team", "service", "environment"):
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or len(value) > 200):
-                raise FilterError(f"{name} must be a short text identifier")
+            if value is not None and not _is_identifier_text(value):
+                raise FilterError(
+                    f"{name} must be a short text identifier (at most 200 printable characters)"
+                )
 
     @property
     def days(self) -> int:
@@ -59,6 +61,18 @@ class Filters:
 
     def scope_params(self) -> dict[str, Any]:
         return {"team": self.team, "service": self.service, "environment": self.environment}
+
+
+def _is_identifier_text(value: object) -> bool:
+    """Printable text of at most 200 characters that UTF-8 can carry (no lone surrogates,
+    no control characters): anything else cannot be a team, service or environment id."""
+    if not isinstance(value, str) or len(value) > 200 or not value.isprintable():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_date(text: str, name: str) -> dt.date:
