@@ -1,0 +1,149 @@
+"""The Prometheus connector's fault matrix, against a scripted server answering as the HTTP API
+documents (``/api/v1/query_range``: ``{"status": "success", "data": {"resultType": "matrix",
+"result": [...]}}`` or ``{"status": "error", "errorType": ..., "error": ...}``).
+
+Every fault ends in retry-then-success (the rows land exactly once) or in one clear error line
+naming the source, with the warehouse exactly as before and a failed ``sync_runs`` row.
+Prometheus does not paginate, so the pagination faults of the matrix (an empty page in the
+middle, a repeated page token) belong to the SonarQube tests; a series split over two range
+queries is the closest case here and is covered in test_connectors_prometheus.py.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.config import load_config
+from connectors.sync import sync
+from tests.servers.scripted import scripted_server
+from tests.servers.warehouse import build_warehouse, contents, sync_runs
+
+DAY = datetime(2026, 1, 5, tzinfo=UTC)
+UNTIL = DAY + timedelta(hours=3)
+HOUR1 = (DAY + timedelta(hours=1)).timestamp()
+
+
+def matrix(value: str = "1", labels: tuple[str, ...] = ()) -> str:
+    """A matrix answer: one series, or one per ``le`` label (a cumulative histogram)."""
+    result = [{"metric": {"le": le} if le else {}, "values": [[HOUR1, value]]} for le in labels]
+    if not labels:
+        result = [{"metric": {}, "values": [[HOUR1, value]]}]
+    return json.dumps({"status": "success", "data": {"resultType": "matrix", "result": result}})
+
+
+def ok_answer(query: str) -> tuple[int, dict[str, str], str]:
+    """What a healthy Prometheus answers: one request an hour, all of them under 100 ms."""
+    labels = ("0.1", "+Inf") if "_bucket" in query else ()
+    return 200, {"Content-Type": "application/json"}, matrix(labels=labels)
+
+
+# fault name -> (answers for the first requests, then OK; expected error text or None = success)
+FAULTS: dict[str, tuple[list[tuple[int, dict[str, str], str] | str], str | None]] = {
+    "429 with Retry-After, then success": ([(429, {"Retry-After": "0"}, "slow down")], None),
+    "429 without Retry-After, then success": ([(429, {}, "slow down")], None),
+    "503, then success": ([(503, {}, "unavailable")], None),
+    "502 twice, then success": ([(502, {}, "bad gateway")] * 2, None),
+    "500 every time": ([(500, {}, "boom")] * 99, "500"),
+    "401": ([(401, {}, '{"status":"error","error":"unauthorized"}')], "401 Unauthorized"),
+    "403": ([(403, {}, '{"status":"error","error":"forbidden"}')], "403"),
+    "404 (wrong base URL)": ([(404, {}, "404 page not found")], "404"),
+    "PromQL error (400 bad_data)": (
+        [(400, {}, '{"status":"error","errorType":"bad_data","error":"parse error"}')],
+        "bad_data",
+    ),
+    "truncated JSON": (
+        [(200, {"Content-Type": "application/json"}, matrix()[:40])],
+        "not a Prometheus answer",
+    ),
+    "malformed JSON": (
+        [(200, {"Content-Type": "application/json"}, "{not json")],
+        "not a Prometheus answer",
+    ),
+    "result of the wrong type": (
+        [
+            (
+                200,
+                {},
+                json.dumps(
+                    {"status": "success", "data": {"resultType": "matrix", "result": {"a": 1}}}
+                ),
+            )
+        ],
+        "prom:",
+    ),
+    "sample value that is not a number": ([(200, {}, matrix("lots"))], "prom:"),
+    "status error inside a 200 (undocumented)": (
+        [(200, {}, '{"status":"error","errorType":"timeout","error":"query timed out"}')],
+        "not a Prometheus answer",
+    ),
+    "read timeout every time": (["sleep"] * 99, "prom:"),
+    "duplicate series for one query": (
+        [
+            (
+                200,
+                {},
+                matrix().replace(
+                    '"result": [',
+                    f'"result": [{{"metric": {{"x": "1"}}, "values": [[{HOUR1}, "1"]]}}, ',
+                ),
+            )
+        ],
+        "must return one",
+    ),
+}
+
+
+def config(path: Path, url: str) -> Path:
+    path.write_text(
+        f"""
+[settings]
+max_attempts = 3
+backoff_seconds = 0.01
+read_timeout = 0.5
+
+[sources.prom]
+type = "prometheus"
+url = "{url}"
+
+[[sources.prom.services]]
+service_id = "a1"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_fault_matrix(tmp_path: Path, fault: str) -> None:
+    script, expected = FAULTS[fault]
+    answers = list(script)
+
+    def route(path: str, params: dict[str, str], headers: dict[str, str]) -> Any:
+        answer = answers.pop(0) if answers else ok_answer(params.get("query", ""))
+        if answer == "sleep":
+            time.sleep(1.0)  # past read_timeout
+            return ok_answer(params.get("query", ""))
+        return answer
+
+    db = build_warehouse(tmp_path / "w.duckdb", [("a1", None, '{job="a1"}')])
+    before = contents(db)
+    with scripted_server(route) as (url, log):
+        result = sync(
+            load_config(config(tmp_path / "s.toml", url)), db=db, since=DAY, until=UNTIL
+        ).results[0]
+    if expected is None:
+        assert result.ok, result.error
+        assert result.rows == {"service_level_samples": 1}, result.rows  # exactly once
+        assert len(log) > 1  # it did retry
+    else:
+        assert not result.ok
+        assert result.error.startswith("prom: ") and "\n" not in result.error, result.error
+        assert expected in result.error, result.error
+        assert contents(db) == before, "a failed source must leave the warehouse as it was"
+        assert sync_runs(db)[-1][:2] == ("prom", "failed")
