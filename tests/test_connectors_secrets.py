@@ -8,6 +8,7 @@ way a misconfigured proxy might, so the redaction safety net is exercised, not j
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import logging
 import subprocess
 import sys
@@ -18,6 +19,10 @@ import pytest
 
 from connectors.config import load_config
 from connectors.sync import sync
+from data.warehouse import open_reader
+from metrics import export
+from metrics.filters import Filters
+from metrics.targets import load_targets
 from tests.appserver import REPO
 from tests.servers.sonar import Analysis, FakeSonar, Project
 from tests.servers.warehouse import build_warehouse, contents
@@ -110,3 +115,36 @@ def test_planted_token_never_leaks(
     for table, rows in contents(db, exclude=()).items():
         assert leaks(repr(rows)) == [], table
     assert [r.getMessage() for r in caplog.records if leaks(r.getMessage())] == []
+    # The app and the exports built on the same warehouse and sources file show no trace either.
+    monkeypatch.setenv("TECHPULSE_SOURCES", str(bad))
+    shown = app_text(db, monkeypatch)
+    assert "(sonar)" in shown  # the page did show the synced source
+    assert leaks(shown) == []
+    for dataset in export.DATASETS:
+        frame = export.export_frame(
+            open_reader(db),
+            dataset,
+            Filters(dt.date(2024, 1, 1), dt.date(2026, 12, 31)),
+            load_targets(),
+        )
+        assert leaks(export.to_csv_bytes(frame).decode("utf-8")) == [], dataset
+
+
+def app_text(db: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every text the Data sources page and the scorecard show, tables included."""
+    from streamlit.testing.v1 import AppTest, app_test
+
+    from tests.test_app import APP, _NavigationPagesManager
+
+    monkeypatch.setattr(app_test, "PagesManager", _NavigationPagesManager)
+    monkeypatch.setenv("TECHPULSE_DB", str(db))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    texts = [repr(app)]
+    app.switch_page("pages/data_sources.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    texts.append(repr(app))
+    texts += [frame.value.to_csv() for frame in app.dataframe]
+    for kind in ("markdown", "caption", "error", "warning", "info", "code", "text"):
+        texts += [str(element.value) for element in getattr(app, kind)]
+    return "\n".join(texts)
