@@ -28,7 +28,7 @@ from connectors.config import load_config
 from connectors.results import SourceResult
 from connectors.sonarqube import SonarQubeConnector
 from connectors.sync import sync
-from tests.appserver import REPO
+from tests.appserver import REPO, free_port
 from tests.servers.sonar import METRICS, SERVER_TZ, Analysis, FakeSonar, Fault, Project
 from tests.servers.warehouse import build_warehouse, contents, query, sync_runs
 
@@ -464,3 +464,82 @@ def test_schema_v4_columns_are_filled(fake: FakeSonar, warehouse: Path, tmp_path
     assert rows == [(66.7, 50.0, "C", "B")] * 3
     details = json.loads(query(warehouse, "SELECT details FROM sync_runs")[0][0])
     assert details["rows"] == {"quality_snapshots": 4} and len(details["warnings"]) == 1
+
+
+RETRIED = {
+    "429 without Retry-After": ("/api/measures/search_history", Fault(429)),
+    "502 Bad Gateway": ("/api/measures/component", Fault(502, "<html>bad gateway</html>")),
+    "503 twice": ("/api/qualitygates/project_status", Fault(503), Fault(503)),
+}
+
+
+@pytest.mark.parametrize("case", list(RETRIED))
+def test_more_transient_faults_are_retried_then_succeed(
+    case: str, fake: FakeSonar, warehouse: Path, tmp_path: Path
+) -> None:
+    path, *faults = RETRIED[case]
+    fake.fail(path, *faults)
+    config = write_config(tmp_path / "s.toml", fake.url).read_text()
+    (tmp_path / "s.toml").write_text(config.replace("max_attempts = 2", "max_attempts = 3"))
+    result = run(tmp_path / "s.toml", warehouse, sleep=Sleeps())
+    assert result.ok, result.error
+    assert result.retries == len(faults)
+    assert snapshots(warehouse) == EXPECTED  # every row exactly once
+
+
+BROKEN = {
+    "truncated JSON": (
+        "/api/measures/component",
+        Fault(
+            200,
+            '{"component": {"key": "acme:a1", "measures": [{"metric": "cov',
+            {"Content-Type": "application/json"},
+        ),
+        "malformed JSON",
+    ),
+    "a field of the wrong type": (
+        "/api/measures/search_history",
+        Fault(
+            200,
+            '{"paging": {"pageIndex": 1, "pageSize": 100, "total": 1},'
+            ' "measures": {"metric": "coverage"}}',
+            {"Content-Type": "application/json"},
+        ),
+        "sonar: ",
+    ),
+    "a field missing": (
+        "/api/measures/search_history",
+        Fault(
+            200,
+            '{"paging": {"pageIndex": 1, "pageSize": 100, "total": 1}}',
+            {"Content-Type": "application/json"},
+        ),
+        "sonar: ",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_broken_answers_are_one_line_and_change_nothing(
+    case: str, fake: FakeSonar, warehouse: Path, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path / "s.toml", fake.url)
+    assert run(config, warehouse).ok
+    before = contents(warehouse)
+    path, fault, expected = BROKEN[case]
+    fake.fail(path, *[fault] * 5)
+    result = run(config, warehouse, since=datetime(2026, 1, 1, tzinfo=UTC), sleep=Sleeps())
+    assert not result.ok
+    assert result.error.startswith("sonar: ") and "\n" not in result.error, result.error
+    assert expected in result.error, result.error
+    assert contents(warehouse) == before
+    assert sync_runs(warehouse)[-1][:2] == ("sonar", "failed")
+
+
+def test_connection_refused_is_one_line(warehouse: Path, tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    before = contents(warehouse)
+    result = run(write_config(tmp_path / "s.toml", url), warehouse, sleep=Sleeps())
+    assert not result.ok and result.error.startswith(f"sonar: cannot reach {url}")
+    assert "connection refused" in result.error
+    assert contents(warehouse) == before
