@@ -6,13 +6,17 @@ metrics/ computes.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import streamlit as st
 
 from data.warehouse import WarehouseError, db_path
-from ui import data, warehouse
+from ui import auth, data, warehouse
 from ui.filters import sidebar_filters
 from ui.frame import mark_frame
 from ui.freshness import freshness_stamp
+from ui.roles import RolesError, pages_for
 
 st.set_page_config(
     page_title="TechPulse",
@@ -81,10 +85,42 @@ def _warehouse_problem(exc: WarehouseError) -> None:
     st.caption(f"Warehouse path: `{db_path()}` (set with the TECHPULSE_DB environment variable).")
 
 
+def _visible(pages: dict[str, list[Any]], allowed: frozenset[str]) -> dict[str, list[Any]]:
+    """The sections and pages these roles may open (the scorecard's url_path is empty)."""
+    kept = {}
+    for section, items in pages.items():
+        visible = [p for p in items if (p.url_path or "scorecard") in allowed]
+        if visible:
+            kept[section] = visible
+    return kept
+
+
+def _gate() -> auth.Viewer | None:
+    """The viewer, or None after showing the login, no-role or bad-mapping screen."""
+    try:
+        who = auth.viewer()
+    except RolesError as exc:
+        screen = partial(auth.roles_error_screen, exc)
+    else:
+        if who.login and not who.logged_in:
+            screen = auth.login_screen
+        elif not who.roles:
+            screen = partial(auth.no_role_screen, who)
+        else:
+            return who
+    # A one-page navigation keeps Streamlit from listing pages/ in the sidebar.
+    st.navigation([st.Page(screen, title="TechPulse", url_path="welcome")], position="hidden").run()
+    return None
+
+
 def main() -> None:
     st.logo("docs/logo.svg", size="large")
-    navigation = st.navigation(PAGES, position="sidebar")
+    who = _gate()
+    if who is None:
+        return
+    navigation = st.navigation(_visible(PAGES, pages_for(who.roles)), position="sidebar")
     mark_frame()
+    auth.signed_in_box(who)
     try:
         warehouse.cursor()  # opens (and validates) the published snapshot
     except WarehouseError as exc:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from metrics import roi
 from metrics.filters import Filters
-from ui import charts, layout, management_data, page_data
+from ui import auth, charts, layout, management_data, page_data
 from ui.frame import ensure_frame
 
 ensure_frame()
@@ -40,9 +40,11 @@ def _assumptions(defaults: roi.Assumptions) -> roi.Assumptions:
     with st.expander(
         "Assumptions (documented defaults in config/roi.toml)", icon=":material/tune:"
     ):
+        editable = auth.may("edit_assumptions")
         st.caption(
             "Edits apply to this view only. Money is in "
             f"{defaults.currency}; staff are counted as a team size, never as individuals."
+            + ("" if editable else " Changing them needs the executive, cto or admin role.")
         )
         values = {}
         columns = st.columns(len(EDITABLE))
@@ -54,6 +56,7 @@ def _assumptions(defaults: roi.Assumptions) -> roi.Assumptions:
                     value=float(getattr(defaults, name)),
                     step=step,
                     key=f"roi_{name}",
+                    disabled=not editable,
                 )
     return dataclasses.replace(defaults, **values)
 

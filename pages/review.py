@@ -13,7 +13,7 @@ from data.warehouse import db_path
 from metrics import catalog, review
 from metrics.definitions import BY_NAME, HEADLINE
 from metrics.filters import Filters
-from ui import charts, layout, management_data, page_data, warehouse
+from ui import auth, charts, layout, management_data, page_data, warehouse
 from ui.frame import ensure_frame
 from ui.review_export import review_html
 
@@ -54,11 +54,17 @@ def _actions_editor(actions: pd.DataFrame, quarter: str, teams: list[str]) -> No
     st.caption(
         "Open actions from earlier quarters are carried here until closed. Owners are teams."
     )
+    editable = auth.may("edit_actions")
     for action in actions.itertuples(index=False):
         label = f"{action.title} — {action.status}, {action.pdca_stage}"
         if action.carried:
             label += f" (carried from {action.quarter})"
         icon = ":material/task_alt:" if action.status == "closed" else ":material/autorenew:"
+        if not editable:
+            with st.expander(label, icon=icon):
+                st.caption(f"KPI: {action.kpi or '—'} · owner team: {action.owner_team or '—'}")
+                st.markdown(action.note or "_No progress note yet._")
+            continue
         with st.expander(label, icon=icon), st.form(f"edit_{action.action_id}"):
             st.caption(f"KPI: {action.kpi or '—'} · owner team: {action.owner_team or '—'}")
             stage = st.selectbox("Stage", STAGES, index=STAGES.index(action.pdca_stage))
@@ -75,6 +81,9 @@ def _actions_editor(actions: pd.DataFrame, quarter: str, teams: list[str]) -> No
                         closed=closed,
                     )
                 )
+    if not editable:
+        st.caption("Adding and editing actions needs the cto or admin role.")
+        return
     with st.form("new_action", clear_on_submit=True):
         st.markdown("**Add an action**")
         title = st.text_input("What will be done", max_chars=300)

@@ -9,6 +9,7 @@ import streamlit as st
 from connectors.config import load_config
 from connectors.errors import ConnectorError
 from data.warehouse import db_path
+from ui import auth
 from ui.sync_runner import SyncOutcome, run_sync
 
 RESULT_KEY = "sync_result"
@@ -38,6 +39,9 @@ def sync_panel() -> None:
     )
     st.caption(f"From `{config.path}`. Tokens are read from the environment and never shown.")
     _show_last_result()
+    if not auth.may("sync"):
+        st.caption("Running a sync needs the admin role.")
+        return
     if st.button("Sync now", icon=":material/sync:", disabled=not sources, type="primary"):
         st.session_state[RESULT_KEY] = _run(config.path)
         st.rerun()

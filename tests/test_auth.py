@@ -1,0 +1,143 @@
+"""Optional login: roles from e-mail, domain and group claims decide pages and actions.
+
+The role rules are checked by hand; the app is driven through AppTest with Streamlit's
+``[auth]`` secrets set and the identity provider's answer (``ui.auth.current_user``) replaced,
+since no OIDC provider runs here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
+from ui import auth
+from ui.roles import RolesError, may, pages_for, roles_for
+
+MAPPING = {
+    "group_claim": "groups",
+    "emails": {"CTO@Example.com": "cto"},
+    "domains": {"example.com": "analyst"},
+    "groups": {"platform-admins": "admin", "leadership": "executive"},
+}
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-cookie-secret",
+    "client_id": "techpulse",
+    "client_secret": "not-a-real-secret",
+    "server_metadata_url": "https://id.example.com/.well-known/openid-configuration",
+}
+
+
+def test_roles_come_from_email_domain_and_groups() -> None:
+    assert roles_for({"email": "cto@example.com"}, MAPPING) == {"cto", "analyst"}  # case-blind
+    assert roles_for({"email": "ana@example.com"}, MAPPING) == {"analyst"}
+    assert roles_for({"email": "x@elsewhere.org", "groups": ["leadership"]}, MAPPING) == {
+        "executive"
+    }
+    assert roles_for({"email": "x@elsewhere.org", "groups": "platform-admins"}, MAPPING) == {
+        "admin"
+    }
+    assert roles_for({"email": "x@elsewhere.org"}, MAPPING) == frozenset()
+    assert roles_for({}, MAPPING) == frozenset()
+
+
+def test_pages_and_actions_follow_the_roles() -> None:
+    assert pages_for(frozenset({"executive"})) == {"scorecard", "executive", "review"}
+    assert "executive" not in pages_for(frozenset({"analyst"}))
+    assert "export" in pages_for(frozenset({"analyst"}))
+    assert pages_for(frozenset()) == frozenset()
+    assert may(frozenset({"admin"}), "sync") and not may(frozenset({"cto"}), "sync")
+    assert may(frozenset({"cto"}), "edit_actions") and not may(
+        frozenset({"analyst"}), "edit_actions"
+    )
+    assert may(frozenset({"executive"}), "edit_assumptions")
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"emails": {"a@b.c": "boss"}}, "emails.a@b.c = 'boss' is not a role"),
+        ({"people": {}}, "unknown key(s) people"),
+        ({"groups": ["admins"]}, "groups must be a table"),
+    ],
+)
+def test_a_bad_mapping_names_the_entry_to_fix(mapping: dict[str, Any], message: str) -> None:
+    with pytest.raises(RolesError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        roles_for({"email": "a@b.c"}, mapping)
+
+
+def login_app(
+    db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    user: dict[str, Any] | None,
+    mapping: dict[str, Any] | None = None,
+) -> AppTest:
+    monkeypatch.setenv("TECHPULSE_DB", str(db))
+    monkeypatch.setattr(auth, "current_user", lambda: (user is not None, user or {}))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.secrets["auth"] = AUTH
+    app.secrets["techpulse"] = {"roles": MAPPING if mapping is None else mapping}
+    app.query_params.update({"start": "2026-01-01", "end": "2026-01-14"})
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def test_without_login_configured_everything_is_open(
+    fixture_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert auth.viewer().roles == {"admin"} and not auth.viewer().login
+
+
+def test_login_configured_asks_to_sign_in_first(
+    fixture_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "authlib_missing", lambda: False)
+    app = login_app(fixture_db, monkeypatch, user=None)
+    assert [b.label for b in app.button] == ["Log in"]
+    assert not app.metric, "nothing of the warehouse before sign-in"
+    monkeypatch.setattr(auth, "authlib_missing", lambda: True)
+    app = login_app(fixture_db, monkeypatch, user=None)
+    assert "Authlib is not installed" in app.error[0].value and not app.button
+
+
+def test_an_analyst_sees_engineering_pages_but_cannot_sync(
+    fixture_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = login_app(fixture_db, monkeypatch, user={"email": "ana@example.com"})
+    assert app.metric, "the scorecard is open to analysts"
+    assert any("ana@example.com · analyst" in c.value for c in app.sidebar.caption)
+    app.switch_page("pages/data_sources.py").run()
+    assert app.title[0].value == "Data sources"
+    assert "Sync now" not in [b.label for b in app.button]
+    # the navigation does not even register the management pages for an analyst
+    for page in ("pages/executive.py", "pages/review.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page(page)
+
+
+def test_an_executive_reads_the_review_but_cannot_edit_actions(
+    fixture_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = login_app(
+        fixture_db, monkeypatch, user={"email": "e@elsewhere.org", "groups": ["leadership"]}
+    )
+    app.switch_page("pages/review.py").run()
+    assert app.title[0].value == "Quarterly review"
+    assert any("needs the cto or admin role" in c.value for c in app.caption)
+    assert "Add action" not in [b.label for b in app.get("form_submit_button")]
+
+
+def test_no_role_and_a_bad_mapping_are_explained(
+    fixture_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = login_app(fixture_db, monkeypatch, user={"email": "x@elsewhere.org"})
+    assert "has no TechPulse role yet" in app.warning[0].value and not app.metric
+    app = login_app(
+        fixture_db, monkeypatch, user={"email": "x@b.c"}, mapping={"emails": {"x@b.c": "boss"}}
+    )
+    assert "The role mapping is not valid" in app.error[0].value and not app.metric
