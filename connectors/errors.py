@@ -76,6 +76,19 @@ class PaginationLoopError(ConnectorError):
         )
 
 
+class IncompletePagesError(ConnectorError):
+    """A page came back empty before the server's own total was reached: stopping there would
+    silently drop the rest (and move the cursor past it), so the run fails instead."""
+
+    def __init__(self, url: str, page: int, seen: int, total: int) -> None:
+        super().__init__(
+            f"{url} page {page} came back empty after {seen} of the {total} items the server "
+            "reported; nothing was written",
+            "the listing probably changed during the sync: run it again (if it recurs, lower "
+            "page_size or report it to the server's maintainers)",
+        )
+
+
 def _default_fix(status: int) -> str:
     if status == 401:
         return "the credentials are missing, wrong or expired; set a valid token"

@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from connectors.errors import ConnectorError, PaginationLoopError
+from connectors.errors import ConnectorError, IncompletePagesError, PaginationLoopError
 from connectors.http import HttpClient, decode_json, short_url
 
 Params = dict[str, str | int]
@@ -92,6 +92,9 @@ class PageNumberPaginator(Paginator):
         count = len(self.items(page.body))
         total = self.total(page.body) if self.total else None
         served = (requested - self.first_page + 1) * self.page_size
+        seen = served - self.page_size
+        if count == 0 and total is not None and seen < total:
+            raise IncompletePagesError(url, requested, seen, total)
         if count == 0 or (total is not None and served >= total):
             return None
         if total is None and count < self.page_size:

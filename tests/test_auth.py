@@ -141,3 +141,11 @@ def test_no_role_and_a_bad_mapping_are_explained(
         fixture_db, monkeypatch, user={"email": "x@b.c"}, mapping={"emails": {"x@b.c": "boss"}}
     )
     assert "The role mapping is not valid" in app.error[0].value and not app.metric
+
+
+def test_the_app_binds_to_loopback_and_hides_tracebacks() -> None:
+    import tomllib
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"  # a network needs STREAMLIT_SERVER_ADDRESS
+    assert config["client"]["showErrorDetails"] == "none"  # no stack traces in the browser

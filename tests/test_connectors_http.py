@@ -12,6 +12,7 @@ import pytest
 from connectors.errors import (
     ConnectorError,
     HttpStatusError,
+    IncompletePagesError,
     MalformedResponseError,
     PaginationLoopError,
     UnreachableError,
@@ -173,6 +174,28 @@ def test_page_number_paginator_follows_total() -> None:
         {"q": "x", "p": "2", "ps": "3"},
         {"q": "x", "p": "3", "ps": "3"},
     ]
+
+
+def test_an_empty_page_before_the_total_fails_instead_of_dropping_the_rest() -> None:
+    """Page 2 of 7 items (page size 3) comes back empty: stopping would silently lose 3-6."""
+
+    def route(path: str, params: dict[str, str], headers: dict[str, str]) -> Any:
+        page = int(params["p"])
+        items = [0, 1, 2] if page == 1 else []  # the server says 7 but serves nothing more
+        return 200, JSON, json.dumps({"paging": {"pageIndex": page, "total": 7}, "items": items})
+
+    paginator = PageNumberPaginator(
+        page_param="p",
+        size_param="ps",
+        page_size=3,
+        items=lambda b: b["items"],
+        total=lambda b: b["paging"]["total"],
+        page_index=lambda b: b["paging"]["pageIndex"],
+    )
+    with scripted_server(route) as (url, _log), pytest.raises(IncompletePagesError) as caught:
+        list(paginate(client(), f"{url}/list", {}, paginator))
+    assert "page 2 came back empty after 3 of the 7 items" in caught.value.problem
+    assert "run it again" in caught.value.fix
 
 
 def test_page_number_guard_catches_a_server_ignoring_the_page() -> None:

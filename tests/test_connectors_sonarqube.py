@@ -543,3 +543,24 @@ def test_connection_refused_is_one_line(warehouse: Path, tmp_path: Path) -> None
     assert not result.ok and result.error.startswith(f"sonar: cannot reach {url}")
     assert "connection refused" in result.error
     assert contents(warehouse) == before
+
+
+def test_an_empty_history_page_in_the_middle_fails_and_keeps_the_warehouse(
+    fake: FakeSonar, warehouse: Path, tmp_path: Path
+) -> None:
+    """acme:a1 has 3 analyses; with one per page, page 1 comes back empty while the total
+    says 3. Stopping there would drop two analyses and move the cursor past them."""
+    text = write_config(tmp_path / "s.toml", fake.url).read_text()
+    config = tmp_path / "s.toml"
+    config.write_text(
+        text.replace('type = "sonarqube"', 'type = "sonarqube"\nhistory_page_size = 1')
+    )
+    before = contents(warehouse)
+    empty = json.dumps({"paging": {"pageIndex": 1, "pageSize": 1, "total": 3}, "measures": []})
+    fake.fail(
+        "/api/measures/search_history", Fault(200, empty, {"Content-Type": "application/json"})
+    )
+    result = run(config, warehouse, sleep=Sleeps())
+    assert not result.ok
+    assert "page 1 came back empty after 0 of the 3 items" in result.error, result.error
+    assert contents(warehouse) == before
