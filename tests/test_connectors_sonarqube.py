@@ -564,3 +564,39 @@ def test_an_empty_history_page_in_the_middle_fails_and_keeps_the_warehouse(
     assert not result.ok
     assert "page 1 came back empty after 0 of the 3 items" in result.error, result.error
     assert contents(warehouse) == before
+
+
+def test_a_server_repeating_a_page_is_stopped_with_nothing_written(
+    fake: FakeSonar, warehouse: Path, tmp_path: Path
+) -> None:
+    """With one project per page, the project listing answers page 1 twice."""
+    text = write_config(tmp_path / "s.toml", fake.url).read_text()
+    config = tmp_path / "s.toml"
+    config.write_text(text.replace('type = "sonarqube"', 'type = "sonarqube"\npage_size = 1'))
+    page_one = json.dumps(
+        {
+            "paging": {"pageIndex": 1, "pageSize": 1, "total": 3},
+            "components": [{"key": "acme:a1", "name": "acme:a1", "qualifier": "TRK"}],
+        }
+    )
+    json_type = {"Content-Type": "application/json"}
+    for path in ("/api/projects/search", "/api/components/search"):
+        fake.fail(path, Fault(200, page_one, json_type), Fault(200, page_one, json_type))
+    before = contents(warehouse)
+    result = run(config, warehouse, sleep=Sleeps())
+    assert not result.ok
+    assert "stopped to avoid an endless loop" in result.error, result.error
+    assert contents(warehouse) == before
+
+
+def test_duplicate_history_points_are_stored_once(warehouse: Path, tmp_path: Path) -> None:
+    """The same analysis listed twice (same date) is stored as one quality snapshot."""
+    twice = [Analysis(at(3), A), Analysis(at(3), B), Analysis(at(10), C)]
+    with FakeSonar([Project("acme:a1", twice), Project("acme:b1", [])]).running() as server:
+        result = run(write_config(tmp_path / "s.toml", server.url), warehouse)
+    assert result.ok, result.error
+    stored = query(
+        warehouse,
+        "SELECT project_key, analysed_at, count(*) FROM quality_snapshots GROUP BY ALL ORDER BY 2",
+    )
+    assert [(key, n) for key, _, n in stored] == [("acme:a1", 1), ("acme:a1", 1)]
