@@ -218,13 +218,13 @@ def _summary(path: Path, counts: dict[str, int], seconds: float, args: argparse.
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.end = args.end or today_utc()
-    path = db_path(args.db)
     began = time.perf_counter()
     try:
+        path = db_path(args.db)
         counts = build(path, args.scale, args.seed, args.end)
     except (WarehouseError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2
     print(_summary(path, counts, time.perf_counter() - began, args))
     return 0
 

@@ -48,7 +48,9 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     chosen = explicit or os.environ.get(ENV_VAR) or DEFAULT_DB
     path = Path(chosen).expanduser()
     try:
-        path.exists()  # raises for names the OS cannot use (too long, NUL bytes)
+        if "\x00" in str(path):
+            raise ValueError("embedded null byte")  # Path.exists() would just say False
+        path.exists()  # raises for names the OS cannot use (too long)
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         shown = str(chosen)[:60] + ("…" if len(str(chosen)) > 60 else "")

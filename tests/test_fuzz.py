@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from connectors.__main__ import main as connectors_main
 from data.__main__ import main as data_main
+from data.demo import main as demo_main
 from metrics.__main__ import main as metrics_main
 from tests.test_app import _real_navigation, run_app  # noqa: F401  (autouse fixture)
 
@@ -142,6 +143,17 @@ def test_data_cli_refuses_hostile_paths(tmp_path: Path) -> None:
     for value in ("\x00", "x" * 5000, str(tmp_path)):
         code, text = run_cli(data_main, ["migrate", "--db", value])
         assert code == 2 and text.strip(), value
+        code, text = run_cli(demo_main, ["--db", value, "--end", "2026-01-31"])
+        assert code == 2 and text.strip(), value
+
+
+@pytest.mark.parametrize("option", ["--scale", "--seed", "--end"])
+def test_demo_cli_refuses_hostile_values(tmp_path: Path, option: str) -> None:
+    db = tmp_path / "demo.duckdb"
+    for value in HOSTILE:
+        code, text = run_cli(demo_main, [option, value, "--db", str(db)])
+        assert code == 2 and text.strip(), (option, value)
+    assert not db.exists(), "a refused build must not leave a warehouse behind"
 
 
 @pytest.mark.parametrize("param", ["start", "end", "team", "service", "env"])
