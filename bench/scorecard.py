@@ -34,7 +34,7 @@ import numpy as np
 from data.warehouse import open_reader
 from metrics.definitions import BY_NAME, HEADLINE, KPIS
 from metrics.filters import Filters
-from metrics.scorecard import query_series, scorecard, sparkline_days
+from metrics.scorecard import period_series, scorecard, sparkline_series
 from metrics.targets import load_targets
 
 QUARTER = Filters(dt.date(2026, 7, 1), dt.date(2026, 9, 30))
@@ -130,32 +130,15 @@ def profile(db: str, filters: Filters, repeat: int) -> None:
     """Warm median per query file: the period query (this + previous) and the sparkline."""
     targets = load_targets()
     latency = targets.for_scope("p95_latency").target or 500.0
-    previous = filters.previous()
-    step = sparkline_days(filters.days)
     print("\nProfile: warm median per query file (period + sparkline), all KPIs")
     print(f"  {'query':28} {'period s':>9} {'spark s':>9}  headline KPIs")
     for query in dict.fromkeys(k.query for k in KPIS):
 
         def period(con: duckdb.DuckDBPyConnection, query: str = query) -> Any:
-            return query_series(
-                con,
-                query,
-                filters,
-                origin=previous.start_ts,
-                bucket_width=f"{filters.days} days",
-                range_start=previous.start_ts,
-                latency_target_ms=latency,
-            )
+            return period_series(con, query, filters, latency)
 
         def spark(con: duckdb.DuckDBPyConnection, query: str = query) -> Any:
-            return query_series(
-                con,
-                query,
-                filters,
-                origin=filters.start_ts,
-                bucket_width=f"{step} days",
-                latency_target_ms=latency,
-            )
+            return sparkline_series(con, query, filters, latency)
 
         _, period_s, _ = measure(db, period, repeat)
         _, spark_s, _ = measure(db, spark, repeat)

@@ -110,11 +110,12 @@ class PeriodValues:
     n: float
 
 
-def _period_frame(
+def period_series(
     con: duckdb.DuckDBPyConnection, query: str, filters: Filters, latency_target_ms: float
-) -> dict[pd.Timestamp, Any]:
+) -> pd.DataFrame:
+    """One query's columns for this period and the previous one (two buckets, one query)."""
     previous = filters.previous()
-    frame = query_series(
+    return query_series(
         con,
         query,
         filters,
@@ -123,6 +124,26 @@ def _period_frame(
         range_start=previous.start_ts,
         latency_target_ms=latency_target_ms,
     )
+
+
+def sparkline_series(
+    con: duckdb.DuckDBPyConnection, query: str, filters: Filters, latency_target_ms: float
+) -> pd.DataFrame:
+    """One query's columns per sparkline bucket of this period."""
+    return query_series(
+        con,
+        query,
+        filters,
+        origin=filters.start_ts,
+        bucket_width=f"{sparkline_days(filters.days)} days",
+        latency_target_ms=latency_target_ms,
+    )
+
+
+def _period_frame(
+    con: duckdb.DuckDBPyConnection, query: str, filters: Filters, latency_target_ms: float
+) -> dict[pd.Timestamp, Any]:
+    frame = period_series(con, query, filters, latency_target_ms)
     return {row["bucket"]: row for _, row in frame.iterrows()}
 
 
@@ -161,7 +182,6 @@ def scorecard(
     """
     latency = targets.for_scope("p95_latency", filters.team, filters.service).target
     latency_ms = latency if latency is not None else DEFAULT_LATENCY_TARGET_MS
-    step = sparkline_days(filters.days)
     periods: dict[str, dict[pd.Timestamp, Any]] = {}
     sparks: dict[str, pd.DataFrame | None] = {}
     rows = []
@@ -169,16 +189,7 @@ def scorecard(
         if kpi.query not in periods:
             periods[kpi.query] = _period_frame(con, kpi.query, filters, latency_ms)
             sparks[kpi.query] = (
-                query_series(
-                    con,
-                    kpi.query,
-                    filters,
-                    origin=filters.start_ts,
-                    bucket_width=f"{step} days",
-                    latency_target_ms=latency_ms,
-                )
-                if sparklines
-                else None
+                sparkline_series(con, kpi.query, filters, latency_ms) if sparklines else None
             )
         values = _values(kpi, periods[kpi.query], filters)
         spark = sparks[kpi.query]
