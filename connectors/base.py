@@ -82,6 +82,7 @@ class ServiceInfo:
     team_id: str
     sonar_project_key: str | None
     prometheus_selector: str | None
+    repo_url: str | None = None
 
 
 class ProgressSink(Protocol):

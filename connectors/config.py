@@ -20,6 +20,7 @@ from typing import Any
 from connectors import redact
 from connectors.errors import ConfigError
 from connectors.http import HttpSettings
+from connectors.linking import LinkSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "config" / "sources.toml"
@@ -89,6 +90,7 @@ class SyncConfig:
     path: Path
     http: HttpSettings
     sources: tuple[SourceConfig, ...]
+    linking: LinkSettings = field(default_factory=LinkSettings)
 
     def select(self, names: list[str] | None) -> list[SourceConfig]:
         """The enabled sources, or exactly ``names`` (in the file's order)."""
@@ -144,19 +146,50 @@ def load_config(path: str | os.PathLike[str] | None = None) -> SyncConfig:
             f"{DEFAULT_CONFIG.relative_to(REPO_ROOT)} and edit it, or pass --config PATH",
         )
     data = _read_toml(target, "sources file")
-    unknown = set(data) - {"settings", "sources"}
+    unknown = set(data) - {"settings", "sources", "linking"}
     if unknown:
         raise ConfigError(
             f"unknown top-level table {', '.join(sorted(unknown))} in {target}",
-            "only [settings] and [sources.<name>] are allowed",
+            "only [settings], [linking] and [sources.<name>] are allowed",
         )
     http = _settings(data.get("settings", {}), target)
+    linking = _linking(data.get("linking", {}), target)
     sources_table = data.get("sources", {})
     if not isinstance(sources_table, dict):
         raise ConfigError(f"[sources] in {target} must be a table", "see the example file")
     secrets = _load_secrets()
     sources = tuple(_source(name, table, target, secrets) for name, table in sources_table.items())
-    return SyncConfig(path=target, http=http, sources=sources)
+    return SyncConfig(path=target, http=http, sources=sources, linking=linking)
+
+
+def _linking(table: Any, path: Path) -> LinkSettings:
+    """``[linking]``: which environments are production, and the incident window."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"[linking] in {path} must be a table", "see the example file")
+    unknown = set(table) - {"production_environments", "incident_window_hours"}
+    if unknown:
+        raise ConfigError(
+            f"unknown key {', '.join(sorted(unknown))} in [linking] of {path}",
+            "known keys: production_environments, incident_window_hours",
+        )
+    defaults = LinkSettings()
+    environments = table.get("production_environments", list(defaults.production_environments))
+    if (
+        not isinstance(environments, list)
+        or not environments
+        or not all(isinstance(e, str) and e for e in environments)
+    ):
+        raise ConfigError(
+            f"[linking] production_environments in {path} must be a list of names",
+            'e.g. production_environments = ["production", "prod"]',
+        )
+    window = table.get("incident_window_hours", defaults.incident_window_hours)
+    if isinstance(window, bool) or not isinstance(window, int | float) or not 0 <= window <= 720:
+        raise ConfigError(
+            f"[linking] incident_window_hours in {path} must be a number of hours, 0-720",
+            "0 turns linking by time window off",
+        )
+    return LinkSettings(tuple(environments), float(window))
 
 
 def _settings(table: Any, path: Path) -> HttpSettings:

@@ -101,6 +101,42 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - current)
 
 
+_REMAINING = ("x-ratelimit-remaining", "ratelimit-remaining")
+_RESET = ("x-ratelimit-reset", "ratelimit-reset")
+
+
+def _parse_reset(value: str, now: float) -> float | None:
+    """Seconds until a rate-limit reset: epoch seconds (GitHub, GitLab), a delta, or ISO-8601
+    (Jira Cloud)."""
+    text = value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, when.timestamp() - now)
+    return max(0.0, number - now) if number > 1_000_000_000 else max(0.0, number)
+
+
+def rate_limit_wait(response: requests.Response, now: float | None = None) -> float | None:
+    """Seconds until the quota resets when ``response`` says none is left, else None.
+
+    Reads ``x-ratelimit-remaining``/``x-ratelimit-reset`` (GitHub, Jira) and
+    ``RateLimit-Remaining``/``RateLimit-Reset`` (GitLab)."""
+    current = time.time() if now is None else now
+    for remaining, reset in zip(_REMAINING, _RESET, strict=True):
+        left = response.headers.get(remaining)
+        if left is None or left.strip() not in {"0", "0.0"}:
+            continue
+        when = response.headers.get(reset)
+        return _parse_reset(when, current) if when else None
+    return None
+
+
 def short_url(url: str) -> str:
     """``url`` without query string or credentials: enough to name it in a message."""
     parts = urlsplit(url)
@@ -169,6 +205,7 @@ class HttpClient(requests.Session):
         self.settings = settings or HttpSettings()
         self.stats = stats or HttpStats()
         self._sleep = sleep
+        self._paused_until = 0.0
         self.auth = auth
         self.headers["User-Agent"] = USER_AGENT
         self.headers["Accept"] = "application/json"
@@ -192,6 +229,7 @@ class HttpClient(requests.Session):
         send = super().request
         too_long: float | None = None
         for attempt in range(1, attempts + 1):
+            self._wait_for_quota(name)
             self.stats.count(retry=attempt > 1)
             try:
                 response = send(verb, target, *args, **kwargs)
@@ -203,9 +241,18 @@ class HttpClient(requests.Session):
                 log.info("%s: %s; retry %d in %.1f s", name, reason, attempt, pause)
                 self._sleep(pause)
                 continue
-            if response.status_code not in RETRY_STATUSES or attempt == attempts:
+            quota = rate_limit_wait(response)
+            limited = response.status_code in (403, 429) and (
+                quota is not None or "Retry-After" in response.headers
+            )
+            if response.status_code < 400 and quota is not None:
+                self._paused_until = time.time() + quota  # the next request waits for it
+            retryable = response.status_code in RETRY_STATUSES or limited
+            if not retryable or attempt == attempts:
                 break
             asked = parse_retry_after(response.headers.get("Retry-After"))
+            if asked is None and limited:
+                asked = quota
             if asked is not None and asked > self.settings.max_retry_after_seconds:
                 too_long = asked
                 break
@@ -218,10 +265,34 @@ class HttpClient(requests.Session):
             if too_long is not None:
                 detail = f"asked to retry after {too_long:.0f} s, more than the "
                 detail += f"{self.settings.max_retry_after_seconds:.0f} s allowed"
-            raise HttpStatusError(
+            error = HttpStatusError(
                 response.status_code, response.reason or "", name, detail, attempt
             )
+            if response.status_code == 403 and limited:  # GitHub: 403 means rate limited too
+                error.fix = "the server is rate limiting; lower concurrency or retry later"
+                error.args = (f"{error.problem} — {error.fix}",)
+            raise error
         return response
+
+    def _wait_for_quota(self, name: str) -> None:
+        """Sleep until the quota reset an earlier answer announced (remaining = 0)."""
+        if not self._paused_until:
+            return
+        pause = self._paused_until - time.time()
+        self._paused_until = 0.0
+        if pause <= 0:
+            return
+        if pause > self.settings.max_retry_after_seconds:
+            raise HttpStatusError(
+                429,
+                "Too Many Requests",
+                name,
+                f"the rate limit resets in {pause:.0f} s, more than the "
+                f"{self.settings.max_retry_after_seconds:.0f} s allowed",
+                1,
+            )
+        log.info("%s: rate limit used up; waiting %.1f s for its reset", name, pause)
+        self._sleep(pause)
 
     def _backoff(self, attempt: int) -> float:
         base = self.settings.backoff_seconds * 2.0 ** (attempt - 1)

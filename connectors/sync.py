@@ -29,6 +29,7 @@ from connectors.base import ServiceInfo, SourceContext
 from connectors.config import SourceConfig, SyncConfig
 from connectors.errors import ConnectorError
 from connectors.http import HttpStats
+from connectors.linking import link, unmatched_warning
 from connectors.load import Loader
 from connectors.progress import NullReporter, Reporter, SourceProgress
 from connectors.redact import redact
@@ -41,10 +42,10 @@ log = logging.getLogger(__name__)
 
 def read_services(con: duckdb.DuckDBPyConnection) -> list[ServiceInfo]:
     rows = con.execute(
-        "SELECT service_id, team_id, sonar_project_key, prometheus_selector"
+        "SELECT service_id, team_id, sonar_project_key, prometheus_selector, repo_url"
         " FROM services ORDER BY service_id"
     ).fetchall()
-    return [ServiceInfo(str(r[0]), str(r[1]), r[2], r[3]) for r in rows]
+    return [ServiceInfo(str(r[0]), str(r[1]), r[2], r[3], r[4]) for r in rows]
 
 
 def read_cursors(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
@@ -132,6 +133,9 @@ def run_source(
             for record in connector.extract(ctx):
                 loader.apply(record)
             loader.finish()
+            warning = unmatched_warning(link(con, config.linking))
+            if warning:
+                ctx.warn(warning)
             result.status, result.rows = "success", dict(loader.rows)
             result.seconds = time.monotonic() - clock
             result.warnings = [redact(w) for w in ctx.warnings]

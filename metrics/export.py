@@ -86,6 +86,13 @@ TABLES: dict[str, TableSpec] = {
         environment=True,
         order="finished_at, source, external_id",
     ),
+    "deployment_commits": TableSpec(
+        scope=(
+            "(source, deployment_external_id) IN (SELECT source, external_id FROM deployments"
+            f" WHERE service_id IN ({_SCOPED_SERVICES}))"
+        ),
+        order="source, deployment_external_id, commit_sha",
+    ),
     "changes": TableSpec(
         time="coalesce(merged_at, first_commit_at)",
         scope=f"service_id IN ({_SCOPED_SERVICES})",

@@ -1,0 +1,134 @@
+"""Which service a source's repository, job, project or on-call service belongs to.
+
+Every delivery and incident connector maps its own keys (``acme/checkout`` on GitHub, a
+Jenkins job, a PagerDuty service id, a Jira component) to ``services.service_id``:
+
+1. ``[sources.<name>.services]`` in the sources file, ``"source key" = "service_id"``; wins;
+2. for repositories, ``services.repo_url``: a key ``owner/name`` matches a URL ending in
+   ``/owner/name`` (``.git`` and case ignored), so the demo's and most real service catalogues
+   need no mapping at all.
+
+A mapped service that is not in the warehouse fails the run (a typo must not drop data
+silently); keys that map to nothing are skipped and counted in one warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from connectors.base import ServiceInfo, SourceContext
+from connectors.config import SourceConfig
+from connectors.errors import ConfigError
+
+OPTION = "services"
+
+
+def _repo_key(url: str) -> str:
+    text = url.strip().rstrip("/").lower()
+    if text.endswith(".git"):
+        text = text[:-4]
+    parts = [p for p in text.replace(":", "/").split("/") if p]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else text
+
+
+def configured(source: SourceConfig) -> dict[str, str]:
+    """The ``[sources.<name>.services]`` table, validated."""
+    table = source.options.get(OPTION, {})
+    if not isinstance(table, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in table.items()
+    ):
+        raise ConfigError(
+            f"[sources.{source.name}.{OPTION}] must map source keys to service ids",
+            f'write lines such as "acme/checkout" = "checkout-api" under '
+            f"[sources.{source.name}.{OPTION}]",
+        )
+    return dict(table)
+
+
+class ServiceMap:
+    """Source key → service_id for one source run."""
+
+    def __init__(
+        self,
+        source: str,
+        explicit: Mapping[str, str],
+        services: Sequence[ServiceInfo],
+        *,
+        by_repo_url: bool = False,
+    ) -> None:
+        known = {s.service_id for s in services}
+        missing = sorted({v for v in explicit.values() if v not in known})
+        if missing:
+            raise ConfigError(
+                f"[sources.{source}.{OPTION}] maps to service {', '.join(missing)}, which the "
+                "warehouse does not have",
+                "fix the service id, or add the service to the warehouse first",
+            )
+        self.source = source
+        self._explicit = dict(explicit)
+        self._repos: dict[str, str] = {}
+        if by_repo_url:
+            for service in services:
+                if service.repo_url:
+                    self._repos.setdefault(_repo_key(service.repo_url), service.service_id)
+        self._lower = {k.lower(): v for k, v in self._explicit.items()}
+        self.unmapped: set[str] = set()
+
+    @classmethod
+    def for_source(
+        cls, source: SourceConfig, ctx: SourceContext, *, by_repo_url: bool = False
+    ) -> ServiceMap:
+        return cls(source.name, configured(source), ctx.services, by_repo_url=by_repo_url)
+
+    def keys(self) -> list[str]:
+        """Every key mapped explicitly, in the file's order."""
+        return list(self._explicit)
+
+    def repositories(self) -> list[str]:
+        """Every repository key known: explicit ones first, then from services.repo_url."""
+        return list(dict.fromkeys([*self._explicit, *self._repos]))
+
+    def get(self, key: str | None) -> str | None:
+        """The service of ``key``, or None (remembered for :meth:`warn_unmapped`)."""
+        if not key:
+            return None
+        found = self._explicit.get(key) or self._lower.get(key.lower())
+        if found is None and self._repos:
+            found = self._repos.get(_repo_key(key))
+        if found is None:
+            self.unmapped.add(key)
+        return found
+
+    def first(self, keys: Iterable[str | None]) -> str | None:
+        """The service of the first key that maps (a Jira issue's components, say)."""
+        candidates = [k for k in keys if k]
+        for key in candidates:
+            found = self._explicit.get(key) or self._lower.get(key.lower())
+            if found is None and self._repos:
+                found = self._repos.get(_repo_key(key))
+            if found is not None:
+                return found
+        self.unmapped.update(candidates)
+        return None
+
+    def warn_unmapped(self, ctx: SourceContext, what: str) -> None:
+        if not self.unmapped:
+            return
+        sample = ", ".join(sorted(self.unmapped)[:5])
+        more = f" and {len(self.unmapped) - 5} more" if len(self.unmapped) > 5 else ""
+        ctx.warn(
+            f"{len(self.unmapped)} {what} map to no service and were skipped ({sample}{more}); "
+            f"map them under [sources.{self.source}.{OPTION}]"
+        )
+
+
+def as_strings(value: Any, field: str, source: str) -> list[str]:
+    """A TOML string or list of strings option as a list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+        return list(value)
+    raise ConfigError(
+        f"[sources.{source}] {field} must be a string or a list of strings", "fix the value"
+    )
