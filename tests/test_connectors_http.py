@@ -274,3 +274,67 @@ def test_bounded_map_stops_at_the_first_failure() -> None:
         list(bounded_map(work, list(range(200)), workers=4))
     assert len(started) < 40  # no more than ~2 × workers queued beyond the failure
     assert sorted(bounded_map(lambda x: x * 2, [1, 2, 3], workers=2)) == [2, 4, 6]
+
+
+def _reset_in(seconds: int) -> str:
+    return str(int(time.time()) + seconds)
+
+
+def test_quota_headers_wait_for_the_reset_then_retry() -> None:
+    """GitHub answers 403 (or 429) with x-ratelimit-remaining 0 when the quota is used up;
+    GitLab sends RateLimit-Remaining/RateLimit-Reset. Both are waited out, then retried."""
+    route = sequence(
+        (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": _reset_in(40)}, ""),
+        (429, {"RateLimit-Remaining": "0", "RateLimit-Reset": _reset_in(20)}, ""),
+        (200, JSON, '{"ok": true}'),
+    )
+    sleeps = Sleeps()
+    with scripted_server(route) as (url, log):
+        assert client(sleeps).get_json(f"{url}/x") == {"ok": True}
+    assert len(log) == 3
+    assert 38 <= sleeps[0] <= 40 and 18 <= sleeps[1] <= 20  # epoch-second resets, 1 s slack
+
+
+def test_secondary_rate_limit_403_with_retry_after_is_retried() -> None:
+    route = sequence(
+        (403, {"Retry-After": "60"}, '{"message": "secondary rate limit"}'), (200, JSON, "[]")
+    )
+    sleeps = Sleeps()
+    with scripted_server(route) as (url, _log):
+        assert client(sleeps).get_json(f"{url}/x") == []
+    assert sleeps == [60.0]
+
+
+def test_plain_403_is_not_retried_and_a_spent_quota_says_rate_limit() -> None:
+    plain_403 = (403, JSON, '{"message": "Resource not accessible"}')
+    with scripted_server(sequence(plain_403)) as (url, log), pytest.raises(HttpStatusError) as e:
+        client().get(f"{url}/x")
+    assert len(log) == 1 and "permission" in e.value.fix
+    spent = (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": _reset_in(1)}, "")
+    with scripted_server(sequence(spent)) as (url, log), pytest.raises(HttpStatusError) as e:
+        client().get(f"{url}/x")
+    assert len(log) == 3 and "rate limiting" in e.value.fix
+
+
+def test_a_success_that_spends_the_quota_pauses_the_next_request() -> None:
+    route = sequence(
+        (200, {**JSON, "x-ratelimit-remaining": "0", "x-ratelimit-reset": _reset_in(30)}, "1"),
+        (200, {**JSON, "x-ratelimit-remaining": "4999"}, "2"),
+    )
+    sleeps = Sleeps()
+    with scripted_server(route) as (url, _log):
+        http = client(sleeps)
+        assert http.get_json(f"{url}/a") == 1 and sleeps == []
+        assert http.get_json(f"{url}/b") == 2
+    assert len(sleeps) == 1 and 28 <= sleeps[0] <= 30
+
+
+def test_a_reset_too_far_away_fails_instead_of_waiting() -> None:
+    far = (200, {**JSON, "x-ratelimit-remaining": "0", "x-ratelimit-reset": _reset_in(3600)}, "1")
+    sleeps = Sleeps()
+    with scripted_server(sequence(far)) as (url, _log):
+        http = client(sleeps)
+        http.get_json(f"{url}/a")
+        with pytest.raises(HttpStatusError, match=r"resets in 3[56]\d\d s"):
+            http.get_json(f"{url}/b")
+    assert sleeps == []
