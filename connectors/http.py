@@ -162,6 +162,17 @@ def _error_detail(response: requests.Response) -> str:
     if isinstance(body.get("error"), str):  # Prometheus: {"errorType": ..., "error": ...}
         kind = body.get("errorType")
         return f"{kind}: {body.get('error')}" if kind else str(body.get("error"))
+    if isinstance(body.get("error"), dict):  # PagerDuty: {"error": {"message", "errors"}}
+        inner = body["error"]
+        parts = [str(inner.get("message") or "")]
+        parts += [str(e) for e in inner.get("errors") or [] if isinstance(e, str)]
+        return "; ".join(p for p in parts if p)[:300]
+    if isinstance(body.get("errorMessages"), list):  # Jira: {"errorMessages", "errors"}
+        parts = [str(m) for m in body["errorMessages"]]
+        fields = body.get("errors")
+        if isinstance(fields, dict):
+            parts += [f"{k}: {v}" for k, v in fields.items()]
+        return "; ".join(p for p in parts if p)[:300]
     errors = body.get("errors")
     if isinstance(errors, list):
         msgs = [str(e.get("msg", e.get("message", ""))) for e in errors if isinstance(e, dict)]

@@ -127,6 +127,8 @@ class OffsetPaginator(Paginator):
         self.guard(url, f"{self.offset_param}={offset}")
         count = len(self.items(page.body))
         total = self.total(page.body) if self.total else None
+        if count == 0 and total is not None and offset < total:
+            raise IncompletePagesError(url, offset // max(1, self.limit) + 1, offset, total)
         if count == 0 or (total is not None and offset + count >= total):
             return None
         if total is None and count < self.limit:

@@ -338,3 +338,45 @@ def test_a_reset_too_far_away_fails_instead_of_waiting() -> None:
         with pytest.raises(HttpStatusError, match=r"resets in 3[56]\d\d s"):
             http.get_json(f"{url}/b")
     assert sleeps == []
+
+
+def test_offset_listing_that_ends_before_its_total_fails() -> None:
+    pages = {0: ([1, 2], 5), 2: ([], 5)}  # the server said 5 items, then ran dry at offset 2
+
+    def route(path: str, params: dict[str, str], headers: dict[str, str]) -> Any:
+        items, total = pages[int(params["offset"])]
+        return 200, JSON, json.dumps({"items": items, "total": total})
+
+    paginator = OffsetPaginator(limit=2, items=lambda b: b["items"], total=lambda b: b["total"])
+    with scripted_server(route) as (url, _log), pytest.raises(IncompletePagesError):
+        list(paginate(client(), f"{url}/x", {}, paginator))
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (
+            {
+                "errorMessages": ["The value 'OPS' does not exist for the field 'project'."],
+                "errors": {},
+            },
+            "The value 'OPS' does not exist for the field 'project'.",
+        ),
+        ({"errorMessages": [], "errors": {"jql": "bad"}}, "jql: bad"),
+        (
+            {
+                "error": {
+                    "message": "Invalid Input Provided",
+                    "code": 2001,
+                    "errors": ["Offset must be less than 10000."],
+                }
+            },
+            "Invalid Input Provided; Offset must be less than 10000.",
+        ),
+    ],
+)
+def test_error_bodies_of_jira_and_pagerduty_are_read(body: Any, detail: str) -> None:
+    answer = sequence((400, JSON, json.dumps(body)))
+    with scripted_server(answer) as (url, _log), pytest.raises(HttpStatusError) as failure:
+        client().get(f"{url}/x")
+    assert failure.value.detail == detail
