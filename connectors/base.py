@@ -21,6 +21,7 @@ from typing import Protocol
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from connectors.http import HttpSettings, HttpStats
+from connectors.linking import LinkSettings
 
 Row = Mapping[str, object]
 
@@ -105,6 +106,7 @@ class SourceContext:
     progress: ProgressSink
     warnings: list[str] = field(default_factory=list)
     sleep: Callable[[float], None] | None = None
+    linking: LinkSettings = field(default_factory=LinkSettings)  # [linking] of the sources file
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

@@ -242,13 +242,17 @@ class GitLabConnector:
                 f'[sources.{source.name}.environments]\n"prod" = "production"',
             )
         self.environments: dict[str, str] = dict(renames)
-        self.production = set(
-            as_strings(
-                options.get("production_environments", ["production"]),
-                "production_environments",
-                source.name,
+        # Default: [linking] production_environments of the sources file (set in extract).
+        self._production_option = (
+            set(
+                as_strings(
+                    options["production_environments"], "production_environments", source.name
+                )
             )
+            if "production_environments" in options
+            else None
         )
+        self.production = self._production_option or {"production"}
         self.dora_check = _flag(options, "dora_check", True, where)
         self.overlap = timedelta(hours=_number(options, "overlap_hours", 1, 0, 168, where))
         self.lookback = timedelta(days=_number(options, "lookback_days", 90, 1, 3650, where))
@@ -399,6 +403,7 @@ class GitLabConnector:
     # -- extraction -----------------------------------------------------------------------
 
     def extract(self, ctx: SourceContext) -> Iterator[Record]:
+        self.production = self._production_option or set(ctx.linking.production_environments)
         pool = ClientPool(
             ctx.http,
             auth=self._auth(),

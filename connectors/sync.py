@@ -128,6 +128,7 @@ def run_source(
                 stats=stats,
                 progress=SourceProgress(reporter, source.name),
                 sleep=sleep,
+                linking=config.linking,
             )
             loader = Loader(con, source.name)
             for record in connector.extract(ctx):
