@@ -7,6 +7,13 @@ from collections.abc import Callable
 from connectors.base import Connector
 from connectors.config import SourceConfig
 from connectors.errors import ConfigError
+from connectors.github import GitHubConnector
+from connectors.gitlab import GitLabConnector
+from connectors.gitrepo import GitRepoConnector
+from connectors.jenkins import JenkinsConnector
+from connectors.jira import JiraConnector
+from connectors.opsgenie import OpsgenieConnector
+from connectors.pagerduty import PagerDutyConnector
 from connectors.prometheus import PrometheusConnector
 from connectors.sonarqube import SonarQubeConnector
 
@@ -14,6 +21,13 @@ CONNECTOR_TYPES: dict[str, Callable[[SourceConfig], Connector]] = {
     "prometheus": PrometheusConnector.from_config,
     "sonarqube": SonarQubeConnector.from_config,
     "sonarcloud": SonarQubeConnector.from_config,
+    "jira": JiraConnector.from_config,
+    "jenkins": JenkinsConnector.from_config,
+    "github": GitHubConnector.from_config,
+    "gitlab": GitLabConnector.from_config,
+    "git": GitRepoConnector.from_config,
+    "pagerduty": PagerDutyConnector.from_config,
+    "opsgenie": OpsgenieConnector.from_config,
 }
 
 
