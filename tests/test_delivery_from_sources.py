@@ -70,6 +70,7 @@ from tests.servers.github import (
     FakeStatus,
     sha,
 )
+from tests.servers.pagerduty import FakePagerDuty, Incident, LogEntry
 from tests.servers.warehouse import build_warehouse, query
 from tests.test_app import run_app
 from tests.test_connector_contract import toml_source
@@ -121,11 +122,37 @@ def github_repos() -> list[FakeRepo]:
     return [a1, b1]
 
 
+def pagerduty_incidents() -> list[Incident]:
+    a1, b1 = ("PA1", "Checkout"), ("PB1", "Billing")
+
+    def resolved(
+        ident: str, n: int, title: str, svc: tuple[str, str], start: datetime, end: datetime
+    ) -> Incident:
+        log = [LogEntry("trigger_log_entry", start), LogEntry("resolve_log_entry", end)]
+        return Incident(ident, n, title, svc, start, "resolved", log, priority="P2")
+
+    return [
+        resolved("INC1", 1, "Checkout errors", a1, at(6, 16), at(6, 18)),
+        resolved("INC2", 2, "Billing slow", b1, at(8, 10), at(8, 11)),
+        resolved(
+            "INC3",
+            3,
+            f"Payments fail since commit {sha('c6')[:10]}",
+            a1,
+            at(11, 9, 30),
+            at(11, 12, 30),
+        ),
+    ]
+
+
 @contextmanager
 def sources() -> Iterator[dict[str, dict[str, Any]]]:
     with ExitStack() as stack:
         github = stack.enter_context(
             FakeGitHub(github_repos(), tokens={TOKEN}, page_cap=2).running()
+        )
+        pagerduty = stack.enter_context(
+            FakePagerDuty(pagerduty_incidents(), tokens={TOKEN}).running()
         )
         tables = {
             "github": {
@@ -133,6 +160,14 @@ def sources() -> Iterator[dict[str, dict[str, Any]]]:
                 "url": github.url,
                 "auth": "bearer",
                 "token_env": "E2E_TOKEN",
+            },
+            "pagerduty": {
+                "type": "pagerduty",
+                "url": pagerduty.url,
+                "auth": "bearer",
+                "token_env": "E2E_TOKEN",
+                "lookback_days": 30,
+                "services": {"PA1": "a1", "Billing": "b1"},
             },
         }
         yield tables
@@ -171,6 +206,17 @@ def test_links_are_drawn_across_sources(warehouse: Path) -> None:
     shipped = [c[1] for c in changes]
     assert all(shipped), shipped
     assert [s.rsplit("/", 1)[-1] for s in shipped] == ["301", "303", "303", "304", "401", "402"]
+    incidents = query(
+        warehouse,
+        "SELECT i.external_id, d.source, d.commit_sha, i.link_method FROM incidents AS i"
+        " LEFT JOIN deployments AS d ON d.source = i.caused_by_deployment_source"
+        " AND d.external_id = i.caused_by_deployment_external_id ORDER BY 1",
+    )
+    assert incidents == [
+        ("INC1", "github", sha("c4"), "window"),  # 303 deployed c4
+        ("INC2", None, None, "window"),
+        ("INC3", "github", sha("c6"), "reference"),  # 304 deployed c6 (305 was staging)
+    ]
 
 
 def test_scorecard_dora_figures(warehouse: Path) -> None:
@@ -183,6 +229,8 @@ def test_scorecard_dora_figures(warehouse: Path) -> None:
     rows = {r["kpi"]: r for r in frame.to_dict("records")}
     assert rows["deployment_frequency"]["value"] == pytest.approx(1.25)
     assert rows["lead_time"]["value"] == pytest.approx(26.5)
+    assert rows["change_failure_rate"]["value"] == pytest.approx(40.0)
+    assert rows["time_to_restore"]["value"] == pytest.approx(2.5)
 
 
 def test_delivery_page_shows_them(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,3 +240,5 @@ def test_delivery_page_shows_them(warehouse: Path, monkeypatch: pytest.MonkeyPat
     shown = {m.label: m.value for m in app.metric}
     assert shown["Deployment frequency (per service)"] == "1.25 per week", json.dumps(shown)
     assert shown["Lead time for changes (median)"] == "26.5 h", json.dumps(shown)
+    assert shown["Change failure rate"] == "40.0 %", json.dumps(shown)
+    assert shown["Failed deployment recovery time (median)"] == "2.50 h", json.dumps(shown)
