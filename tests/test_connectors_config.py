@@ -79,7 +79,7 @@ def test_missing_token_fails_the_source_with_its_origin(tmp_path: Path) -> None:
             SONAR.replace('token_env = "SONAR_TOKEN"\ntoken_secret = "sonarqube.token"\n', ""),
             "says nowhere where the token is",
         ),
-        ('[sources.x]\ntype = "jira"\nurl = "http://x"\n', "unknown type 'jira'"),
+        ('[sources.x]\ntype = "servicenow"\nurl = "http://x"\n', "unknown type 'servicenow'"),
         ('[sources.x]\nurl = "http://x"\n', "has no type"),
         ('[sources.Bad]\ntype = "prometheus"\n', "not a lower-case identifier"),
         ("[settings]\nread_timeout = -1\n", "must be a positive number"),
