@@ -77,9 +77,10 @@ $(DEV_STAMP): requirements-dev.txt $(APP_STAMP)
 $(DB): | $(APP_STAMP)
 	$(PY) -m data.demo --scale demo --seed $(SEED) --db $(DB)
 
-system-deps:  ## Debian's chromium (browser tests), prometheus and victoria-metrics (connector tests)
+system-deps:  ## Debian's chromium (browser tests), prometheus, victoria-metrics and git (connector tests)
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v git >/dev/null || missing="$$missing git"; \
 	command -v prometheus >/dev/null && command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	[ -x /usr/bin/victoria-metrics ] || missing="$$missing victoria-metrics"; \
 	if [ -n "$$missing" ]; then \
