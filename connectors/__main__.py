@@ -1,8 +1,12 @@
-"""Command line: ``python -m connectors sync`` and ``python -m connectors sources``.
+"""Command line: ``python -m connectors sync``, ``sources`` and ``import``.
 
 Exit codes: 0 every source succeeded; 1 at least one source failed (its one-line error is on
 stderr and in ``sync_runs``); 2 the command could not start (sources file, warehouse,
 arguments); 130 interrupted (nothing half-written is published).
+
+``import KIND FILE`` (docs/csv-import.md): 0 imported; 2 the file was refused — one line per
+error on stderr (the first 20, then "and N more"), nothing written — or the warehouse or the
+arguments are unusable.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.config import load_config
+from connectors.csv_columns import KINDS
+from connectors.csv_import import CsvImportError, import_csv
 from connectors.errors import ConnectorError
 from connectors.progress import make_reporter
 from connectors.redact import RedactingFilter, redact
@@ -68,6 +74,21 @@ def _parser() -> argparse.ArgumentParser:
         help="auto: a bar on a terminal, lines otherwise; json: JSON lines on stdout",
     )
     run.add_argument("-v", "--verbose", action="count", default=0, help="log requests (-vv: debug)")
+    csv = commands.add_parser(
+        "import", help="import a CSV file of deployments, changes, incidents, … (all or nothing)"
+    )
+    csv.add_argument("kind", choices=list(KINDS), metavar="KIND", help=", ".join(KINDS))
+    csv.add_argument("file", metavar="FILE", help="the CSV file (UTF-8, header on line 1)")
+    csv.add_argument("--db", help="warehouse (default: $TECHPULSE_DB or data/techpulse.duckdb)")
+    csv.add_argument(
+        "--source", default="csv", help="the rows' source (default: csv); the file has none"
+    )
+    csv.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="IANA zone of times without an offset, e.g. Europe/Berlin (default: refuse them)",
+    )
+    csv.add_argument("--format", choices=("table", "json"), default="table")
     listing = commands.add_parser("sources", help="list the configured sources (no secrets)")
     listing.add_argument("--config", help="sources file")
     listing.add_argument("--format", choices=("table", "json"), default="table")
@@ -118,12 +139,51 @@ def _sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    try:
+        result = import_csv(
+            args.kind, args.file, db=args.db, source=args.source, timezone=args.timezone
+        )
+    except CsvImportError as exc:
+        if args.format == "json":
+            errors = [" ".join(str(e).split()) for e in exc.errors]
+            print(json.dumps({"ok": False, "total": exc.total, "errors": errors}))
+        else:
+            print(
+                f"error: {args.file} was not imported ({exc.total:,} "
+                f"error{'s' if exc.total != 1 else ''}; nothing was written):",
+                file=sys.stderr,
+            )
+            for line in exc.lines():
+                print(line, file=sys.stderr)
+        return 2
+    except (ConnectorError, WarehouseError):
+        raise
+    except Exception as exc:  # a bug: still one line, never a traceback
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        print(
+            f"error: unexpected {type(exc).__name__}: {first} — nothing was written; this is "
+            "a TechPulse bug, please report it",
+            file=sys.stderr,
+        )
+        return 1
+    if args.format == "json":
+        print(json.dumps(result.as_dict()))
+    else:
+        print(result.message())
+        for warning in result.warnings:
+            print(f"warning: {warning}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _logging(getattr(args, "verbose", 0))
     try:
         if args.command == "sources":
             return _sources(args)
+        if args.command == "import":
+            return _import(args)
         config = load_config(args.config)
         summary = sync(
             config,

@@ -1,4 +1,5 @@
-"""Data sources: what the warehouse holds, when each source last synced, and how to add more."""
+"""Data sources: what the warehouse holds, when each source last synced, how to add more
+(Sync now for configured sources, Import a CSV file for everything else)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from data import schema
 from data.warehouse import db_path
 from metrics import catalog
 from ui import warehouse
+from ui.csv_upload import csv_upload_panel
 from ui.frame import ensure_frame
 from ui.sync_panel import sync_panel
 
@@ -54,3 +56,4 @@ st.dataframe(
 )
 st.caption("Column definitions and units: docs/data-dictionary.md.")
 sync_panel()
+csv_upload_panel()

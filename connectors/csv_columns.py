@@ -1,0 +1,507 @@
+"""The CSV import's kinds: the columns of each file, their types, and the rules between them.
+
+One :class:`Kind` per importable table. Every column names its warehouse column (same name),
+its :data:`TYPES` entry, whether it is required, an example and a meaning; docs/csv-import.md
+and the Data sources page are written from these specs, so what is documented is what is
+checked. Rules between columns (:class:`Order`, :class:`AtMost`, :class:`Fails`) and references
+to the warehouse (:class:`Exists`, :class:`SameSourceDeployment`) are data too; the SQL that
+checks them lives in connectors/csv_import.py.
+
+Choices (statuses, severities, …) are normalised by plain functions, reusing
+connectors/records.py where a connector would normalise the same field, so a CSV row and a
+synced row of the same event are stored alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from connectors import records
+
+# type name → what the docs say about its values
+TYPES = {
+    "id": "identifier: text up to 200 characters, no line breaks",
+    "text": "text up to 2,000 characters",
+    "url": "an http:// or https:// URL",
+    "sha": "commit SHA: 7 to 64 hexadecimal digits (stored in lower case)",
+    "timestamp": (
+        "ISO-8601 date and time with Z or an offset, e.g. 2026-01-31T14:05:00Z or "
+        "2026-01-31 15:05+01:00; without an offset only with --timezone"
+    ),
+    "date": "date YYYY-MM-DD",
+    "count": "whole number ≥ 0",
+    "amount": "amount ≥ 0 with at most 2 decimals, a dot as decimal mark, no thousands separator",
+    "percent": "number from 0 to 100",
+    "choice": "one of the listed words (case does not matter)",
+}
+MAX_ID = 200
+MAX_TEXT = 2000
+INT32_MAX = 2_147_483_647
+COUNT_MAX = 10**15
+
+
+def _choice(field_name: str, allowed: dict[str, str]) -> Callable[[str], str]:
+    shown = ", ".join(dict.fromkeys(allowed.values()))
+
+    def normalise(value: str) -> str:
+        found = allowed.get(value.strip().lower())
+        if found is None:
+            raise ValueError(f"{field_name} {_show(value)} is not one of {shown}")
+        return found
+
+    return normalise
+
+
+def _show(value: str) -> str:
+    text = " ".join(value.split())
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def _status(value: str) -> str:
+    try:
+        return records.status(value)
+    except records.RowError:
+        raise ValueError(
+            f"status {_show(value)} is not one of success, failure, cancelled "
+            "(or succeeded, ok, failed, error, canceled, aborted, skipped …)"
+        ) from None
+
+
+def _severity(value: str) -> str:
+    try:
+        return records.severity(value)
+    except records.RowError:
+        raise ValueError(
+            f"severity {_show(value)} is not SEV1-SEV4, P1-P5 or critical/high/medium/low"
+        ) from None
+
+
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
+        raise ValueError(f"currency {_show(value)} is not an ISO 4217 code such as EUR or USD")
+    return value.strip().upper()
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool
+    example: str
+    meaning: str
+    normalise: Callable[[str], str] | None = None  # for choices: raw word → stored value
+    choices: tuple[str, ...] = ()  # stored values, for the docs
+    default: str | None = None  # stored when the cell is empty
+    maximum: int | None = None  # for counts
+
+    def describe(self) -> str:
+        if self.choices:
+            words = ", ".join(self.choices)
+            return f"one of {words}" + (f" (default {self.default})" if self.default else "")
+        return TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Order:
+    """``later`` must not be before ``earlier`` when both are given."""
+
+    earlier: str
+    later: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AtMost:
+    """``part`` must not exceed ``whole``, and needs ``whole`` when given."""
+
+    part: str
+    whole: str
+
+
+@dataclass(frozen=True)
+class Fails:
+    """A row where the SQL ``condition`` (over the typed columns) holds is an error."""
+
+    condition: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Exists:
+    """Values of ``column`` must be in ``table.target`` (only rows where ``when`` holds)."""
+
+    column: str
+    table: str
+    target: str
+    label: str  # "service" / "team"
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class SameSourceDeployment:
+    """``column`` names a deployment of the same source: in the warehouse, or (``in_file``)
+    in this very file."""
+
+    column: str
+    in_file: bool = False
+
+
+Rule = Order | AtMost | Fails
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # what the CLI and the page call it
+    table: str
+    key: tuple[str, ...]  # natural key within one source (columns of the file)
+    columns: tuple[Column, ...]
+    rules: tuple[Rule, ...] = ()
+    references: tuple[Exists | SameSourceDeployment, ...] = ()
+    has_source: bool = True  # the table has a ``source`` column (annotations do not)
+    extras: dict[str, str] = field(default_factory=dict)  # table column → SQL over the row
+    compare: dict[tuple[str, ...], str] = field(default_factory=dict)  # columns → "changed" SQL
+    summary: str = ""
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def sample(self) -> str:
+        """A small valid file (header and the examples), for the docs and the page."""
+        return (
+            ",".join(c.name for c in self.columns)
+            + "\n"
+            + ",".join(_csv_cell(c.example) for c in self.columns)
+            + "\n"
+        )
+
+
+def _csv_cell(value: str) -> str:
+    if any(ch in value for ch in ',"\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _id(name: str, required: bool, example: str, meaning: str) -> Column:
+    return Column(name, "id", required, example, meaning)
+
+
+def _ts(name: str, required: bool, example: str, meaning: str) -> Column:
+    return Column(name, "timestamp", required, example, meaning)
+
+
+def _count(name: str, example: str, meaning: str, maximum: int = COUNT_MAX) -> Column:
+    return Column(name, "count", False, example, meaning, maximum=maximum)
+
+
+def _percent(name: str, example: str, meaning: str) -> Column:
+    return Column(name, "percent", False, example, meaning)
+
+
+SERVICE = _id("service_id", True, "checkout-api", "a service of the warehouse (services)")
+SERVICE_EXISTS = Exists("service_id", "services", "service_id", "service")
+
+DEPLOYMENTS = Kind(
+    name="deployments",
+    table="deployments",
+    key=("external_id",),
+    summary="One row per deployment attempt of a service to an environment.",
+    columns=(
+        _id("external_id", True, "d-1042", "the deployment's id in your tool; the row's key"),
+        SERVICE,
+        _id("environment", True, "production", "target environment (production counts)"),
+        _ts("started_at", True, "2026-01-14T09:58:00Z", "deployment start"),
+        _ts("finished_at", False, "2026-01-14T10:03:30Z", "when the change went live"),
+        Column(
+            "status",
+            "choice",
+            True,
+            "success",
+            "outcome",
+            normalise=_status,
+            choices=records.STATUSES,
+        ),
+        Column("commit_sha", "sha", False, "9fceb02d0ae598e95dc970b74767f19372d61af8", "commit"),
+        Column("url", "url", False, "https://ci.example.com/deploy/1042", "link to it"),
+        Column(
+            "change_type",
+            "choice",
+            False,
+            "planned",
+            "hotfix and rollback are unplanned rework",
+            normalise=_choice("change_type", {c: c for c in records.CHANGE_TYPES}),
+            choices=records.CHANGE_TYPES,
+            default="planned",
+        ),
+        _id(
+            "remediates_external_id",
+            False,
+            "",
+            "external_id of the deployment a hotfix or rollback repairs (same source)",
+        ),
+    ),
+    rules=(
+        Order("started_at", "finished_at", "finished before started"),
+        Fails(
+            "remediates_external_id IS NOT NULL AND change_type = 'planned'",
+            "remediates_external_id is set but change_type is planned; use hotfix or rollback",
+        ),
+        Fails(
+            "remediates_external_id = external_id",
+            "a deployment cannot remediate itself (remediates_external_id = external_id)",
+        ),
+    ),
+    references=(SERVICE_EXISTS, SameSourceDeployment("remediates_external_id", in_file=True)),
+)
+
+CHANGES = Kind(
+    name="changes",
+    table="changes",
+    key=("external_id",),
+    summary=(
+        "Pull/merge requests or commits. Leave deployment_external_id empty to let TechPulse "
+        "find the deployment that shipped each change (by commit, then by time)."
+    ),
+    columns=(
+        _id("external_id", True, "pr-311", "the change's id, e.g. the pull request number"),
+        SERVICE,
+        Column("commit_sha", "sha", False, "9fceb02d0ae598e95dc970b74767f19372d61af8", "merge"),
+        _ts("first_commit_at", False, "2026-01-12T16:20:00Z", "first commit: lead time start"),
+        _ts("opened_at", False, "2026-01-13T08:00:00Z", "pull/merge request opened"),
+        _ts("merged_at", False, "2026-01-14T09:30:00Z", "merged into the main branch"),
+        _id(
+            "deployment_external_id",
+            False,
+            "",
+            "the deployment (same source, already imported) that shipped it",
+        ),
+        Column("url", "url", False, "https://git.example.com/acme/checkout/pull/311", "link"),
+    ),
+    rules=(
+        Order("first_commit_at", "merged_at", "merged before its first commit"),
+        Order("opened_at", "merged_at", "merged before it was opened"),
+    ),
+    references=(SERVICE_EXISTS, SameSourceDeployment("deployment_external_id")),
+    extras={
+        "deployment_source": "CASE WHEN deployment_external_id IS NOT NULL THEN {source} END",
+        "link_method": "CASE WHEN deployment_external_id IS NOT NULL THEN 'source' END",
+    },
+    compare={
+        # the linker fills deployment_* for rows the file left open: not a change of the file
+        ("deployment_external_id", "deployment_source", "link_method"): (
+            "(coalesce(b.link_method = 'source', false) OR coalesce(t.link_method = 'source', "
+            "false)) AND (t.deployment_external_id IS DISTINCT FROM b.deployment_external_id "
+            "OR t.deployment_source IS DISTINCT FROM b.deployment_source "
+            "OR t.link_method IS DISTINCT FROM b.link_method)"
+        ),
+    },
+)
+
+INCIDENTS = Kind(
+    name="incidents",
+    table="incidents",
+    key=("external_id",),
+    summary=(
+        "Production incidents. The cause is caused_by_deployment_external_id if given, else "
+        "the deployment or commit named in deployment_ref, else the last production "
+        "deployment of the service within the linking window."
+    ),
+    columns=(
+        _id("external_id", True, "INC-88", "the incident's id in your tool"),
+        SERVICE,
+        Column(
+            "severity",
+            "choice",
+            True,
+            "SEV2",
+            "SEV1 (worst) to SEV4; P1-P5, critical/high/medium/low are converted",
+            normalise=_severity,
+            choices=records.SEVERITIES,
+        ),
+        Column("title", "text", False, "Checkout errors after deploy", "short description"),
+        _ts("started_at", True, "2026-01-14T10:20:00Z", "impact start (or alert time)"),
+        _ts("acknowledged_at", False, "2026-01-14T10:24:00Z", "first acknowledgement"),
+        _ts("resolved_at", False, "2026-01-14T11:05:00Z", "service restored; empty while open"),
+        _id(
+            "caused_by_deployment_external_id",
+            False,
+            "",
+            "the deployment (same source, already imported) that caused it",
+        ),
+        _id("deployment_ref", False, "d-1042", "a deployment id or commit SHA (7+) it names"),
+        Column("url", "url", False, "https://status.example.com/incidents/88", "link"),
+    ),
+    rules=(
+        Order("started_at", "resolved_at", "resolved before started"),
+        Order("started_at", "acknowledged_at", "acknowledged before started"),
+        Order("acknowledged_at", "resolved_at", "resolved before acknowledged"),
+    ),
+    references=(SERVICE_EXISTS, SameSourceDeployment("caused_by_deployment_external_id")),
+    extras={
+        "caused_by_deployment_source": (
+            "CASE WHEN caused_by_deployment_external_id IS NOT NULL THEN {source} END"
+        ),
+        "link_method": (
+            "CASE WHEN caused_by_deployment_external_id IS NOT NULL THEN 'source' "
+            "WHEN deployment_ref IS NOT NULL THEN 'reference' ELSE 'window' END"
+        ),
+    },
+    compare={
+        # the linker fills caused_by_* for 'reference' and 'window' rows
+        ("caused_by_deployment_external_id", "caused_by_deployment_source"): (
+            "(b.link_method = 'source' OR t.link_method = 'source') AND "
+            "(t.caused_by_deployment_external_id IS DISTINCT FROM "
+            "b.caused_by_deployment_external_id OR t.caused_by_deployment_source IS DISTINCT "
+            "FROM b.caused_by_deployment_source)"
+        ),
+    },
+)
+
+INVESTMENTS = Kind(
+    name="investments",
+    table="investments",
+    key=("external_id",),
+    summary="The investment ledger for ROI: what was spent on tooling, platform, training.",
+    columns=(
+        _id("external_id", True, "inv-2026-014", "ledger entry id"),
+        Column("spent_on", "date", True, "2026-01-31", "booking date"),
+        _id("category", True, "tooling", "tooling, platform, training, consulting, …"),
+        Column("amount", "amount", True, "12500.00", "amount spent, in currency"),
+        Column(
+            "currency",
+            "choice",
+            True,
+            "EUR",
+            "ISO 4217 code (3 letters)",
+            normalise=_currency,
+        ),
+        Column("description", "text", False, "CI runners, January", "what was bought"),
+        _id("team_id", False, "payments", "team that benefits (teams); empty = organisation"),
+    ),
+    references=(Exists("team_id", "teams", "team_id", "team"),),
+)
+
+SCOPES = {"organisation": "organisation", "organization": "organisation", "org": "organisation"}
+SCOPES |= {"team": "team", "service": "service"}
+ANNOTATION_KINDS = ("adoption", "incident", "organisation", "release")
+
+ANNOTATIONS = Kind(
+    name="annotations",
+    table="annotations",
+    key=("annotation_id",),
+    has_source=False,
+    summary="Dated events shown as markers on charts. The key is annotation_id alone.",
+    columns=(
+        _id("annotation_id", True, "adopt-trunk-based", "annotation id (the row's key)"),
+        Column("occurred_on", "date", True, "2026-01-05", "when it happened"),
+        Column(
+            "scope",
+            "choice",
+            True,
+            "team",
+            "what it applies to",
+            normalise=_choice("scope", SCOPES),
+            choices=("organisation", "team", "service"),
+        ),
+        _id("scope_id", False, "payments", "team_id or service_id; empty for organisation"),
+        Column(
+            "kind",
+            "choice",
+            True,
+            "adoption",
+            "what kind of event",
+            normalise=_choice(
+                "kind", {k: k for k in ANNOTATION_KINDS} | {"organization": "organisation"}
+            ),
+            choices=ANNOTATION_KINDS,
+        ),
+        Column("text", "text", True, "Payments adopts trunk-based development", "what happened"),
+    ),
+    rules=(
+        Fails(
+            "scope IN ('team', 'service') AND scope_id IS NULL",
+            "scope_id is missing: scope team or service needs a team_id or service_id",
+        ),
+        Fails(
+            "scope = 'organisation' AND scope_id IS NOT NULL",
+            "scope_id must be empty when scope is organisation",
+        ),
+    ),
+    references=(
+        Exists("scope_id", "teams", "team_id", "team", when="scope = 'team'"),
+        Exists("scope_id", "services", "service_id", "service", when="scope = 'service'"),
+    ),
+)
+
+_GATES = {"ok": "OK", "passed": "OK", "warn": "WARN", "error": "ERROR", "failed": "ERROR"}
+_RATINGS = {letter.lower(): letter for letter in "ABCDE"}
+
+QUALITY = Kind(
+    name="quality",
+    table="quality_snapshots",
+    key=("project_key", "analysed_at"),
+    summary=(
+        "Code-quality snapshots (SonarQube-like). Coverage is kept as counts so it can be "
+        "weighted; the key is project_key with analysed_at."
+    ),
+    columns=(
+        _id("project_key", True, "acme:checkout-api", "project key in the analysis tool"),
+        SERVICE,
+        _ts("analysed_at", True, "2026-01-14T12:00:00Z", "analysis date"),
+        _count("lines_to_cover", "5400", "executable lines"),
+        _count("uncovered_lines", "1100", "executable lines not run by tests"),
+        _count("conditions_to_cover", "900", "branch outcomes to cover"),
+        _count("uncovered_conditions", "300", "branch outcomes not covered"),
+        _count("new_lines_to_cover", "240", "executable lines in new code"),
+        _count("new_uncovered_lines", "30", "new-code lines not covered"),
+        _count("technical_debt_minutes", "2880", "remediation effort; 480 minutes = 1 day"),
+        _count("bugs", "3", "open bugs", INT32_MAX),
+        _count("vulnerabilities", "0", "open vulnerabilities", INT32_MAX),
+        _count("code_smells", "120", "open code smells", INT32_MAX),
+        _percent("duplicated_lines_density", "2.5", "duplicated lines, percent"),
+        Column(
+            "quality_gate_status",
+            "choice",
+            False,
+            "OK",
+            "quality gate",
+            normalise=_choice("quality_gate_status", _GATES),
+            choices=("OK", "WARN", "ERROR"),
+        ),
+        _percent("coverage", "79.6", "coverage as the tool reports it, percent"),
+        _percent("new_coverage", "87.5", "coverage of new code as the tool reports it"),
+        Column(
+            "reliability_rating",
+            "choice",
+            False,
+            "B",
+            "A (best) to E",
+            normalise=_choice("reliability_rating", _RATINGS),
+            choices=tuple("ABCDE"),
+        ),
+        Column(
+            "security_rating",
+            "choice",
+            False,
+            "A",
+            "A (best) to E",
+            normalise=_choice("security_rating", _RATINGS),
+            choices=tuple("ABCDE"),
+        ),
+    ),
+    rules=(
+        AtMost("uncovered_lines", "lines_to_cover"),
+        AtMost("uncovered_conditions", "conditions_to_cover"),
+        AtMost("new_uncovered_lines", "new_lines_to_cover"),
+    ),
+    references=(SERVICE_EXISTS,),
+)
+
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (DEPLOYMENTS, CHANGES, INCIDENTS, INVESTMENTS, ANNOTATIONS, QUALITY)
+}
