@@ -26,15 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlencode
+
+from tests.servers.fake import FakeApi, Fault, Incoming, Reply
 
 DOCS = "https://docs.github.com/rest"
 COMPARE_LIMIT = 250
@@ -121,18 +121,11 @@ class FakeRepo:
     visible: bool = True  # False: the token cannot see it → 404, as GitHub answers
 
 
-@dataclass
-class Fault:
-    status: int
-    body: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 def error(status: int, message: str) -> tuple[int, Any]:
     return status, {"message": message, "documentation_url": DOCS, "status": str(status)}
 
 
-class FakeGitHub:
+class FakeGitHub(FakeApi):
     """The server state; use :meth:`running` to serve it."""
 
     def __init__(
@@ -144,6 +137,7 @@ class FakeGitHub:
         remaining: int = 5000,
         page_cap: int = 100,
     ) -> None:
+        super().__init__()
         self.repos = {r.full_name.lower(): r for r in repos}
         self.tokens = tokens if tokens is not None else {"good-token"}
         self.prefix = prefix.rstrip("/")
@@ -151,45 +145,34 @@ class FakeGitHub:
         self.page_cap = page_cap  # GitHub's is 100; smaller makes small fixtures span pages
         self.reset_at = int(time.time()) + 3600
         self.log: list[tuple[str, dict[str, str], dict[str, str]]] = []
-        self._faults: dict[str, list[Fault]] = {}
-        self._lock = threading.Lock()
-        self.origin = ""
 
     @property
     def url(self) -> str:
         return self.origin + self.prefix
 
-    def fail(self, path: str, *faults: Fault) -> None:
-        """Serve ``faults`` (in order) for the next requests to ``path`` (without prefix)."""
-        with self._lock:
-            self._faults.setdefault(path, []).extend(faults)
+    def log_entry(self, incoming: Incoming) -> tuple[str, dict[str, str], dict[str, str]]:
+        return incoming.path, incoming.params(), dict(incoming.headers.items())
 
-    def _next_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults.get(path)
-            return queue.pop(0) if queue else None
+    def fault_path(self, incoming: Incoming) -> str | None:
+        """Faults are scripted for paths without the prefix; None: outside the prefix."""
+        if not incoming.path.startswith(self.prefix + "/"):
+            return None
+        return incoming.path[len(self.prefix) :]
 
-    def paths(self) -> list[str]:
-        with self._lock:
-            return [p for p, _, _ in self.log]
+    def fault_reply(self, fault: Fault) -> Reply:
+        assert fault.status is not None
+        return fault.status, {"Content-Type": JSON_TYPE, **fault.headers}, fault.body
 
-    def reset_log(self) -> None:
-        with self._lock:
-            self.log.clear()
-
-    @contextmanager
-    def running(self) -> Iterator[FakeGitHub]:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        self.origin = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
-            yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(5)
+    def reply(self, incoming: Incoming) -> Reply:
+        path = self.fault_path(incoming)
+        if path is None:
+            return 404, {"Content-Type": JSON_TYPE}, json.dumps(error(404, "Not Found")[1])
+        authorization = incoming.headers.get("Authorization")
+        status, body, links = self.answer(path, incoming.params(), authorization)
+        headers = {"Content-Type": JSON_TYPE, **self.quota_headers()}
+        if links:
+            headers["Link"] = links
+        return status, headers, json.dumps(body)
 
     def quota_headers(self) -> dict[str, str]:
         with self._lock:
@@ -479,46 +462,6 @@ def _release(r: FakeRelease) -> dict[str, Any]:
         "published_at": iso(r.published_at) if r.published_at else None,
         "html_url": f"https://github.com/releases/tag/{r.tag}",
     }
-
-
-def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _send(self, status: int, headers: dict[str, str], body: str) -> None:
-            data = body.encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            with fake._lock:
-                fake.log.append((parts.path, params, dict(self.headers.items())))
-            if not parts.path.startswith(fake.prefix + "/"):
-                self._send(404, {"Content-Type": JSON_TYPE}, json.dumps(error(404, "Not Found")[1]))
-                return
-            path = parts.path[len(fake.prefix) :]
-            fault = fake._next_fault(path)
-            if fault is not None:
-                headers = {"Content-Type": JSON_TYPE, **fault.headers}
-                self._send(fault.status, headers, fault.body)
-                return
-            status, body, links = fake.answer(path, params, self.headers.get("Authorization"))
-            headers = {"Content-Type": JSON_TYPE, **fake.quota_headers()}
-            if links:
-                headers["Link"] = links
-            self._send(status, headers, json.dumps(body))
-
-    return Handler
 
 
 # -- the contract source (tests/test_connector_contract.py) ------------------------------------

@@ -33,15 +33,15 @@ from __future__ import annotations
 
 import json
 import math
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlencode
+
+from tests.servers.fake import FakeApi, Incoming, Reply
+from tests.servers.fake import Fault as Fault  # status None: the normal answer plus its headers
 
 Params = dict[str, list[str]]
 Answer = tuple[int, Any, dict[str, str]]
@@ -118,15 +118,9 @@ class Project:
         return self.id * 100 + names.index(name) + 1
 
 
-@dataclass
-class Fault:
-    status: int | None  # None: the normal answer, plus these headers
-    body: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class FakeGitLab:
-    """The server state; use :meth:`running` to serve it."""
+class FakeGitLab(FakeApi):
+    """The server state; use :meth:`running` to serve it. Faults are scripted for raw paths
+    (``/api/v4/projects/1/deployments``)."""
 
     def __init__(
         self,
@@ -136,49 +130,29 @@ class FakeGitLab:
         total_limit: int = 10_000,
         delay: float = 0.0,
     ) -> None:
+        super().__init__(delay=delay)
         self.projects = projects
         self.tokens = tokens if tokens is not None else {"good-token"}
         self.total_limit = total_limit
-        self.delay = delay
         self.log: list[tuple[str, dict[str, str]]] = []
-        self.auth_headers: list[str] = []
-        self._faults: dict[str, list[Fault]] = {}
-        self._lock = threading.Lock()
-        self.url = ""
+        self.auth_headers: list[str] = []  # which header carried the token, per request
 
-    def fail(self, path: str, *faults: Fault) -> None:
-        """Serve ``faults`` (in order) for the next requests to ``path`` (raw, e.g.
-        ``/api/v4/projects/1/deployments``)."""
+    def record(self, incoming: Incoming) -> None:
+        sent = {k.lower() for k in incoming.headers}
+        via = "private-token" if "private-token" in sent else "authorization"
         with self._lock:
-            self._faults.setdefault(path, []).extend(faults)
-
-    def _next_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults.get(path)
-            return queue.pop(0) if queue else None
-
-    def paths(self) -> list[str]:
-        with self._lock:
-            return [p for p, _ in self.log]
+            self.log.append((incoming.path, incoming.params()))
+            self.auth_headers.append(via)
 
     def reset_log(self) -> None:
         with self._lock:
             self.log.clear()
             self.auth_headers.clear()
 
-    @contextmanager
-    def running(self) -> Iterator[FakeGitLab]:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
-            yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(5)
+    def reply(self, incoming: Incoming) -> Reply:
+        headers = dict(incoming.headers.items())
+        status, body, extra = self.answer(incoming.path, incoming.multi(), headers)
+        return status, {"Content-Type": "application/json", **extra}, json.dumps(body)
 
     # -- the API --------------------------------------------------------------------------
 
@@ -559,48 +533,6 @@ def _one(params: Params, name: str) -> str:
     return values[-1] if values else ""
 
 
-def _handler(state: FakeGitLab) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out in separate writes
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            params = parse_qs(parts.query)
-            headers = dict(self.headers.items())
-            with state._lock:
-                state.log.append((parts.path, {k: v[-1] for k, v in params.items()}))
-                state.auth_headers.append(
-                    "private-token"
-                    if "private-token" in {k.lower() for k in headers}
-                    else "authorization"
-                )
-            if state.delay:
-                time.sleep(state.delay)
-            fault = state._next_fault(parts.path)
-            if fault is not None and fault.status is not None:
-                self._send(fault.status, fault.body, fault.headers)
-                return
-            status, body, extra = state.answer(parts.path, params, headers)
-            if fault is not None:
-                extra = {**extra, **fault.headers}
-            self._send(status, json.dumps(body), {"Content-Type": "application/json", **extra})
-
-        def _send(self, status: int, body: str, headers: dict[str, str]) -> None:
-            data = body.encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
-
-
 # -- the contract data set ----------------------------------------------------------------
 
 
@@ -728,13 +660,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds added per answer")
     args = parser.parse_args(argv)
     fake = FakeGitLab(contract_projects(True), tokens={args.token}, delay=args.delay)
-    with fake.running():
-        print(fake.url, flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+    fake.serve_until_interrupted()
 
 
 if __name__ == "__main__":

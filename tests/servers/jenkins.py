@@ -28,14 +28,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from typing import Any, ClassVar
+from urllib.parse import quote, unquote
+
+from tests.servers.fake import FakeApi, Incoming, Reply
+from tests.servers.fake import Fault as Fault  # the tests script faults with it
 
 NEWEST = 100  # ``builds`` stops here (Jenkins 1.485+)
 JSON_TYPE = "application/json;charset=utf-8"
@@ -73,13 +74,6 @@ class Job:
     kind: str = "pipeline"  # or "freestyle"
     repo: str = "https://github.com/acme/app.git"
     readers: set[str] | None = None  # users with Job/Read; None: everyone with Overall/Read
-
-
-@dataclass
-class Fault:
-    status: int
-    body: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 # -- the tree parameter -----------------------------------------------------------------------
@@ -196,8 +190,13 @@ def proxy_login_page() -> str:
     )
 
 
-class FakeJenkins:
+class FakeJenkins(FakeApi):
     """The server state; use :meth:`running` to serve it."""
+
+    server_headers: ClassVar[dict[str, str]] = {
+        "X-Jenkins": "2.452.3",
+        "X-Content-Type-Options": "nosniff",
+    }
 
     def __init__(
         self,
@@ -207,46 +206,15 @@ class FakeJenkins:
         overall_readers: set[str] | None = None,
         anonymous_read: bool = False,
     ) -> None:
+        super().__init__()
         self.jobs = {j.full_name: j for j in jobs}
         self.users = users if users is not None else {"deployer": "good-token"}
         self.overall_readers = overall_readers if overall_readers is not None else set(self.users)
         self.anonymous_read = anonymous_read
         self.log: list[tuple[str, dict[str, str]]] = []
-        self._faults: dict[str, list[Fault]] = {}
-        self._lock = threading.Lock()
-        self.url = ""
 
-    def fail(self, path: str, *faults: Fault) -> None:
-        """Serve ``faults`` (in order) for the next requests to ``path``."""
-        with self._lock:
-            self._faults.setdefault(path, []).extend(faults)
-
-    def _next_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults.get(path)
-            return queue.pop(0) if queue else None
-
-    def requests(self) -> list[tuple[str, dict[str, str]]]:
-        with self._lock:
-            return list(self.log)
-
-    def reset_log(self) -> None:
-        with self._lock:
-            self.log.clear()
-
-    @contextmanager
-    def running(self) -> Iterator[FakeJenkins]:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
-            yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(5)
+    def reply(self, incoming: Incoming) -> Reply:
+        return self.answer(incoming.path, incoming.params(), incoming.headers.get("Authorization"))
 
     # -- security ---------------------------------------------------------------------------
 
@@ -492,42 +460,6 @@ def _change(build: Build, commit: str, index: int) -> dict[str, Any]:
         "msg": f"change {index}",
         "paths": [{"editType": "edit", "file": "src/app.py"}],
     }
-
-
-def _handler(state: FakeJenkins) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            with state._lock:
-                state.log.append((parts.path, params))
-            fault = state._next_fault(parts.path)
-            if fault is not None:
-                self._send(fault.status, fault.headers, fault.body)
-                return
-            status, headers, body = state.answer(
-                parts.path, params, self.headers.get("Authorization")
-            )
-            self._send(status, headers, body)
-
-        def _send(self, status: int, headers: dict[str, str], body: str) -> None:
-            data = body.encode()
-            self.send_response(status)
-            self.send_header("X-Jenkins", "2.452.3")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
 
 
 # -- the connector contract -------------------------------------------------------------------

@@ -31,14 +31,15 @@ import base64
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any, ClassVar
+from urllib.parse import unquote
+
+from tests.servers.fake import FakeApi, Incoming, Reply
+from tests.servers.fake import Fault as Fault  # params: only for requests carrying those
 
 TOKEN = "contract-token-5f1d2a"
 TOKYO = timezone(timedelta(hours=9))
@@ -121,14 +122,6 @@ class Issue:
     @property
     def number(self) -> int:
         return int(self.key.split("-")[1])
-
-
-@dataclass
-class Fault:
-    status: int
-    body: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-    params: dict[str, str] | None = None  # only for requests carrying these parameters
 
 
 class JqlError(ValueError):
@@ -335,8 +328,10 @@ class JqlQuery:
 # -- the server -----------------------------------------------------------------------------
 
 
-class FakeJira:
+class FakeJira(FakeApi):
     """The server state; use :meth:`running` to serve it."""
+
+    methods: ClassVar[tuple[str, ...]] = ("GET", "POST")
 
     def __init__(
         self,
@@ -351,6 +346,7 @@ class FakeJira:
         changelog_page: int = 100,
         embedded_limit: int | None = None,
     ) -> None:
+        super().__init__()
         self.issues = issues
         self.flavor = flavor
         self.login = login
@@ -364,53 +360,24 @@ class FakeJira:
             CLOUD_EMBEDDED_HISTORIES if flavor == "cloud" else None
         )
         self.log: list[tuple[str, dict[str, str]]] = []
-        self._faults: dict[str, list[Fault]] = {}
-        self._lock = threading.Lock()
         self._served = 0
-        self.url = ""
-
-    def fail(self, path: str, *faults: Fault) -> None:
-        """Serve ``faults`` (in order) for the next matching requests to ``path``."""
-        with self._lock:
-            self._faults.setdefault(path, []).extend(faults)
-
-    def _next_fault(self, path: str, params: dict[str, str]) -> Fault | None:
-        with self._lock:
-            queue = self._faults.get(path, [])
-            for index, fault in enumerate(queue):
-                wanted = fault.params or {}
-                if all(params.get(k) == v for k, v in wanted.items()):
-                    return queue.pop(index)
-        return None
-
-    def paths(self) -> list[str]:
-        with self._lock:
-            return [p for p, _ in self.log]
 
     def requests_to(self, path: str) -> list[dict[str, str]]:
         with self._lock:
             return [params for p, params in self.log if p == path]
 
-    def reset_log(self) -> None:
-        with self._lock:
-            self.log.clear()
-
     def issue(self, key: str) -> Issue:
         return next(i for i in self.issues if i.key == key)
 
-    @contextmanager
-    def running(self) -> Iterator[FakeJira]:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
-            yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(5)
+    def reply(self, incoming: Incoming) -> Reply:
+        status, body, headers = self.answer(
+            incoming.method, incoming.path, incoming.params(), incoming.headers.get("Authorization")
+        )
+        headers = {**self.rate_headers(), **headers}
+        if isinstance(body, str):
+            return status, {"Content-Type": "text/plain", **headers}, body
+        kind = {"Content-Type": "application/json;charset=UTF-8"}
+        return status, {**kind, **headers}, json.dumps(body)
 
     # -- rendering ------------------------------------------------------------------------
 
@@ -658,53 +625,6 @@ class FakeJira:
             self._served += 1
             left = max(1, 350 - self._served)
         return {"X-RateLimit-Limit": "350", "X-RateLimit-Remaining": str(left)}
-
-
-def _handler(state: FakeJira) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            self._serve("GET")
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
-            self._serve("POST")
-
-        def _serve(self, method: str) -> None:
-            parts = urlsplit(self.path)
-            params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            with state._lock:
-                state.log.append((parts.path, params))
-            fault = state._next_fault(parts.path, params)
-            if fault is not None:
-                self._send(fault.status, fault.body, fault.headers)
-                return
-            status, body, headers = state.answer(
-                method, parts.path, params, self.headers.get("Authorization")
-            )
-            headers = {**state.rate_headers(), **headers}
-            if isinstance(body, str):
-                self._send(status, body, {"Content-Type": "text/plain", **headers})
-                return
-            kind = {"Content-Type": "application/json;charset=UTF-8"}
-            self._send(status, json.dumps(body), {**kind, **headers})
-
-        def _send(self, status: int, body: str, headers: dict[str, str]) -> None:
-            data = body.encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
 
 
 # -- the contract data set ------------------------------------------------------------------

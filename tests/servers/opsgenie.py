@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
+
+from tests.servers.fake import FakeApi, Incoming, Reply
+from tests.servers.fake import Fault as Fault  # the tests script faults with it
 
 CONTRACT_TOKEN = "contract-token-5f1d2a"
 JSON = {"Content-Type": "application/json"}
@@ -71,13 +72,6 @@ class Alert:
 
 
 @dataclass
-class Fault:
-    status: int
-    body: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class Request:
     path: str
     params: dict[str, str]
@@ -99,7 +93,7 @@ def _ms(delta: timedelta) -> int:
     return int(delta.total_seconds() * 1000)
 
 
-class FakeOpsgenie:
+class FakeOpsgenie(FakeApi):
     """The server state; use :meth:`running` to serve it."""
 
     def __init__(
@@ -110,46 +104,27 @@ class FakeOpsgenie:
         forbidden_keys: set[str] | None = None,
         max_offset: int = 20_000,
     ) -> None:
+        super().__init__()
         self.alerts = {a.id: a for a in alerts}
         self.keys = keys if keys is not None else {"og-key"}
         self.forbidden_keys = forbidden_keys or set()
         self.max_offset = max_offset
         self.log: list[Request] = []
-        self._faults: dict[str, list[Fault]] = {}
-        self._lock = threading.Lock()
-        self.url = ""
 
-    def fail(self, path: str, *faults: Fault) -> None:
-        """Serve ``faults`` (in order) for the next requests to ``path``."""
-        with self._lock:
-            self._faults.setdefault(path, []).extend(faults)
+    def log_entry(self, incoming: Incoming) -> Request:
+        params = incoming.params(keep_blank=True)
+        return Request(incoming.path, params, dict(incoming.headers))
 
-    def _next_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults.get(path)
-            return queue.pop(0) if queue else None
-
-    def requests(self, path: str | None = None) -> list[Request]:
-        with self._lock:
-            return [r for r in self.log if path is None or r.path == path]
-
-    def reset_log(self) -> None:
-        with self._lock:
-            self.log.clear()
-
-    @contextmanager
-    def running(self) -> Iterator[FakeOpsgenie]:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
-            yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(5)
+    def reply(self, incoming: Incoming) -> Reply:
+        status, body, headers = self.answer(self.log_entry(incoming))
+        headers = {
+            **JSON,
+            **headers,
+            "X-Request-ID": str(uuid.uuid4()),
+            "X-Response-Time": "0.011",
+            "X-RateLimit-State": "OK",
+        }
+        return status, headers, json.dumps(body)
 
     # -- the API --------------------------------------------------------------------------
 
@@ -286,46 +261,6 @@ class FakeOpsgenie:
                 details=dict(alert.details),
             )
         return found
-
-
-def _handler(state: FakeOpsgenie) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out in separate writes
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-            request = Request(parts.path, params, dict(self.headers))
-            with state._lock:
-                state.log.append(request)
-            fault = state._next_fault(parts.path)
-            if fault is not None:
-                self._send(fault.status, fault.body, fault.headers)
-                return
-            status, body, headers = state.answer(request)
-            headers = {
-                **JSON,
-                **headers,
-                "X-Request-ID": str(uuid.uuid4()),
-                "X-Response-Time": "0.011",
-                "X-RateLimit-State": "OK",
-            }
-            self._send(status, json.dumps(body), headers)
-
-        def _send(self, status: int, body: str, headers: dict[str, str]) -> None:
-            data = body.encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
 
 
 def contract_alerts() -> list[Alert]:

@@ -18,14 +18,14 @@ Every request is logged in :attr:`FakePagerDuty.log`.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from tests.servers.fake import FakeApi, Incoming, Reply
+from tests.servers.fake import Fault as Fault  # the tests script faults with it
 
 ACCOUNT_TZ = timezone(timedelta(hours=9))  # the account's time zone (Asia/Tokyo)
 ZONES = {"UTC": UTC, "Etc/UTC": UTC, "Asia/Tokyo": ACCOUNT_TZ}
@@ -71,13 +71,6 @@ class Incident:
 
 
 @dataclass
-class Fault:
-    status: int
-    body: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class Request:
     path: str
     params: dict[str, list[str]]
@@ -117,7 +110,7 @@ def error(status: int, message: str, code: int, *details: str) -> tuple[int, dic
     return status, {"error": body}
 
 
-class FakePagerDuty:
+class FakePagerDuty(FakeApi):
     """The server state; use :meth:`running` to serve it."""
 
     def __init__(
@@ -129,47 +122,27 @@ class FakePagerDuty:
         forbidden_tokens: set[str] | None = None,
         max_offset: int = 10_000,
     ) -> None:
+        super().__init__()
         self.incidents = {i.id: i for i in incidents}
         self.tokens = tokens if tokens is not None else {"pd-key"}
         self.oauth_tokens = oauth_tokens or set()
         self.forbidden_tokens = forbidden_tokens or set()
         self.max_offset = max_offset
         self.log: list[Request] = []
-        self._faults: dict[str, list[Fault]] = {}
-        self._lock = threading.Lock()
-        self.url = ""
 
-    def fail(self, path: str, *faults: Fault) -> None:
-        """Serve ``faults`` (in order) for the next requests to ``path``."""
-        with self._lock:
-            self._faults.setdefault(path, []).extend(faults)
+    def log_entry(self, incoming: Incoming) -> Request:
+        params = incoming.multi(keep_blank=True)
+        return Request(incoming.path, params, dict(incoming.headers))
 
-    def _next_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults.get(path)
-            return queue.pop(0) if queue else None
-
-    def requests(self, path: str | None = None) -> list[Request]:
-        with self._lock:
-            return [r for r in self.log if path is None or r.path == path]
-
-    def reset_log(self) -> None:
-        with self._lock:
-            self.log.clear()
-
-    @contextmanager
-    def running(self) -> Iterator[FakePagerDuty]:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
-            yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(5)
+    def reply(self, incoming: Incoming) -> Reply:
+        status, body = self.answer(self.log_entry(incoming))
+        headers = {
+            **JSON,
+            "ratelimit-limit": "960",
+            "ratelimit-remaining": "900",
+            "ratelimit-reset": "30",
+        }
+        return status, headers, json.dumps(body)
 
     # -- the API --------------------------------------------------------------------------
 
@@ -351,46 +324,6 @@ class FakePagerDuty:
         if full and incident.body is not None:
             found["body"] = {"type": "incident_body", "details": incident.body}
         return found
-
-
-def _handler(state: FakePagerDuty) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out in separate writes
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            request = Request(
-                parts.path, parse_qs(parts.query, keep_blank_values=True), dict(self.headers)
-            )
-            with state._lock:
-                state.log.append(request)
-            fault = state._next_fault(parts.path)
-            if fault is not None:
-                self._send(fault.status, fault.body, fault.headers)
-                return
-            status, body = state.answer(request)
-            headers = {
-                **JSON,
-                "ratelimit-limit": "960",
-                "ratelimit-remaining": "900",
-                "ratelimit-reset": "30",
-            }
-            self._send(status, json.dumps(body), headers)
-
-        def _send(self, status: int, body: str, headers: dict[str, str]) -> None:
-            data = body.encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
 
 
 def contract_incidents() -> list[Incident]:

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from tests.servers.fake import FakeApi, Incoming, Reply
+from tests.servers.fake import Fault as Fault  # the tests script faults with it
 
 # A SonarQube 9.x-like metric set; 10.x renamed issue counts (see without/extra).
 METRICS = (
@@ -73,14 +70,7 @@ class Project:
         return {k: v for k, v in self.analyses[-1].values.items() if v is not None}
 
 
-@dataclass
-class Fault:
-    status: int
-    body: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class FakeSonar:
+class FakeSonar(FakeApi):
     """The server state; use :meth:`running` to serve it."""
 
     def __init__(
@@ -95,50 +85,23 @@ class FakeSonar:
         delay: float = 0.0,
         echo_auth_in_errors: bool = False,
     ) -> None:
+        super().__init__(delay=delay)
         self.projects = {p.key: p for p in projects}
         self.tokens = tokens if tokens is not None else {"good-token"}
         self.admin_tokens = admin_tokens if admin_tokens is not None else set(self.tokens)
         self.auth = auth
         self.organization = organization
         self.metrics = metrics
-        self.delay = delay
         self.echo_auth_in_errors = echo_auth_in_errors
         self.log: list[tuple[str, dict[str, str]]] = []
-        self._faults: dict[str, list[Fault]] = {}
-        self._lock = threading.Lock()
-        self.url = ""
 
-    def fail(self, path: str, *faults: Fault) -> None:
-        """Serve ``faults`` (in order) for the next requests to ``path``."""
-        with self._lock:
-            self._faults.setdefault(path, []).extend(faults)
-
-    def _next_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            queue = self._faults.get(path)
-            return queue.pop(0) if queue else None
-
-    def paths(self) -> list[str]:
-        with self._lock:
-            return [p for p, _ in self.log]
-
-    def reset_log(self) -> None:
-        with self._lock:
-            self.log.clear()
-
-    @contextmanager
-    def running(self) -> Iterator[FakeSonar]:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-        thread.start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
-            yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(5)
+    def reply(self, incoming: Incoming) -> Reply:
+        authorization = incoming.headers.get("Authorization")
+        status, body = self.answer(incoming.path, incoming.params(), authorization)
+        if status >= 400 and self.echo_auth_in_errors:
+            # A misbehaving server (or proxy) echoing credentials: the client must redact.
+            body = {"errors": [{"msg": f"rejected {authorization}"}]}
+        return status, {"Content-Type": "application/json"}, json.dumps(body)
 
     # -- the API --------------------------------------------------------------------------
 
@@ -287,43 +250,6 @@ class FakeSonar:
         return 200, {"projectStatus": {"status": status, "ignoredConditions": False}}
 
 
-def _handler(state: FakeSonar) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out in separate writes
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            with state._lock:
-                state.log.append((parts.path, params))
-            if state.delay:
-                time.sleep(state.delay)
-            fault = state._next_fault(parts.path)
-            if fault is not None:
-                self._send(fault.status, fault.body, fault.headers)
-                return
-            status, body = state.answer(parts.path, params, self.headers.get("Authorization"))
-            if status >= 400 and state.echo_auth_in_errors:
-                # A misbehaving server (or proxy) echoing credentials: the client must redact.
-                body = {"errors": [{"msg": f"rejected {self.headers.get('Authorization')}"}]}
-            self._send(status, json.dumps(body), {"Content-Type": "application/json"})
-
-        def _send(self, status: int, body: str, headers: dict[str, str]) -> None:
-            data = body.encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
-
-
 def demo_projects(count: int, start: datetime | None = None) -> list[Project]:
     """``count`` projects with three analyses each, for the benchmark and manual runs."""
     first = start or datetime(2026, 1, 1, tzinfo=UTC)
@@ -372,13 +298,7 @@ def main(argv: list[str] | None = None) -> None:
         admin_tokens=set() if args.read_only else {args.token},
         delay=args.delay,
     )
-    with fake.running():
-        print(fake.url, flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+    fake.serve_until_interrupted()
 
 
 if __name__ == "__main__":
