@@ -39,8 +39,22 @@ token_secret = "sonarqube.token"
 
 def test_example_file_is_valid_and_builds_every_connector() -> None:
     config = load_config(EXAMPLE_CONFIG)
-    assert [s.name for s in config.sources] == ["prometheus", "sonarqube", "sonarcloud"]
-    assert [s.name for s in config.select(None)] == ["prometheus", "sonarqube"]  # cloud disabled
+    assert [s.name for s in config.sources] == [
+        "prometheus",
+        "sonarqube",
+        "sonarcloud",
+        "github",
+        "gitlab",
+        "jenkins",
+        "checkout-git",
+        "pagerduty",
+        "jira",
+        "opsgenie",
+    ]
+    # SonarCloud and the delivery/incident examples are disabled until enabled
+    assert [s.name for s in config.select(None)] == ["prometheus", "sonarqube"]
+    assert config.linking.production_environments == ("production",)
+    assert config.linking.incident_window_hours == 24
     assert config.http.max_attempts == 4 and config.http.read_timeout == 60
     for source in config.sources:
         build_connector(source)
@@ -139,4 +153,19 @@ def test_cli_lists_sources_without_secrets() -> None:
         "/nonexistent/secrets.toml key sonarqube.token; streams: quality_snapshots",
         "sonarcloud (disabled): sonarcloud at https://sonarcloud.io; token: $SONARCLOUD_TOKEN "
         "or /nonexistent/secrets.toml key sonarcloud.token; streams: quality_snapshots",
+        "github (disabled): github at https://api.github.com; token: $GITHUB_TOKEN or "
+        "/nonexistent/secrets.toml key github.token; streams: deployments, deployment_commits, "
+        "changes, incidents",
+        "gitlab (disabled): gitlab at https://gitlab.com; token: $GITLAB_TOKEN; streams: "
+        "deployments, deployment_commits, changes",
+        "jenkins (disabled): jenkins at https://jenkins.internal; token: $JENKINS_API_TOKEN; "
+        "streams: deployments, deployment_commits",
+        "checkout-git (disabled): git at /srv/git/checkout-api.git; token: no auth; streams: "
+        "deployments, deployment_commits, changes",
+        "pagerduty (disabled): pagerduty at https://api.pagerduty.com; token: $PAGERDUTY_TOKEN; "
+        "streams: incidents",
+        "jira (disabled): jira at https://acme.atlassian.net; token: $JIRA_API_TOKEN; streams: "
+        "incidents",
+        "opsgenie (disabled): opsgenie at https://api.opsgenie.com; token: $OPSGENIE_API_KEY; "
+        "streams: incidents",
     ]

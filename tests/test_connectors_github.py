@@ -54,8 +54,8 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +65,23 @@ from connectors.config import load_config
 from connectors.errors import ConfigError
 from connectors.github import GitHubConnector, github_repo, label_severity, outcome
 from connectors.github_api import Status
-from connectors.results import SourceResult
-from connectors.sync import sync
 from data.warehouse import write_snapshot
+from tests.connector_helpers import (
+    Sleeps,
+    assert_failed,
+    assert_waited,
+    cursors,
+    failing,
+    fake_fixture,
+    shipped_commits,
+    sync_source,
+    table_rows,
+    token_changed,
+    token_fixture,
+    token_set,
+    warehouse_of,
+    write_sources,
+)
 from tests.servers.github import (
     FakeCommit,
     FakeDeployment,
@@ -80,7 +94,7 @@ from tests.servers.github import (
     Fault,
     sha,
 )
-from tests.servers.warehouse import build_warehouse, contents, query, sync_runs
+from tests.servers.warehouse import contents
 
 TOKEN_ENV = "GITHUB_TEST_TOKEN"
 UNTIL = datetime(2026, 1, 7, tzinfo=UTC)
@@ -297,54 +311,30 @@ CURSORS = [
 
 
 def deployments(db: Path) -> list[tuple[Any, ...]]:
-    return query(
-        db,
-        "SELECT external_id, service_id, environment, started_at, finished_at, status, commit_sha"
-        " FROM deployments ORDER BY external_id",
-    )
+    columns = "external_id, service_id, environment, started_at, finished_at, status, commit_sha"
+    return table_rows(db, "deployments", columns)
 
 
-def commits(db: Path) -> list[tuple[Any, ...]]:
-    return query(
-        db, "SELECT deployment_external_id, commit_sha FROM deployment_commits ORDER BY 1, 2"
-    )
+commits = shipped_commits
 
 
 def changes(db: Path) -> list[tuple[Any, ...]]:
-    return query(
-        db,
-        "SELECT external_id, service_id, commit_sha, first_commit_at, opened_at, merged_at, url"
-        " FROM changes ORDER BY external_id",
-    )
+    columns = "external_id, service_id, commit_sha, first_commit_at, opened_at, merged_at, url"
+    return table_rows(db, "changes", columns)
 
 
 def incidents(db: Path) -> list[tuple[Any, ...]]:
-    return query(
-        db,
-        "SELECT external_id, service_id, severity, title, started_at, resolved_at, deployment_ref"
-        " FROM incidents ORDER BY external_id",
-    )
+    columns = "external_id, service_id, severity, title, started_at, resolved_at, deployment_ref"
+    return table_rows(db, "incidents", columns)
 
 
-def cursors(db: Path) -> list[tuple[Any, ...]]:
-    return query(db, "SELECT stream, cursor_value FROM sync_cursors ORDER BY stream")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub([repo_a1(), repo_b1()], page_cap=2).running() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, "good-token")
-    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+fake = fake_fixture(lambda: FakeGitHub([repo_a1(), repo_b1()], page_cap=2))
+token = token_fixture(TOKEN_ENV)
 
 
 def make_warehouse(path: Path) -> Path:
     """Services a1 (repo_url on github.com), b1 (no repo_url) and c1 (repo_url on gitlab.com)."""
-    db = build_warehouse(path, [("a1", None, None), ("b1", None, None)])
+    db = warehouse_of(path, "a1", "b1")
     with write_snapshot(db) as con:
         con.execute(
             "INSERT INTO services (service_id, team_id, name, repo_url)"
@@ -366,12 +356,9 @@ def synced_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse after the first sync of the fixture (built once, copied per test)."""
     folder = tmp_path_factory.mktemp("synced")
     db = make_warehouse(folder / "w.duckdb")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv(TOKEN_ENV, "good-token")
-        env.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
-        with FakeGitHub([repo_a1(), repo_b1()], page_cap=2).running() as server:
-            # the fake's URL changes per test; the warehouse does not store it
-            assert run(write_config(folder / "g.toml", server.url), db).ok
+    with token_set(TOKEN_ENV), FakeGitHub([repo_a1(), repo_b1()], page_cap=2).running() as server:
+        # the fake's URL changes per test; the warehouse does not store it
+        assert run(write_config(folder / "g.toml", server.url), db).ok
     return db
 
 
@@ -383,13 +370,9 @@ def synced(synced_once: Path, tmp_path: Path) -> Path:
 
 
 def write_config(path: Path, url: str, extra: str = "", services: str = '"acme/b1" = "b1"') -> Path:
-    path.write_text(
-        f"""
-[settings]
-max_attempts = 2
-backoff_seconds = 0.01
-
-[sources.gh]
+    return write_sources(
+        path,
+        f"""[sources.gh]
 type = "github"
 url = "{url}"
 auth = "bearer"
@@ -404,25 +387,10 @@ prod = "production"
 [sources.gh.services]
 {services}
 """,
-        encoding="utf-8",
     )
-    return path
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def run(
-    config: Path,
-    db: Path,
-    *,
-    since: datetime | None = None,
-    until: datetime = UNTIL,
-    sleep: Sleeps | None = None,
-) -> SourceResult:
-    return sync(load_config(config), db=db, since=since, until=until, sleep=sleep).results[0]
+run = partial(sync_source, until=UNTIL)
 
 
 def test_first_sync_pages_maps_and_converts(
@@ -572,12 +540,10 @@ def test_rate_limits_wait_for_the_reset(fake: FakeGitHub, warehouse: Path, tmp_p
     )
     sleeps = Sleeps()
     result = run(write_config(tmp_path / "g.toml", fake.url), warehouse, sleep=sleeps)
-    assert result.ok, result.error
-    assert len(sleeps) == 3, sleeps
+    assert_waited(result, sleeps, 3, retries=2)
     assert 28 <= sleeps[0] <= 30
     assert sleeps[1] == 7
     assert 18 <= sleeps[2] <= 20
-    assert result.retries == 2
     assert deployments(warehouse) == DEPLOYMENTS  # every row once
 
 
@@ -680,7 +646,7 @@ FIX_401 = (
 )
 FAILURES: dict[str, tuple[Any, str]] = {
     "401": (
-        lambda fake, env: env.setenv(TOKEN_ENV, "expired-token"),
+        token_changed(TOKEN_ENV, "expired-token"),
         "gh: 401 Unauthorized from {url}/repos/acme/b1/deployments (Bad credentials) — " + FIX_401,
     ),
     "403 missing permission": (
@@ -697,25 +663,23 @@ FAILURES: dict[str, tuple[Any, str]] = {
         "[sources.gh.services] / services.repo_url and the token's repository access",
     ),
     "502": (
-        lambda fake, env: fake.fail(
-            "/repos/acme/a1/pulls", *[Fault(502, "<html>bad gateway</html>")] * 3
-        ),
+        failing("/repos/acme/a1/pulls", Fault(502, "<html>bad gateway</html>"), times=3),
         "gh: 502 Bad Gateway from {url}/repos/acme/a1/pulls after 2 attempts — GitHub failed; "
         "check https://www.githubstatus.com (or your GitHub Enterprise server) and retry later",
     ),
     "malformed JSON": (
-        lambda fake, env: fake.fail("/repos/acme/a1/deployments", Fault(200, '[{"id": 1', JSON)),
+        failing("/repos/acme/a1/deployments", Fault(200, '[{"id": 1', JSON)),
         "gh: unexpected answer from {url}/repos/acme/a1/deployments: malformed JSON "
         "(application/json; charset=utf-8, 9 bytes) — check that the url points at the right "
         "API (not a proxy or login page) and retry",
     ),
     "an object instead of a list": (
-        lambda fake, env: fake.fail("/repos/acme/a1/issues", Fault(200, '{"message": "x"}', JSON)),
+        failing("/repos/acme/a1/issues", Fault(200, '{"message": "x"}', JSON)),
         "gh: unexpected answer from {url}/repos/acme/a1/issues: expected the answer to be a "
         "list — check that the url points at the right API (not a proxy or login page) and retry",
     ),
     "a next page on another host": (
-        lambda fake, env: fake.fail(
+        failing(
             "/repos/acme/b1/pulls",
             Fault(200, "[]", {**JSON, "Link": '<http://elsewhere.example/x?page=2>; rel="next"'}),
         ),
@@ -738,11 +702,8 @@ def test_failures_are_one_line_and_leave_the_warehouse_unchanged(
     before = contents(synced)
     breaks, expected = FAILURES[case]
     breaks(fake, monkeypatch)
-    result = run(config, synced, since=at("01-01"), sleep=Sleeps())
-    line = expected.format(url=fake.url)
-    assert result.error == line
-    assert contents(synced) == before
-    assert sync_runs(synced)[-1] == ("gh", "failed", 0, line)
+    result = run(config, synced, since=at("01-01"))
+    assert_failed(result, synced, before, "gh", expected.format(url=fake.url))
     assert "good-token" not in json.dumps(result.as_dict())
 
 
@@ -753,7 +714,7 @@ def test_first_sync_of_an_empty_warehouse_is_one_transaction(
     a1's statuses fail)."""
     before = contents(warehouse)
     fake.fail("/repos/acme/a1/deployments/1006/statuses", *[Fault(500, "{}")] * 3)
-    result = run(write_config(tmp_path / "g.toml", fake.url), warehouse, sleep=Sleeps())
+    result = run(write_config(tmp_path / "g.toml", fake.url), warehouse)
     assert result.error is not None and "/repos/acme/a1/deployments/1006/statuses" in result.error
     assert contents(warehouse) == before
 

@@ -64,8 +64,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +76,25 @@ from connectors.config import load_config
 from connectors.errors import ConfigError
 from connectors.gitlab import GitLabConnector, repo_path
 from connectors.gitlab_api import PrivateTokenAuth
-from connectors.results import SourceResult
-from connectors.sync import sync
 from data.warehouse import write_snapshot
+from tests.connector_helpers import (
+    Sleeps,
+    assert_failed,
+    assert_waited,
+    cursors,
+    failing,
+    fake_fixture,
+    shipped_commits,
+    sync_source,
+    table_rows,
+    token_changed,
+    token_fixture,
+    token_set,
+    warehouse_of,
+    write_sources,
+)
 from tests.servers.gitlab import Commit, Deployment, FakeGitLab, Fault, MergeRequest, Project
-from tests.servers.warehouse import build_warehouse, contents, query, sync_runs
+from tests.servers.warehouse import contents, query
 
 TOKEN_ENV = "GITLAB_TEST_TOKEN"
 UNTIL = datetime(2026, 1, 15, tzinfo=UTC)
@@ -308,49 +322,35 @@ DORA_WARNING = (
 
 
 def deployments(db: Path) -> list[tuple[Any, ...]]:
-    return query(
+    return table_rows(
         db,
-        "SELECT source, external_id, service_id, environment, started_at, finished_at, status,"
-        " commit_sha FROM deployments ORDER BY external_id",
+        "deployments",
+        "source, external_id, service_id, environment, started_at, finished_at, status, commit_sha",
     )
 
 
 def changes(db: Path) -> list[tuple[Any, ...]]:
-    return query(
+    return table_rows(
         db,
-        "SELECT external_id, service_id, commit_sha, first_commit_at, opened_at, merged_at,"
-        " deployment_external_id, link_method FROM changes ORDER BY external_id",
+        "changes",
+        "external_id, service_id, commit_sha, first_commit_at, opened_at, merged_at,"
+        " deployment_external_id, link_method",
     )
 
 
-def commits(db: Path) -> list[tuple[Any, ...]]:
-    return query(
-        db, "SELECT deployment_external_id, commit_sha FROM deployment_commits ORDER BY ALL"
-    )
-
-
-def cursors(db: Path) -> list[tuple[Any, ...]]:
-    return query(db, "SELECT stream, cursor_value FROM sync_cursors ORDER BY stream")
+commits = shipped_commits
 
 
 def make_fake(*projects: Project) -> FakeGitLab:
     return FakeGitLab(list(projects) or [billing(), web()], total_limit=3)
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeGitLab]:
-    with make_fake().running() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, "good-token")
-    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+fake = fake_fixture(make_fake)
+token = token_fixture(TOKEN_ENV)
 
 
 def new_warehouse(path: Path) -> Path:
-    build_warehouse(path, [("billing", None, None), ("web", None, None)])
+    warehouse_of(path, "billing", "web")
     with write_snapshot(path) as con:
         con.execute(
             "UPDATE services SET repo_url = CASE service_id"
@@ -368,13 +368,9 @@ def warehouse(tmp_path: Path) -> Path:
 def write_config(
     path: Path, url: str, extra: str = "", services: str = '"acme/web" = "web"'
 ) -> Path:
-    path.write_text(
-        f"""
-[settings]
-max_attempts = 2
-backoff_seconds = 0.01
-
-[sources.gl]
+    return write_sources(
+        path,
+        f"""[sources.gl]
 type = "gitlab"
 url = "{url}"
 auth = "bearer"
@@ -387,24 +383,10 @@ concurrency = 1
 [sources.gl.services]
 {services}
 """,
-        encoding="utf-8",
     )
-    return path
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def run(
-    config: Path,
-    db: Path,
-    since: datetime | None = None,
-    sleep: Sleeps | None = None,
-    until: datetime = UNTIL,
-) -> SourceResult:
-    return sync(load_config(config), db=db, since=since, until=until, sleep=sleep).results[0]
+run = partial(sync_source, until=UNTIL)
 
 
 def calls(fake: FakeGitLab, ending: str) -> list[dict[str, str]]:
@@ -423,11 +405,8 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse after one good first sync, copied by the tests that break things."""
     base = tmp_path_factory.mktemp("synced")
     db = new_warehouse(base / "w.duckdb")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv(TOKEN_ENV, "good-token")
-        env.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
-        with make_fake().running() as server:
-            assert run(write_config(base / "s.toml", server.url), db).ok
+    with token_set(TOKEN_ENV), make_fake().running() as server:
+        assert run(write_config(base / "s.toml", server.url), db).ok
     return db
 
 
@@ -580,8 +559,7 @@ def test_rate_limits_are_waited_for(fake: FakeGitLab, warehouse: Path, tmp_path:
     )
     sleeps = Sleeps()
     result = run(write_config(tmp_path / "s.toml", fake.url), warehouse, sleep=sleeps)
-    assert result.ok, result.error
-    assert len(sleeps) == 3 and result.retries == 2
+    assert_waited(result, sleeps, 3, retries=2)
     assert sleeps[0] == pytest.approx(20, abs=2)  # before the billing lookup
     assert sleeps[1] == 7.0
     assert sleeps[2] == pytest.approx(30, abs=2)
@@ -590,7 +568,7 @@ def test_rate_limits_are_waited_for(fake: FakeGitLab, warehouse: Path, tmp_path:
 
 FAILURES = {
     "401": (
-        lambda fake, env: env.setenv(TOKEN_ENV, "expired-token"),
+        token_changed(TOKEN_ENV, "expired-token"),
         "gl: 401 Unauthorized from {url}/api/v4/projects/acme%2Fweb (401 Unauthorized) — the "
         "token in $GITLAB_TEST_TOKEN is missing, expired or revoked; create a personal, group "
         "or project access token with the read_api scope and export it",
@@ -608,35 +586,33 @@ FAILURES = {
         "project in [sources.gl] projects, [sources.gl.services] or services.repo_url",
     ),
     "429": (
-        lambda fake, env: fake.fail(
+        failing(
             "/api/v4/projects/101/deployments",
-            *[Fault(429, "Retry later\n", {"Retry-After": "1"})] * 5,
+            Fault(429, "Retry later\n", {"Retry-After": "1"}),
+            times=5,
         ),
         "gl: 429 Too Many Requests from {url}/api/v4/projects/101/deployments (Retry later) "
         "after 2 attempts — rate limited even after retries; lower concurrency in [sources.gl] "
         "or retry later",
     ),
     "500": (
-        lambda fake, env: fake.fail(
+        failing(
             "/api/v4/projects/102/merge_requests",
-            *[Fault(500, '{"message": "500 Internal Server Error"}', JSON)] * 5,
+            Fault(500, '{"message": "500 Internal Server Error"}', JSON),
+            times=5,
         ),
         "gl: 500 Internal Server Error from {url}/api/v4/projects/102/merge_requests (500 "
         "Internal Server Error) after 2 attempts — GitLab failed; check its health or status "
         "page and retry",
     ),
     "malformed JSON": (
-        lambda fake, env: fake.fail(
-            "/api/v4/projects/101/merge_requests", Fault(200, '[{"iid": 1,', JSON)
-        ),
+        failing("/api/v4/projects/101/merge_requests", Fault(200, '[{"iid": 1,', JSON)),
         "gl: unexpected answer from {url}/api/v4/projects/101/merge_requests: malformed JSON "
         "(application/json, 11 bytes) — check that the url points at the right API (not a "
         "proxy or login page) and retry",
     ),
     "an object instead of a list": (
-        lambda fake, env: fake.fail(
-            "/api/v4/projects/101/deployments", Fault(200, '{"message": "ok"}', JSON)
-        ),
+        failing("/api/v4/projects/101/deployments", Fault(200, '{"message": "ok"}', JSON)),
         "gl: unexpected answer from {url}/api/v4/projects/101/deployments: expected the answer "
         "to be a list — check that the url points at the right API (not a proxy or login page) "
         "and retry",
@@ -658,11 +634,8 @@ def test_failures_are_one_line_and_leave_the_warehouse_unchanged(
     breaks, expected = FAILURES[case]
     breaks(fake, monkeypatch)
     config = write_config(tmp_path / "s.toml", fake.url)
-    result = run(config, db, since=datetime(2026, 1, 1, tzinfo=UTC), sleep=Sleeps())
-    line = expected.format(url=fake.url)
-    assert result.error == line
-    assert contents(db) == before
-    assert sync_runs(db)[-1] == ("gl", "failed", 0, line)
+    result = run(config, db, since=datetime(2026, 1, 1, tzinfo=UTC))
+    assert_failed(result, db, before, "gl", expected.format(url=fake.url))
 
 
 def test_a_listing_that_shrinks_while_paged_fails(
@@ -679,7 +652,7 @@ def test_a_listing_that_shrinks_while_paged_fails(
         Fault(200, json.dumps(first), {**JSON, "x-total": "4", "x-page": "1", "x-next-page": "2"}),
         Fault(200, json.dumps(first[:1]), {**JSON, "x-page": "2", "x-next-page": ""}),
     )
-    result = run(write_config(tmp_path / "s.toml", fake.url), db, sleep=Sleeps())
+    result = run(write_config(tmp_path / "s.toml", fake.url), db)
     assert result.error == (
         f"gl: {fake.url}/api/v4/projects/101/merge_requests listed 3 of the 4 items its first "
         "page announced (items left the listing while it was paged, so some may have been "
@@ -771,7 +744,7 @@ def test_discover_lists_member_projects_by_keyset_and_warns_about_unmapped(
     with make_fake(billing(), web(), orphan()).running() as fake:
         fake.fail("/api/v4/projects/101/dora/metrics", *[Fault(500, "{}", JSON)] * 2)
         config = write_config(tmp_path / "s.toml", fake.url, extra="discover = true")
-        result = run(config, warehouse, sleep=Sleeps())
+        result = run(config, warehouse)
         listing = calls(fake, "/api/v4/projects")
     assert result.ok, result.error
     assert_first_sync(warehouse)
@@ -836,7 +809,7 @@ def test_a_record_that_cannot_be_a_row_is_skipped_and_reported(
 
 
 def test_no_known_project_is_a_warning(tmp_path: Path) -> None:
-    db = build_warehouse(tmp_path / "w.duckdb", [("billing", None, None)])
+    db = warehouse_of(tmp_path / "w.duckdb", "billing")
     with make_fake().running() as fake:
         result = run(write_config(tmp_path / "s.toml", fake.url, services=""), db)
         assert fake.paths() == []

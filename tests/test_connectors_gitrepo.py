@@ -26,7 +26,6 @@ Deployment frequency: 4 deployments of a1 in 2026-01-01..14 (2 weeks) = 2.0 per 
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import time
@@ -37,15 +36,20 @@ from typing import Any
 
 import pytest
 
-from connectors.config import load_config
 from connectors.results import SourceResult
-from connectors.sync import sync
 from data.warehouse import open_reader
 from metrics.filters import Filters
 from metrics.scorecard import records, scorecard
 from metrics.targets import load_targets
+from tests.connector_helpers import (
+    NO_SECRETS,
+    cursors,
+    sync_source,
+    toml_source,
+    warehouse_of,
+)
 from tests.servers.gitrepo import GIT, Example, GitRepo, build_example, fast_history, when
-from tests.servers.warehouse import build_warehouse, contents, query
+from tests.servers.warehouse import contents, query
 
 UNTIL = datetime(2026, 1, 15, tzinfo=UTC)
 
@@ -54,38 +58,25 @@ def z(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 1, day, hour, minute, tzinfo=UTC)
 
 
-def toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml(v) for v in value) + "]"
-    return json.dumps(value)
-
-
 def run(
     tmp_path: Path, db: Path, path: Path | str, *, until: datetime = UNTIL, **options: Any
 ) -> SourceResult:
     table = {"type": "git", "path": str(path), "service_id": "a1", **options}
     config = tmp_path / "sources.toml"
-    config.write_text(
-        "[sources.git]\n" + "".join(f"{k} = {toml(v)}\n" for k, v in table.items()),
-        encoding="utf-8",
-    )
-    return sync(load_config(config), db=db, until=until).results[0]
+    config.write_text(toml_source("git", table), encoding="utf-8")
+    return sync_source(config, db, until=until)
 
 
 @pytest.fixture(autouse=True)
 def _no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+    monkeypatch.setenv("TECHPULSE_SECRETS", NO_SECRETS)
 
 
 @pytest.fixture(scope="module")
 def templates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Example]:
     """A warehouse with services a1, b1 and the example repository, built once and copied."""
     folder = tmp_path_factory.mktemp("git-templates")
-    warehouse = build_warehouse(folder / "w.duckdb", [("a1", None, None), ("b1", None, None)])
+    warehouse = warehouse_of(folder / "w.duckdb", "a1", "b1")
     return warehouse, build_example(folder / "repo")
 
 
@@ -157,7 +148,7 @@ def test_first_sync_rows_links_and_cursors(tmp_path: Path, db: Path, example: Ex
         e.c4: linked(e.c4, z(7, 18), z(8, 7), "tag:v1.2.0"),
         e.c5: linked(e.c5, z(10, 8), z(10, 8), None),
     }
-    assert query(db, "SELECT stream, cursor_value FROM sync_cursors ORDER BY stream") == [
+    assert cursors(db) == [
         ("changes/refs/heads/main", "2026-01-10T08:00:00Z"),
         ("deployments/tags:v*", "2026-01-09T14:00:00Z"),
     ]
@@ -209,7 +200,7 @@ def test_incremental_resync_writes_the_overlap_only(
     assert shipped(db)["tag:v1.3.0"] == {example.c5, c6}
     assert changes(db)[example.c5][-2:] == ("tag:v1.3.0", "commit")
     assert changes(db)[c6][4] == z(20, 8)
-    assert dict(query(db, "SELECT stream, cursor_value FROM sync_cursors")) == {
+    assert dict(cursors(db)) == {
         "changes/refs/heads/main": "2026-01-20T08:00:00Z",
         "deployments/tags:v*": "2026-01-21T07:00:00Z",
     }
@@ -227,7 +218,7 @@ def test_until_and_since_days_bound_what_is_written(
     assert result.rows == {"deployments": 1, "deployment_commits": 4, "changes": 3}
     assert [r[0] for r in deployments(db)] == ["tag:v1.1.0"]
     assert set(changes(db)) == {example.c3, example.f1, example.f2}
-    assert dict(query(db, "SELECT stream, cursor_value FROM sync_cursors")) == {
+    assert dict(cursors(db)) == {
         "changes/refs/heads/main": "2026-01-06T12:00:00Z",
         "deployments/tags:v*": "2026-01-07T08:00:00Z",
     }

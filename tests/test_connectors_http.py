@@ -27,15 +27,11 @@ from connectors.pagination import (
 )
 from connectors.pool import bounded_map
 from tests.appserver import free_port
+from tests.connector_helpers import Sleeps
 from tests.servers.scripted import scripted_server
 
 JSON = {"Content-Type": "application/json"}
 FAST = HttpSettings(max_attempts=3, backoff_seconds=0.5, connect_timeout=1, read_timeout=0.3)
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 def client(sleeps: Sleeps | None = None, settings: HttpSettings = FAST, **kw: Any) -> HttpClient:

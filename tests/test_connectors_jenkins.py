@@ -31,7 +31,6 @@ Cursors: checkout 6 (#7 is running) with last success 6; billing 3 with last suc
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,9 +40,22 @@ import requests
 
 from connectors.config import load_config
 from connectors.jenkins import JenkinsConnector
-from connectors.results import SourceResult
-from connectors.sync import sync
 from data.warehouse import write_snapshot
+from tests.connector_helpers import (
+    Sleeps,
+    assert_failed,
+    assert_waited,
+    cursors,
+    failing,
+    fake_fixture,
+    shipped_commits,
+    sync_source,
+    table_rows,
+    token_changed,
+    token_fixture,
+    warehouse_fixture,
+    write_sources,
+)
 from tests.servers.jenkins import (
     JSON_TYPE,
     Build,
@@ -53,7 +65,7 @@ from tests.servers.jenkins import (
     proxy_login_page,
     sha,
 )
-from tests.servers.warehouse import build_warehouse, contents, query, sync_runs
+from tests.servers.warehouse import contents, query
 
 TOKEN_ENV = "JENKINS_TEST_TOKEN"
 CHECKOUT = "deploy/checkout-api-prod"
@@ -152,40 +164,19 @@ UNMAPPED = (
 
 
 def deployments(db: Path) -> list[tuple[Any, ...]]:
-    return query(
+    return table_rows(
         db,
-        "SELECT external_id, service_id, environment, started_at, finished_at, status,"
-        " commit_sha, url FROM deployments ORDER BY external_id",
+        "deployments",
+        "external_id, service_id, environment, started_at, finished_at, status, commit_sha, url",
     )
 
 
-def shipped(db: Path) -> list[tuple[Any, ...]]:
-    return query(
-        db, "SELECT deployment_external_id, commit_sha FROM deployment_commits ORDER BY ALL"
-    )
+shipped = shipped_commits
 
 
-def cursors(db: Path) -> list[tuple[Any, ...]]:
-    return query(db, "SELECT stream, cursor_value FROM sync_cursors ORDER BY 1")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeJenkins]:
-    with FakeJenkins(jobs()).running() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, "good-token")
-    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    return build_warehouse(
-        tmp_path / "w.duckdb", [("checkout-api", None, None), ("billing", None, None)]
-    )
+fake = fake_fixture(lambda: FakeJenkins(jobs()))
+token = token_fixture(TOKEN_ENV)
+warehouse = warehouse_fixture("checkout-api", "billing")
 
 
 JOBS = f"""
@@ -214,13 +205,9 @@ def write_config(
     auth: str = 'auth = "basic"\nusername = "deployer"',
     concurrency: int = 1,
 ) -> Path:
-    path.write_text(
-        f"""
-[settings]
-max_attempts = 2
-backoff_seconds = 0.01
-
-[sources.jenkins]
+    return write_sources(
+        path,
+        f"""[sources.jenkins]
 type = "jenkins"
 url = "{url}"
 {auth}
@@ -230,20 +217,10 @@ page_size = 2
 {extra}
 {jobs}
 """,
-        encoding="utf-8",
     )
-    return path
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def run(
-    config: Path, db: Path, since: datetime | None = None, sleep: Sleeps | None = None
-) -> SourceResult:
-    return sync(load_config(config), db=db, since=since, sleep=sleep).results[0]
+run = sync_source
 
 
 def trees(fake: FakeJenkins, path: str) -> list[str]:
@@ -400,8 +377,8 @@ def test_retry_after_and_transient_errors_are_retried(
     fake.fail(BILLING_PATH, Fault(503, "<html><body>Jenkins is restarting</body></html>"))
     sleeps = Sleeps()
     result = run(write_config(tmp_path / "j.toml", fake.url), warehouse, sleep=sleeps)
-    assert result.ok, result.error
-    assert 7.0 in sleeps and len(sleeps) == 2 and result.retries == 2
+    assert_waited(result, sleeps, 2, retries=2)
+    assert 7.0 in sleeps
     assert result.requests == 8  # the 6 of a first sync and 2 retried
     assert deployments(warehouse) == expected(fake.url)
 
@@ -419,8 +396,8 @@ def test_a_used_up_rate_limit_makes_the_next_request_wait(
     fake.fail(CHECKOUT_PATH, Fault(200, body, headers))
     sleeps = Sleeps()
     result = run(write_config(tmp_path / "j.toml", fake.url), warehouse, sleep=sleeps)
-    assert result.ok, result.error
-    assert len(sleeps) == 1 and 0 < sleeps[0] <= 3.0
+    assert_waited(result, sleeps, 1)
+    assert 0 < sleeps[0] <= 3.0
     assert deployments(warehouse) == expected(fake.url)
 
 
@@ -440,7 +417,7 @@ NOT_FOUND = (
 )
 FAILURES = {
     "401 wrong token": (
-        lambda fake, env: env.setenv(TOKEN_ENV, "revoked-token"),
+        token_changed(TOKEN_ENV, "revoked-token"),
         "jenkins: 401 Unauthorized from {url}/job/deploy/job/checkout-api-prod/api/json — "
         "Jenkins rejected user 'deployer' with the API token in $JENKINS_TEST_TOKEN; create an "
         "API token (your user → Security → API Token) and export it",
@@ -454,15 +431,13 @@ FAILURES = {
     "404 no such job": (_no_checkout, NOT_FOUND),
     "404 no Job/Read": (_no_job_read, NOT_FOUND),
     "500 after retries": (
-        lambda fake, env: fake.fail(
-            BILLING_PATH, *[Fault(500, "<html><body>Oops!</body></html>")] * 5
-        ),
+        failing(BILLING_PATH, Fault(500, "<html><body>Oops!</body></html>"), times=5),
         "jenkins: 500 Internal Server Error from {url}/job/billing%20deploy/api/json after 2 "
         "attempts — Jenkins failed; check its log and health, then retry",
     ),
     "malformed JSON": (
         # '{"_class": "x", "allBuilds": [' is 30 bytes
-        lambda fake, env: fake.fail(
+        failing(
             CHECKOUT_PATH, Fault(200, '{"_class": "x", "allBuilds": [', {"Content-Type": JSON_TYPE})
         ),
         "jenkins: unexpected answer from {url}/job/deploy/job/checkout-api-prod/api/json: "
@@ -470,7 +445,7 @@ FAILURES = {
         "at the right API (not a proxy or login page) and retry",
     ),
     "proxy login page": (
-        lambda fake, env: fake.fail(
+        failing(
             BILLING_PATH,
             Fault(200, proxy_login_page(), {"Content-Type": "text/html;charset=utf-8"}),
         ),
@@ -494,10 +469,8 @@ def test_failures_are_one_line_and_leave_the_warehouse_unchanged(
     before = contents(warehouse)
     breaks, line = FAILURES[case]
     breaks(fake, monkeypatch)
-    result = run(config, warehouse, since=T(1, 0), sleep=Sleeps())
-    assert result.error == line.format(url=fake.url)
-    assert contents(warehouse) == before
-    assert sync_runs(warehouse)[-1] == ("jenkins", "failed", 0, line.format(url=fake.url))
+    result = run(config, warehouse, since=T(1, 0))
+    assert_failed(result, warehouse, before, "jenkins", line.format(url=fake.url))
     assert "good-token" not in (result.error or "") and "revoked" not in (result.error or "")
 
 
@@ -599,13 +572,18 @@ CONFIG_ERRORS = {
 }
 
 
+def refused_problem(tmp_path: Path, **options: str) -> str | None:
+    """The ``problem`` of the error building the connector of ``write_config(**options)``."""
+    source = load_config(write_config(tmp_path / "j.toml", "http://127.0.0.1:9", **options))
+    with pytest.raises(Exception) as caught:
+        JenkinsConnector.from_config(source.sources[0])
+    return getattr(caught.value, "problem", None)
+
+
 @pytest.mark.parametrize("case", list(CONFIG_ERRORS))
 def test_configuration_errors(case: str, tmp_path: Path) -> None:
     jobs_toml, problem = CONFIG_ERRORS[case]
-    source = load_config(write_config(tmp_path / "j.toml", "http://127.0.0.1:9", jobs=jobs_toml))
-    with pytest.raises(Exception) as caught:
-        JenkinsConnector.from_config(source.sources[0])
-    assert getattr(caught.value, "problem", None) == problem
+    assert refused_problem(tmp_path, jobs=jobs_toml) == problem
 
 
 @pytest.mark.parametrize(
@@ -616,10 +594,7 @@ def test_configuration_errors(case: str, tmp_path: Path) -> None:
     ],
 )
 def test_auth_configuration_errors(auth: str, problem: str, tmp_path: Path) -> None:
-    source = load_config(write_config(tmp_path / "j.toml", "http://127.0.0.1:9", auth=auth))
-    with pytest.raises(Exception) as caught:
-        JenkinsConnector.from_config(source.sources[0])
-    assert getattr(caught.value, "problem", None) == problem
+    assert refused_problem(tmp_path, auth=auth) == problem
 
 
 def test_the_fake_answers_as_jenkins_documents(fake: FakeJenkins) -> None:

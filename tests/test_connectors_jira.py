@@ -46,20 +46,30 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from connectors.config import load_config
 from connectors.jira import compose_jql, has_order_by
-from connectors.results import SourceResult
-from connectors.sync import sync
 from data.warehouse import write_snapshot
+from tests.connector_helpers import (
+    Sleeps,
+    assert_failed,
+    assert_waited,
+    cursors,
+    failing,
+    fake_fixture,
+    sync_source,
+    table_rows,
+    token_changed,
+    token_fixture,
+    warehouse_of,
+    write_sources,
+)
 from tests.servers.jira import TOKYO, FakeJira, Fault, Issue, edit, move
-from tests.servers.warehouse import build_warehouse, contents, query, sync_runs
+from tests.servers.warehouse import contents, query
 
 TOKEN_ENV = "JIRA_TEST_TOKEN"
 JQL = "project = OPS AND issuetype = Incident"
@@ -194,25 +204,17 @@ UNMAPPED = (
 
 
 def incidents(db: Path) -> list[tuple[Any, ...]]:
-    return query(db, f"SELECT {COLUMNS} FROM incidents ORDER BY external_id")
+    return table_rows(db, "incidents", COLUMNS)
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeJira]:
-    with FakeJira(cloud_issues(), changelog_page=20).running() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, "good-token")
-    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+fake = fake_fixture(lambda: FakeJira(cloud_issues(), changelog_page=20))
+token = token_fixture(TOKEN_ENV)
 
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Path:
     """Services a1 and b1, and one production deployment of a1 shipping commit 4f2a9c1…"""
-    path = build_warehouse(tmp_path / "w.duckdb", [("a1", None, None), ("b1", None, None)])
+    path = warehouse_of(tmp_path / "w.duckdb", "a1", "b1")
     with write_snapshot(path) as con:
         con.execute(
             "INSERT INTO deployments (source, external_id, service_id, environment, started_at,"
@@ -233,13 +235,9 @@ def write_config(
     services: str = '"checkout" = "a1"',
     auth: str = 'auth = "basic"\nusername = "ops@example.com"',
 ) -> Path:
-    path.write_text(
-        f"""
-[settings]
-max_attempts = 2
-backoff_seconds = 0.01
-
-[sources.{name}]
+    return write_sources(
+        path,
+        f"""[sources.{name}]
 type = "jira"
 url = "{url}"
 {auth}
@@ -253,28 +251,14 @@ deployment_regex = 'deploy ([0-9a-f]{{7,40}})'
 [sources.{name}.services]
 {services}
 """,
-        encoding="utf-8",
     )
-    return path
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def run(
-    config: Path, db: Path, since: datetime | None = None, sleep: Sleeps | None = None
-) -> SourceResult:
-    return sync(
-        load_config(config), db=db, since=since, sleep=sleep if sleep is not None else Sleeps()
-    ).results[0]
+run = sync_source
 
 
 def cursor(db: Path, source: str = "jira") -> list[tuple[Any, ...]]:
-    return query(
-        db, "SELECT stream, cursor_value FROM sync_cursors WHERE source = $s", {"s": source}
-    )
+    return cursors(db, source)
 
 
 def test_first_sync_pages_by_token_and_maps_every_field(
@@ -466,6 +450,11 @@ resolved_statuses = ["Mitigated", "Closed"]
 acknowledged_statuses = ["In Progress"]"""
 
 
+def dc_config(tmp_path: Path, url: str, auth: str = 'auth = "bearer"') -> Path:
+    """Source ``dc`` with :data:`DC_OPTIONS` and no [sources.dc.services] mapping."""
+    return write_config(tmp_path / "dc.toml", url, DC_OPTIONS, name="dc", services="", auth=auth)
+
+
 def test_data_center_pages_by_start_at_with_custom_fields(tmp_path: Path) -> None:
     """New York (−05:00). OPS-11: SEV-1 option → SEV1, b1, created 09:00 = 14:00Z, ack = first
     In Progress 09:10 = 14:10Z (Triage at 09:02 does not count), resolved = first of Mitigated
@@ -474,16 +463,9 @@ def test_data_center_pages_by_start_at_with_custom_fields(tmp_path: Path) -> Non
     13:00Z, ack 13:30Z, open. OPS-14 maps to nothing, OPS-15 has no service, OPS-16's priority
     "Urgent" is no severity: all three skipped and reported. Six issues, pages of two:
     startAt 0, 2, 4; no status list is needed (resolved_statuses given)."""
-    db = build_warehouse(tmp_path / "w.duckdb", [("a1", None, None), ("b1", None, None)])
+    db = warehouse_of(tmp_path / "w.duckdb", "a1", "b1")
     with FakeJira(dc_issues(), flavor="data_center", user_tz=NEW_YORK).running() as server:
-        config = write_config(
-            tmp_path / "dc.toml",
-            server.url,
-            DC_OPTIONS,
-            name="dc",
-            services="",
-            auth='auth = "bearer"',
-        )
+        config = dc_config(tmp_path, server.url)
         result = run(config, db)
         searches = server.requests_to("/rest/api/2/search")
     assert result.ok, result.error
@@ -515,17 +497,10 @@ def test_data_center_reads_a_cut_changelog_from_the_issue(tmp_path: Path) -> Non
     """With one embedded entry (total 4 / 2), OPS-11 and OPS-12 are read from
     /rest/api/2/issue/{key}: OPS-11's ack is still the In Progress move at 14:10Z, not the
     only embedded (oldest) entry, Triage at 14:02Z."""
-    db = build_warehouse(tmp_path / "w.duckdb", [("a1", None, None), ("b1", None, None)])
+    db = warehouse_of(tmp_path / "w.duckdb", "a1", "b1")
     fake = FakeJira(dc_issues(), flavor="data_center", user_tz=NEW_YORK, embedded_limit=1)
     with fake.running() as server:
-        config = write_config(
-            tmp_path / "dc.toml",
-            server.url,
-            DC_OPTIONS,
-            name="dc",
-            services="",
-            auth='auth = "bearer"',
-        )
+        config = dc_config(tmp_path, server.url)
         result = run(config, db)
     assert result.ok, result.error
     issue_reads = [p for p in server.paths() if "/issue/" in p]
@@ -538,19 +513,12 @@ def test_data_center_reads_a_cut_changelog_from_the_issue(tmp_path: Path) -> Non
 
 
 def test_data_center_empty_page_before_total_fails(tmp_path: Path) -> None:
-    db = build_warehouse(tmp_path / "w.duckdb", [("a1", None, None), ("b1", None, None)])
+    db = warehouse_of(tmp_path / "w.duckdb", "a1", "b1")
     before = contents(db)
     empty = json.dumps({"startAt": 2, "maxResults": 2, "total": 6, "issues": []})
     with FakeJira(dc_issues(), flavor="data_center", user_tz=NEW_YORK).running() as server:
         server.fail("/rest/api/2/search", Fault(200, empty, params={"startAt": "2"}))
-        config = write_config(
-            tmp_path / "dc.toml",
-            server.url,
-            DC_OPTIONS,
-            name="dc",
-            services="",
-            auth='auth = "bearer"',
-        )
+        config = dc_config(tmp_path, server.url)
         result = run(config, db)
     assert not result.ok
     assert "page 2 came back empty after 2 of the 6 items" in (result.error or ""), result.error
@@ -558,18 +526,11 @@ def test_data_center_empty_page_before_total_fails(tmp_path: Path) -> None:
 
 
 def test_data_center_captcha_is_explained(tmp_path: Path) -> None:
-    db = build_warehouse(tmp_path / "w.duckdb", [("a1", None, None)])
+    db = warehouse_of(tmp_path / "w.duckdb", "a1")
     denied = {"X-Authentication-Denied-Reason": "CAPTCHA_CHALLENGE; login-url=http://j/login.jsp"}
     with FakeJira(dc_issues(), flavor="data_center").running() as server:
         server.fail("/rest/api/2/search", Fault(403, "", denied))
-        config = write_config(
-            tmp_path / "dc.toml",
-            server.url,
-            DC_OPTIONS,
-            name="dc",
-            services="",
-            auth='auth = "basic"\nusername = "svc-techpulse"',
-        )
+        config = dc_config(tmp_path, server.url, auth='auth = "basic"\nusername = "svc-techpulse"')
         result = run(config, db)
     assert result.error == (
         f"dc: 403 Forbidden from {server.url}/rest/api/2/search — Jira wants a CAPTCHA after "
@@ -614,8 +575,8 @@ def test_429_with_retry_after_is_waited_out(
     fake.fail(SEARCH, Fault(429, "", headers, params={"expand": "changelog"}))
     sleeps = Sleeps()
     result = run(write_config(tmp_path / "j.toml", fake.url), warehouse, sleep=sleeps)
-    assert result.ok, result.error
-    assert sleeps == [7.0] and result.retries == 1
+    assert_waited(result, sleeps, 1, retries=1)
+    assert sleeps == [7.0]
     assert incidents(warehouse) == expected(fake.url)
 
 
@@ -632,9 +593,9 @@ def test_quota_used_up_on_a_2xx_delays_the_next_request(
     fake.fail("/rest/api/3/status", Fault(200, json.dumps(fake.status_list()), headers))
     sleeps = Sleeps()
     result = run(write_config(tmp_path / "j.toml", fake.url), warehouse, sleep=sleeps)
-    assert result.ok, result.error
-    assert len(sleeps) == 1 and sleeps[0] == pytest.approx(reset.timestamp() - time.time(), abs=3)
-    assert result.retries == 0 and result.rows == {"incidents": 5}
+    assert_waited(result, sleeps, 1, retries=0)
+    assert sleeps[0] == pytest.approx(reset.timestamp() - time.time(), abs=3)
+    assert result.rows == {"incidents": 5}
 
 
 def test_a_repeated_page_token_stops_the_run(
@@ -665,14 +626,14 @@ FAILURES: dict[str, tuple[Any, str]] = {
         "key ASC)",
     ),
     "401": (
-        lambda fake, env, path: env.setenv(TOKEN_ENV, "revoked-token"),
+        token_changed(TOKEN_ENV, "revoked-token"),
         "jira: 401 Unauthorized from {url}/rest/api/3/status (Client must be authenticated to "
         "access this resource.) — check username = ops@example.com (the Atlassian account "
         "e-mail) and the API token in $JIRA_TEST_TOKEN (create one at "
         "id.atlassian.com/manage-profile/security/api-tokens)",
     ),
     "403": (
-        lambda fake, env, path: fake.fail(
+        failing(
             SEARCH, Fault(403, '{"errorMessages":["You do not have permission."],"errors":{}}')
         ),
         "jira: 403 Forbidden from {url}/rest/api/3/search/jql (You do not have permission.) — "
@@ -680,35 +641,31 @@ FAILURES: dict[str, tuple[Any, str]] = {
         "blocks it); grant it or use another account",
     ),
     "404": (
-        lambda fake, env, path: fake.fail(
-            "/rest/api/3/issue/OPS-4/changelog", Fault(404, ISSUE_GONE)
-        ),
+        failing("/rest/api/3/issue/OPS-4/changelog", Fault(404, ISSUE_GONE)),
         "jira: 404 Not Found from {url}/rest/api/3/issue/OPS-4/changelog (Issue does not exist "
         "or you do not have permission to see it.) — the issue was deleted or moved during the "
         "sync; run it again",
     ),
     "429": (
-        lambda fake, env, path: fake.fail(SEARCH, *[Fault(429, "", {"Retry-After": "1"})] * 4),
+        failing(SEARCH, Fault(429, "", {"Retry-After": "1"}), times=4),
         "jira: 429 Too Many Requests from {url}/rest/api/3/search/jql after 2 attempts — Jira "
         "is rate limiting this account even after retries; retry later or sync less often",
     ),
     "500": (
-        lambda fake, env, path: fake.fail(
-            SEARCH, *[Fault(500, '{"errorMessages":["Internal server error"],"errors":{}}')] * 4
+        failing(
+            SEARCH, Fault(500, '{"errorMessages":["Internal server error"],"errors":{}}'), times=4
         ),
         "jira: 500 Internal Server Error from {url}/rest/api/3/search/jql (Internal server "
         "error) after 2 attempts — Jira failed; check status.atlassian.com and retry later",
     ),
     "malformed JSON": (
-        lambda fake, env, path: fake.fail(
-            SEARCH, Fault(200, '{"issues": [', {"Content-Type": "application/json"})
-        ),
+        failing(SEARCH, Fault(200, '{"issues": [', {"Content-Type": "application/json"})),
         "jira: unexpected answer from {url}/rest/api/3/search/jql: malformed JSON "
         "(application/json, 12 bytes) — check that the url points at the right API (not a "
         "proxy or login page) and retry",
     ),
     "issues not a list": (
-        lambda fake, env, path: fake.fail(
+        failing(
             SEARCH,
             Fault(200, '{"issues": {}, "isLast": true}', {"Content-Type": "application/json"}),
         ),
@@ -732,9 +689,7 @@ def test_failures_are_one_line_and_leave_the_warehouse_unchanged(
     breaks, line = FAILURES[case]
     breaks(fake, monkeypatch, config)
     result = run(config, warehouse)
-    assert result.error == line.format(url=fake.url)
-    assert contents(warehouse) == before
-    assert sync_runs(warehouse)[-1] == ("jira", "failed", 0, result.error)
+    assert_failed(result, warehouse, before, "jira", line.format(url=fake.url))
 
 
 def test_configuration_errors(tmp_path: Path, warehouse: Path) -> None:

@@ -39,8 +39,8 @@ page_size 2): one query ``createdAt >= 1736899200000 AND createdAt < 17684352000
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +49,25 @@ import pytest
 from connectors.config import load_config
 from connectors.opsgenie import LEGACY_WARNING, OpsgenieConnector
 from connectors.opsgenie_api import GenieKeyAuth
-from connectors.results import SourceResult
-from connectors.sync import sync
+from tests.connector_helpers import (
+    Sleeps,
+    assert_failed,
+    assert_waited,
+    failing,
+    fake_fixture,
+    resolution_seconds,
+    sync_source,
+    table_rows,
+    token_changed,
+    token_fixture,
+    token_set,
+    warehouse_fixture,
+    warehouse_of,
+    write_sources,
+)
+from tests.connector_helpers import cursors as cursor_rows
 from tests.servers.opsgenie import JSON, THROTTLED, Alert, FakeOpsgenie, Fault
-from tests.servers.warehouse import build_warehouse, contents, query, sync_runs
+from tests.servers.warehouse import contents, query
 
 TOKEN_ENV = "OG_TEST_TOKEN"
 UNTIL = datetime(2026, 1, 15, tzinfo=UTC)
@@ -195,40 +210,24 @@ UNMAPPED = (
 
 
 def stored(db: Path) -> list[tuple[Any, ...]]:
-    return query(db, f"SELECT {COLUMNS} FROM incidents ORDER BY external_id")
+    return table_rows(db, "incidents", COLUMNS)
 
 
 def cursors(db: Path) -> dict[str, str]:
-    return dict(query(db, "SELECT stream, cursor_value FROM sync_cursors WHERE source = 'og'"))
+    return dict(cursor_rows(db, "og"))
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOpsgenie]:
-    with FakeOpsgenie(alerts()).running() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, "og-key")
-    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    return build_warehouse(tmp_path / "w.duckdb", [("a1", None, None), ("b1", None, None)])
+fake = fake_fixture(lambda: FakeOpsgenie(alerts()))
+token = token_fixture(TOKEN_ENV, "og-key")
+warehouse = warehouse_fixture("a1", "b1")
 
 
 def write_config(
     path: Path, url: str, extra: str = "", services: str = '"checkout" = "a1"'
 ) -> Path:
-    path.write_text(
-        f"""
-[settings]
-max_attempts = 2
-backoff_seconds = 0.01
-
-[sources.og]
+    return write_sources(
+        path,
+        f"""[sources.og]
 type = "opsgenie"
 url = "{url}"
 auth = "bearer"
@@ -239,39 +238,21 @@ page_size = 2
 [sources.og.services]
 {services}
 """,
-        encoding="utf-8",
     )
-    return path
 
 
 @pytest.fixture(scope="module")
 def first_synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse after one successful sync of the fixture (copied by the tests that need it)."""
     folder = tmp_path_factory.mktemp("og-synced")
-    db = build_warehouse(folder / "w.duckdb", [("a1", None, None), ("b1", None, None)])
-    with pytest.MonkeyPatch.context() as env, FakeOpsgenie(alerts()).running() as server:
-        env.setenv(TOKEN_ENV, "og-key")
-        env.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+    db = warehouse_of(folder / "w.duckdb", "a1", "b1")
+    with token_set(TOKEN_ENV, "og-key"), FakeOpsgenie(alerts()).running() as server:
         assert run(write_config(folder / "s.toml", server.url), db).ok
     assert stored(db) == EXPECTED
     return db
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def run(
-    config: Path,
-    db: Path,
-    *,
-    since: datetime | None = None,
-    until: datetime = UNTIL,
-    sleep: Sleeps | None = None,
-) -> SourceResult:
-    chosen = sleep if sleep is not None else Sleeps()
-    return sync(load_config(config), db=db, since=since, until=until, sleep=chosen).results[0]
+run = partial(sync_source, until=UNTIL)
 
 
 def listing(fake: FakeOpsgenie) -> list[tuple[str, str]]:
@@ -313,12 +294,11 @@ def test_first_sync_pages_maps_and_converts(
         "incidents": "2026-01-15T00:00:00Z",
         "incidents/open": "alert-3 alert-6",
     }
-    mttr = query(
-        warehouse,
-        "SELECT external_id, epoch(resolved_at) - epoch(started_at) FROM incidents"
-        " WHERE resolved_at IS NOT NULL ORDER BY 1",
-    )
-    assert mttr == [("alert-1", 4500.0), ("alert-2", 2700.0), ("alert-7", 600.0)]
+    assert resolution_seconds(warehouse) == [
+        ("alert-1", 4500.0),
+        ("alert-2", 2700.0),
+        ("alert-7", 600.0),
+    ]
 
 
 def test_incremental_resync_rereads_recent_and_open_alerts_only(
@@ -386,8 +366,8 @@ def test_a_throttled_answer_waits_for_its_period(
     fake.fail("/v2/alerts", Fault(429, busy, THROTTLED))
     sleeps = Sleeps()
     result = run(write_config(tmp_path / "s.toml", fake.url), warehouse, sleep=sleeps)
-    assert result.ok, result.error
-    assert sleeps == [60.0] and result.retries == 1
+    assert_waited(result, sleeps, 1, retries=1)
+    assert sleeps == [60.0]
     assert stored(warehouse) == EXPECTED
 
 
@@ -421,7 +401,7 @@ INTERNAL = '{"message": "Internal Server Error", "took": 0.0, "requestId": "r"}'
 ELSEWHERE = '{"data": [], "paging": {"next": "https://evil.example/v2/alerts?offset=2&limit=2"}}'
 FAILURES = {
     "401": (
-        lambda fake, env: env.setenv(TOKEN_ENV, "wrong-key"),
+        token_changed(TOKEN_ENV, "wrong-key"),
         "",
         "og: 401 Unauthorized from {url}/v2/alerts (Could not authenticate) — the API key in "
         "$OG_TEST_TOKEN is missing or wrong (or belongs to the other region: EU accounts need "
@@ -442,37 +422,31 @@ FAILURES = {
         "(https://api.opsgenie.com or https://api.eu.opsgenie.com)",
     ),
     "500": (
-        lambda fake, env: fake.fail(
-            "/v2/alerts",
-            *[Fault(500, INTERNAL, JSON)] * 5,
-        ),
+        failing("/v2/alerts", Fault(500, INTERNAL, JSON), times=5),
         "",
         "og: 500 Internal Server Error from {url}/v2/alerts (Internal Server Error) after 2 "
         "attempts — Opsgenie failed; check https://opsgenie.status.atlassian.com and retry",
     ),
     "502 on the by-id fetch": (
-        lambda fake, env: fake.fail("/v2/alerts/alert-7", *[Fault(502, "<html>bad</html>")] * 5),
+        failing("/v2/alerts/alert-7", Fault(502, "<html>bad</html>"), times=5),
         "",
         "og: 502 Bad Gateway from {url}/v2/alerts/alert-7 after 2 attempts — Opsgenie failed; "
         "check https://opsgenie.status.atlassian.com and retry",
     ),
     "malformed JSON": (
-        lambda fake, env: fake.fail("/v2/alerts", Fault(200, '{"data": [', JSON)),
+        failing("/v2/alerts", Fault(200, '{"data": [', JSON)),
         "",
         "og: unexpected answer from {url}/v2/alerts: malformed JSON (application/json, 10 bytes) "
         "— check that the url points at the right API (not a proxy or login page) and retry",
     ),
     "data missing": (
-        lambda fake, env: fake.fail("/v2/alerts", Fault(200, '{"took": 0.1}', JSON)),
+        failing("/v2/alerts", Fault(200, '{"took": 0.1}', JSON)),
         "",
         "og: unexpected answer from {url}/v2/alerts: expected data to be a list — check that "
         "the url points at the right API (not a proxy or login page) and retry",
     ),
     "a next page on another host": (
-        lambda fake, env: fake.fail(
-            "/v2/alerts",
-            Fault(200, ELSEWHERE, JSON),
-        ),
+        failing("/v2/alerts", Fault(200, ELSEWHERE, JSON)),
         "",
         "og: {url}/v2/alerts sent a next page on another host (evil.example); the API key is "
         "not sent there — check url and region in the sources file",
@@ -494,10 +468,7 @@ def test_failures_are_one_line_and_leave_the_warehouse_unchanged(
     breaks(fake, monkeypatch)
     config = write_config(tmp_path / "s.toml", fake.url + suffix)
     result = run(config, warehouse, since=datetime(2026, 1, 1, tzinfo=UTC))
-    line = expected.format(url=fake.url)
-    assert result.error == line
-    assert contents(warehouse) == before
-    assert sync_runs(warehouse)[-1] == ("og", "failed", 0, line)
+    assert_failed(result, warehouse, before, "og", expected.format(url=fake.url))
 
 
 def test_regions_auth_and_web_urls(fake: FakeOpsgenie, warehouse: Path, tmp_path: Path) -> None:

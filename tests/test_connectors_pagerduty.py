@@ -37,18 +37,32 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from connectors.config import load_config
 from connectors.pagerduty_api import PagerDutyAuth
-from connectors.results import SourceResult
-from connectors.sync import sync
 from data.warehouse import write_snapshot
+from tests.connector_helpers import (
+    Sleeps,
+    assert_failed,
+    assert_waited,
+    failing,
+    fake_fixture,
+    resolution_seconds,
+    sync_source,
+    table_rows,
+    token_changed,
+    token_fixture,
+    token_set,
+    warehouse_fixture,
+    warehouse_of,
+    write_sources,
+)
+from tests.connector_helpers import cursors as cursor_rows
 from tests.servers.pagerduty import (
     ACCOUNT_TZ,
     JSON,
@@ -58,7 +72,7 @@ from tests.servers.pagerduty import (
     LogEntry,
     Request,
 )
-from tests.servers.warehouse import build_warehouse, contents, query, sync_runs
+from tests.servers.warehouse import contents, query
 
 TOKEN_ENV = "PD_TEST_TOKEN"
 UNTIL = datetime(2026, 1, 15, tzinfo=UTC)
@@ -244,51 +258,33 @@ UNKNOWN_PRIORITY = (
 
 
 def stored(db: Path) -> list[tuple[Any, ...]]:
-    return query(db, f"SELECT {COLUMNS} FROM incidents ORDER BY external_id")
+    return table_rows(db, "incidents", COLUMNS)
 
 
 def cursors(db: Path) -> dict[str, str]:
-    return dict(query(db, "SELECT stream, cursor_value FROM sync_cursors WHERE source = 'pd'"))
+    return dict(cursor_rows(db, "pd"))
 
 
-@pytest.fixture
-def fake() -> Iterator[FakePagerDuty]:
-    with FakePagerDuty(incidents()).running() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, "pd-key")
-    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    return build_warehouse(tmp_path / "w.duckdb", [("a1", None, None), ("b1", None, None)])
+fake = fake_fixture(lambda: FakePagerDuty(incidents()))
+token = token_fixture(TOKEN_ENV, "pd-key")
+warehouse = warehouse_fixture("a1", "b1")
 
 
 @pytest.fixture(scope="module")
 def first_synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse after one successful sync of the fixture (copied by the tests that need it)."""
     folder = tmp_path_factory.mktemp("pd-synced")
-    db = build_warehouse(folder / "w.duckdb", [("a1", None, None), ("b1", None, None)])
-    with pytest.MonkeyPatch.context() as env, FakePagerDuty(incidents()).running() as server:
-        env.setenv(TOKEN_ENV, "pd-key")
-        env.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+    db = warehouse_of(folder / "w.duckdb", "a1", "b1")
+    with token_set(TOKEN_ENV, "pd-key"), FakePagerDuty(incidents()).running() as server:
         assert run(write_config(folder / "s.toml", server.url), db).ok
     assert stored(db) == EXPECTED
     return db
 
 
 def write_config(path: Path, url: str, extra: str = "", services: str = "") -> Path:
-    path.write_text(
-        f"""
-[settings]
-max_attempts = 2
-backoff_seconds = 0.01
-
-[sources.pd]
+    return write_sources(
+        path,
+        f"""[sources.pd]
 type = "pagerduty"
 url = "{url}"
 auth = "bearer"
@@ -299,31 +295,10 @@ page_size = 2
 [sources.pd.services]
 {services or '"PCHK001" = "a1"' + chr(10) + '"Billing" = "b1"'}
 """,
-        encoding="utf-8",
     )
-    return path
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def run(
-    config: Path,
-    db: Path,
-    *,
-    since: datetime | None = None,
-    until: datetime = UNTIL,
-    sleep: Sleeps | None = None,
-) -> SourceResult:
-    return sync(
-        load_config(config),
-        db=db,
-        since=since,
-        until=until,
-        sleep=sleep if sleep is not None else Sleeps(),
-    ).results[0]
+run = partial(sync_source, until=UNTIL)
 
 
 def listing(fake: FakePagerDuty) -> list[tuple[str | None, str | None, str | None]]:
@@ -377,12 +352,7 @@ def test_first_sync_walks_windows_pages_and_log_entries(
         "incidents": "2026-01-15T00:00:00Z",
         "incidents/open": "PINC0 PINC3 PINC5",
     }
-    mttr = query(
-        warehouse,
-        "SELECT external_id, epoch(resolved_at) - epoch(started_at) FROM incidents"
-        " WHERE resolved_at IS NOT NULL ORDER BY 1",
-    )
-    assert mttr == [("PINC1", 5400.0), ("PINC2", 5400.0)]
+    assert resolution_seconds(warehouse) == [("PINC1", 5400.0), ("PINC2", 5400.0)]
 
 
 def test_incremental_resync_rereads_recent_and_open_incidents_only(
@@ -509,9 +479,8 @@ def test_rate_limits_wait_for_the_reset(
     sleeps = Sleeps()
     config = write_config(tmp_path / "s.toml", fake.url, "concurrency = 1")
     result = run(config, warehouse, sleep=sleeps)
-    assert result.ok, result.error
-    assert result.retries == 1
-    assert len(sleeps) == 2 and sleeps[0] == 20.0 and 6.0 < sleeps[1] <= 7.0
+    assert_waited(result, sleeps, 2, retries=1)
+    assert sleeps[0] == 20.0 and 6.0 < sleeps[1] <= 7.0
     assert stored(warehouse) == EXPECTED
 
 
@@ -519,7 +488,7 @@ RATE_LIMITED = '{"error": {"message": "Rate Limit Exceeded", "code": 2020}}'
 INTERNAL = '{"error": {"message": "An internal error has occurred.", "code": 2000}}'
 FAILURES = {
     "401": (
-        lambda fake, env: env.setenv(TOKEN_ENV, "revoked-key"),
+        token_changed(TOKEN_ENV, "revoked-key"),
         "",
         "pd: 401 Unauthorized from {url}/incidents (Authentication failed) — the REST "
         "API key in $PD_TEST_TOKEN is missing, revoked or of another kind; create a read-only "
@@ -541,14 +510,10 @@ FAILURES = {
         "the web app or the Events API",
     ),
     "429": (
-        lambda fake, env: fake.fail(
+        failing(
             "/incidents",
-            *[
-                Fault(
-                    429, RATE_LIMITED, {**JSON, "ratelimit-remaining": "0", "ratelimit-reset": "1"}
-                )
-            ]
-            * 5,
+            Fault(429, RATE_LIMITED, {**JSON, "ratelimit-remaining": "0", "ratelimit-reset": "1"}),
+            times=5,
         ),
         "",
         "pd: 429 Too Many Requests from {url}/incidents (Rate Limit Exceeded) after 2 "
@@ -556,30 +521,25 @@ FAILURES = {
         "concurrency in [sources.pd] or retry later",
     ),
     "500": (
-        lambda fake, env: fake.fail(
-            "/incidents",
-            *[Fault(500, INTERNAL, JSON)] * 5,
-        ),
+        failing("/incidents", Fault(500, INTERNAL, JSON), times=5),
         "",
         "pd: 500 Internal Server Error from {url}/incidents (An internal error has occurred.) "
         "after 2 attempts — PagerDuty failed; check https://status.pagerduty.com and retry",
     ),
     "malformed JSON": (
-        lambda fake, env: fake.fail("/incidents", Fault(200, '{"incidents": [', JSON)),
+        failing("/incidents", Fault(200, '{"incidents": [', JSON)),
         "",
         "pd: unexpected answer from {url}/incidents: malformed JSON (application/json, 15 bytes) "
         "— check that the url points at the right API (not a proxy or login page) and retry",
     ),
     "more missing": (
-        lambda fake, env: fake.fail("/incidents", Fault(200, '{"incidents": []}', JSON)),
+        failing("/incidents", Fault(200, '{"incidents": []}', JSON)),
         "",
         "pd: unexpected answer from {url}/incidents: expected more to be true or false — check "
         "that the url points at the right API (not a proxy or login page) and retry",
     ),
     "log entries 500": (
-        lambda fake, env: fake.fail(
-            "/incidents/PINC2/log_entries", *[Fault(502, "<html>bad gateway</html>")] * 5
-        ),
+        failing("/incidents/PINC2/log_entries", Fault(502, "<html>bad gateway</html>"), times=5),
         "",
         "pd: 502 Bad Gateway from {url}/incidents/PINC2/log_entries after 2 attempts — "
         "PagerDuty failed; check https://status.pagerduty.com and retry",
@@ -601,10 +561,7 @@ def test_failures_are_one_line_and_leave_the_warehouse_unchanged(
     breaks(fake, monkeypatch)
     config = write_config(tmp_path / "s.toml", fake.url + suffix)
     result = run(config, warehouse, since=datetime(2026, 1, 1, tzinfo=UTC))
-    line = expected.format(url=fake.url)
-    assert result.error == line
-    assert contents(warehouse) == before
-    assert sync_runs(warehouse)[-1] == ("pd", "failed", 0, line)
+    assert_failed(result, warehouse, before, "pd", expected.format(url=fake.url))
 
 
 def test_an_open_incident_gone_from_pagerduty_is_dropped_with_a_warning(

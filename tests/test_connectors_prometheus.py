@@ -51,16 +51,21 @@ from typing import Any
 
 import pytest
 
-from connectors.config import load_config
-from connectors.sync import sync
 from tests.appserver import REPO, free_port
+from tests.connector_helpers import (
+    cursors,
+    sync_source,
+    table_rows,
+    warehouse_fixture,
+    write_sources,
+)
 from tests.servers.prometheus import (
     Series,
     prometheus_server,
     victoria_metrics_server,
 )
 from tests.servers.scripted import scripted_server
-from tests.servers.warehouse import build_warehouse, contents, query, sync_runs
+from tests.servers.warehouse import contents, sync_runs
 
 DAY = datetime(2026, 1, 5, tzinfo=UTC)
 H0 = int((DAY - timedelta(hours=1)).timestamp())
@@ -158,11 +163,12 @@ COLUMNS = ", ".join(_buckets())
 
 
 def samples(db: Path) -> list[tuple[Any, ...]]:
-    return query(
+    return table_rows(
         db,
-        "SELECT service_id, bucket_start, requests, errors, probes_total, probes_ok,"
-        f" cpu_utilisation, memory_utilisation, bucket_seconds, environment, {COLUMNS}"
-        " FROM service_level_samples ORDER BY service_id, bucket_start",
+        "service_level_samples",
+        "service_id, bucket_start, requests, errors, probes_total, probes_ok, cpu_utilisation,"
+        f" memory_utilisation, bucket_seconds, environment, {COLUMNS}",
+        "service_id, bucket_start",
     )
 
 
@@ -188,13 +194,9 @@ def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def write_config(path: Path, url: str, extra: str = "", queries: str = "") -> Path:
-    path.write_text(
-        f"""
-[settings]
-max_attempts = 2
-backoff_seconds = 0.01
-
-[sources.prom]
+    return write_sources(
+        path,
+        f"""[sources.prom]
 type = "prometheus"
 url = "{url}"
 {extra}
@@ -210,18 +212,11 @@ memory_limit_bytes = 1e9
 service_id = "b1"
 selector = '{{job="b1"}}'
 """,
-        encoding="utf-8",
     )
-    return path
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    return build_warehouse(tmp_path / "w.duckdb", [("a1", None, '{job="a1"}'), ("b1", None, None)])
-
-
-def run(config: Path, db: Path, until: datetime, since: datetime | None = None) -> Any:
-    return sync(load_config(config), db=db, since=since, until=until).results[0]
+warehouse = warehouse_fixture(("a1", None, '{job="a1"}'), "b1")
+run = sync_source
 
 
 def test_known_answer_hour_assignment_and_incremental(
@@ -243,8 +238,7 @@ def test_known_answer_hour_assignment_and_incremental(
     third = run(config, warehouse, until=_hour(3) + timedelta(minutes=20))
     assert third.ok and third.requests == 0 and third.rows == {}
     assert_expected(warehouse, hours=3)
-    cursors = query(warehouse, "SELECT stream, cursor_value FROM sync_cursors ORDER BY stream")
-    assert cursors == [
+    assert cursors(warehouse) == [
         ("service_level_samples/a1/production", "2026-01-05T03:00:00+00:00"),
         ("service_level_samples/b1/production", "2026-01-05T03:00:00+00:00"),
     ]

@@ -19,10 +19,9 @@ from typing import Any
 
 import pytest
 
-from connectors.config import load_config
-from connectors.sync import sync
+from tests.connector_helpers import assert_one_line_error, sync_source, warehouse_of, write_sources
 from tests.servers.scripted import scripted_server
-from tests.servers.warehouse import build_warehouse, contents, sync_runs
+from tests.servers.warehouse import contents, sync_runs
 
 DAY = datetime(2026, 1, 5, tzinfo=UTC)
 UNTIL = DAY + timedelta(hours=3)
@@ -100,23 +99,18 @@ FAULTS: dict[str, tuple[list[tuple[int, dict[str, str], str] | str], str | None]
 
 
 def config(path: Path, url: str) -> Path:
-    path.write_text(
-        f"""
-[settings]
-max_attempts = 3
-backoff_seconds = 0.01
-read_timeout = 0.5
-
-[sources.prom]
+    return write_sources(
+        path,
+        f"""[sources.prom]
 type = "prometheus"
 url = "{url}"
 
 [[sources.prom.services]]
 service_id = "a1"
 """,
-        encoding="utf-8",
+        max_attempts=3,
+        read_timeout=0.5,
     )
-    return path
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -131,19 +125,15 @@ def test_fault_matrix(tmp_path: Path, fault: str) -> None:
             return ok_answer(params.get("query", ""))
         return answer
 
-    db = build_warehouse(tmp_path / "w.duckdb", [("a1", None, '{job="a1"}')])
+    db = warehouse_of(tmp_path / "w.duckdb", ("a1", None, '{job="a1"}'))
     before = contents(db)
     with scripted_server(route) as (url, log):
-        result = sync(
-            load_config(config(tmp_path / "s.toml", url)), db=db, since=DAY, until=UNTIL
-        ).results[0]
+        result = sync_source(config(tmp_path / "s.toml", url), db, since=DAY, until=UNTIL)
     if expected is None:
         assert result.ok, result.error
         assert result.rows == {"service_level_samples": 1}, result.rows  # exactly once
         assert len(log) > 1  # it did retry
     else:
-        assert not result.ok
-        assert result.error.startswith("prom: ") and "\n" not in result.error, result.error
-        assert expected in result.error, result.error
+        assert_one_line_error(result, "prom", expected)
         assert contents(db) == before, "a failed source must leave the warehouse as it was"
         assert sync_runs(db)[-1][:2] == ("prom", "failed")

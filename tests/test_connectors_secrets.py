@@ -24,8 +24,9 @@ from metrics import export
 from metrics.filters import Filters
 from metrics.targets import load_targets
 from tests.appserver import REPO
+from tests.connector_helpers import warehouse_of, write_sources
 from tests.servers.sonar import Analysis, FakeSonar, Project
-from tests.servers.warehouse import build_warehouse, contents
+from tests.servers.warehouse import contents
 
 PLANTED = "tp-PLANTED-7f3a9c1e5b2d48aa"
 FORMS = (
@@ -49,13 +50,9 @@ def config(tmp_path: Path, url: str, auth: str, extra_project: bool) -> Path:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'[sonar]\ntoken = "{PLANTED}"\n', encoding="utf-8")
     mapping = '"acme:gone" = "b1"' if extra_project else ""
-    path = tmp_path / "sources.toml"
-    path.write_text(
-        f"""
-[settings]
-max_attempts = 2
-backoff_seconds = 0.01
-[sources.sonar]
+    return write_sources(
+        tmp_path / "sources.toml",
+        f"""[sources.sonar]
 type = "sonarqube"
 url = "{url}"
 auth = "{auth}"
@@ -63,9 +60,7 @@ token_secret = "sonar.token"
 [sources.sonar.projects]
 {mapping}
 """,
-        encoding="utf-8",
     )
-    return path
 
 
 @pytest.mark.parametrize("auth", ["bearer", "basic"])
@@ -73,7 +68,7 @@ def test_planted_token_never_leaks(
     auth: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("TECHPULSE_SECRETS", str(tmp_path / "secrets.toml"))
-    db = build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
+    db = warehouse_of(tmp_path / "w.duckdb", ("a1", "acme:a1", None), "b1")
     fake = FakeSonar(projects(), tokens={PLANTED}, echo_auth_in_errors=True)
     with fake.running():
         good = config(tmp_path, fake.url, auth, extra_project=False)

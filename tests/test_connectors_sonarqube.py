@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,25 @@ from typing import Any
 import pytest
 
 from connectors.config import load_config
-from connectors.results import SourceResult
 from connectors.sonarqube import SonarQubeConnector
-from connectors.sync import sync
 from tests.appserver import REPO, free_port
+from tests.connector_helpers import (
+    Sleeps,
+    assert_failed,
+    assert_one_line_error,
+    assert_waited,
+    cursors,
+    failing,
+    fake_fixture,
+    sync_source,
+    table_rows,
+    token_changed,
+    token_fixture,
+    warehouse_fixture,
+    write_sources,
+)
 from tests.servers.sonar import METRICS, SERVER_TZ, Analysis, FakeSonar, Fault, Project
-from tests.servers.warehouse import build_warehouse, contents, query, sync_runs
+from tests.servers.warehouse import contents, query, sync_runs
 
 TOKEN_ENV = "SONAR_TEST_TOKEN"
 
@@ -112,24 +124,12 @@ COLUMNS = (
 
 
 def snapshots(db: Path) -> list[tuple[Any, ...]]:
-    return query(db, f"SELECT {COLUMNS} FROM quality_snapshots ORDER BY project_key, analysed_at")
+    return table_rows(db, "quality_snapshots", COLUMNS, "project_key, analysed_at")
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeSonar]:
-    with FakeSonar(projects()).running() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, "good-token")
-    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    return build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
+fake = fake_fixture(lambda: FakeSonar(projects()))
+token = token_fixture(TOKEN_ENV)
+warehouse = warehouse_fixture(("a1", "acme:a1", None), "b1")
 
 
 def write_config(
@@ -140,13 +140,9 @@ def write_config(
     name: str = "sonar",
     kind: str = "sonarqube",
 ) -> Path:
-    path.write_text(
-        f"""
-[settings]
-max_attempts = 2
-backoff_seconds = 0.01
-
-[sources.{name}]
+    return write_sources(
+        path,
+        f"""[sources.{name}]
 type = "{kind}"
 url = "{url}"
 auth = "bearer"
@@ -156,20 +152,10 @@ token_env = "{TOKEN_ENV}"
 [sources.{name}.projects]
 {projects}
 """,
-        encoding="utf-8",
     )
-    return path
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def run(
-    config: Path, db: Path, since: datetime | None = None, sleep: Sleeps | None = None
-) -> SourceResult:
-    return sync(load_config(config), db=db, since=since, sleep=sleep).results[0]
+run = sync_source
 
 
 def test_first_sync_pages_maps_and_converts(
@@ -190,7 +176,7 @@ def test_first_sync_pages_maps_and_converts(
         "services.sonar_project_key or [sources.sonar.projects]"
     ]
     assert query(warehouse, "SELECT DISTINCT source FROM quality_snapshots") == [("sonar",)]
-    assert query(warehouse, "SELECT stream, cursor_value FROM sync_cursors ORDER BY 1") == [
+    assert cursors(warehouse) == [
         ("quality_snapshots/acme:a1", "2026-01-10T09:00:00+00:00"),
         ("quality_snapshots/acme:b1", "2026-01-12T09:00:00+00:00"),
     ]
@@ -323,15 +309,14 @@ def test_retry_after_and_transient_errors_are_retried(
     fake.fail("/api/measures/component", Fault(503, '{"errors":[{"msg":"busy"}]}'))
     sleeps = Sleeps()
     result = run(write_config(tmp_path / "s.toml", fake.url), warehouse, sleep=sleeps)
-    assert result.ok, result.error
+    assert_waited(result, sleeps, 2, retries=2)
     assert 1.0 in sleeps  # Retry-After honoured exactly
-    assert len(sleeps) == 2 and result.retries == 2
     assert snapshots(warehouse) == EXPECTED
 
 
 FAILURES = {
     "401": (
-        lambda fake, env: env.setenv(TOKEN_ENV, "expired-token"),
+        token_changed(TOKEN_ENV, "expired-token"),
         "sonar: 401 Unauthorized from {url}/api/metrics/search (Authentication is required) — "
         "the token in $SONAR_TEST_TOKEN is missing or expired; create a user token "
         '(My Account → Security) and export it; servers older than 10.0 need auth = "basic"',
@@ -349,21 +334,17 @@ FAILURES = {
         "services.sonar_project_key or [sources.sonar.projects]",
     ),
     "429": (
-        lambda fake, env: fake.fail(
-            "/api/measures/search_history", *[Fault(429, headers={"Retry-After": "1"})] * 10
-        ),
+        failing("/api/measures/search_history", Fault(429, headers={"Retry-After": "1"}), times=10),
         "sonar: 429 Too Many Requests from {url}/api/measures/search_history after 2 attempts "
         "— rate limited even after retries; lower concurrency in [sources.sonar] or retry later",
     ),
     "500": (
-        lambda fake, env: fake.fail(
-            "/api/measures/component", *[Fault(500, '{"errors":[{"msg":"boom"}]}')] * 10
-        ),
+        failing("/api/measures/component", Fault(500, '{"errors":[{"msg":"boom"}]}'), times=10),
         "sonar: 500 Internal Server Error from {url}/api/measures/component (boom) after 2 "
         "attempts — the server failed; check its health (api/system/health) and retry",
     ),
     "malformed JSON": (
-        lambda fake, env: fake.fail(
+        failing(
             "/api/qualitygates/project_status",
             Fault(200, '{"projectStatus": {', {"Content-Type": "application/json"}),
         ),
@@ -387,11 +368,8 @@ def test_failures_leave_the_warehouse_unchanged(
     before = contents(warehouse)
     breaks, expected = FAILURES[case]
     breaks(fake, monkeypatch)
-    result = run(config, warehouse, since=datetime(2026, 1, 1, tzinfo=UTC), sleep=Sleeps())
-    line = expected.format(url=fake.url)
-    assert result.error == line
-    assert contents(warehouse) == before
-    assert sync_runs(warehouse)[-1] == ("sonar", "failed", 0, line)
+    result = run(config, warehouse, since=datetime(2026, 1, 1, tzinfo=UTC))
+    assert_failed(result, warehouse, before, "sonar", expected.format(url=fake.url))
 
 
 def test_cli_exit_code_json_progress_and_scorecard(
@@ -481,7 +459,7 @@ def test_more_transient_faults_are_retried_then_succeed(
     fake.fail(path, *faults)
     config = write_config(tmp_path / "s.toml", fake.url).read_text()
     (tmp_path / "s.toml").write_text(config.replace("max_attempts = 2", "max_attempts = 3"))
-    result = run(tmp_path / "s.toml", warehouse, sleep=Sleeps())
+    result = run(tmp_path / "s.toml", warehouse)
     assert result.ok, result.error
     assert result.retries == len(faults)
     assert snapshots(warehouse) == EXPECTED  # every row exactly once
@@ -528,10 +506,8 @@ def test_broken_answers_are_one_line_and_change_nothing(
     before = contents(warehouse)
     path, fault, expected = BROKEN[case]
     fake.fail(path, *[fault] * 5)
-    result = run(config, warehouse, since=datetime(2026, 1, 1, tzinfo=UTC), sleep=Sleeps())
-    assert not result.ok
-    assert result.error.startswith("sonar: ") and "\n" not in result.error, result.error
-    assert expected in result.error, result.error
+    result = run(config, warehouse, since=datetime(2026, 1, 1, tzinfo=UTC))
+    assert_one_line_error(result, "sonar", expected)
     assert contents(warehouse) == before
     assert sync_runs(warehouse)[-1][:2] == ("sonar", "failed")
 
@@ -539,7 +515,7 @@ def test_broken_answers_are_one_line_and_change_nothing(
 def test_connection_refused_is_one_line(warehouse: Path, tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     before = contents(warehouse)
-    result = run(write_config(tmp_path / "s.toml", url), warehouse, sleep=Sleeps())
+    result = run(write_config(tmp_path / "s.toml", url), warehouse)
     assert not result.ok and result.error.startswith(f"sonar: cannot reach {url}")
     assert "connection refused" in result.error
     assert contents(warehouse) == before
@@ -560,7 +536,7 @@ def test_an_empty_history_page_in_the_middle_fails_and_keeps_the_warehouse(
     fake.fail(
         "/api/measures/search_history", Fault(200, empty, {"Content-Type": "application/json"})
     )
-    result = run(config, warehouse, sleep=Sleeps())
+    result = run(config, warehouse)
     assert not result.ok
     assert "page 1 came back empty after 0 of the 3 items" in result.error, result.error
     assert contents(warehouse) == before
@@ -583,7 +559,7 @@ def test_a_server_repeating_a_page_is_stopped_with_nothing_written(
     for path in ("/api/projects/search", "/api/components/search"):
         fake.fail(path, Fault(200, page_one, json_type), Fault(200, page_one, json_type))
     before = contents(warehouse)
-    result = run(config, warehouse, sleep=Sleeps())
+    result = run(config, warehouse)
     assert not result.ok
     assert "stopped to avoid an endless loop" in result.error, result.error
     assert contents(warehouse) == before
