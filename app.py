@@ -69,7 +69,7 @@ PAGES = {
             "pages/export.py", title="Data export", icon=":material/download:", url_path="export"
         ),
         st.Page(
-            "pages/data_sources.py",
+            "pages/data-sources.py",
             title="Data sources",
             icon=":material/database:",
             url_path="data-sources",

@@ -39,7 +39,7 @@ PAGES = {
     "quality": "pages/quality.py",
     "incidents": "pages/incidents.py",
     "export": "pages/export.py",
-    "data-sources": "pages/data_sources.py",
+    "data-sources": "pages/data-sources.py",
 }
 WARM_TARGET_S, COLD_TARGET_S = 0.5, 2.0
 EMPTY_PAGE = 'import streamlit as st\n\nst.title("Empty page")\n'

@@ -169,6 +169,7 @@ class GitRepoConnector:
                 f"{where} has no path", 'add path = "/srv/git/checkout" (the repository folder)'
             )
         self.path = Path(path).expanduser()
+        self.url = str(self.path)  # what `python -m connectors sources` shows as its location
         service_id = _text(options, "service_id", where, None)
         if service_id is None:
             raise ConfigError(

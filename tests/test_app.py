@@ -157,7 +157,7 @@ def test_broken_targets_file_is_reported(
 
 def test_data_sources_page(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = run_app(fixture_db, monkeypatch)
-    app.switch_page("pages/data_sources.py").run()
+    app.switch_page("pages/data-sources.py").run()
     assert not app.exception
     assert app.title[0].value == "Data sources"
     tables = app.dataframe[1].value

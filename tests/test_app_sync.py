@@ -25,7 +25,7 @@ def data_sources(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("TECHPULSE_DB", str(db))
     app = AppTest.from_file(APP, default_timeout=120)
     app.run()
-    app.switch_page("pages/data_sources.py").run()
+    app.switch_page("pages/data-sources.py").run()
     assert not app.exception, [e.value for e in app.exception]
     return app
 

@@ -111,7 +111,7 @@ def test_an_analyst_sees_engineering_pages_but_cannot_sync(
     app = login_app(fixture_db, monkeypatch, user={"email": "ana@example.com"})
     assert app.metric, "the scorecard is open to analysts"
     assert any("ana@example.com · analyst" in c.value for c in app.sidebar.caption)
-    app.switch_page("pages/data_sources.py").run()
+    app.switch_page("pages/data-sources.py").run()
     assert app.title[0].value == "Data sources"
     assert "Sync now" not in [b.label for b in app.button]
     # the navigation does not even register the management pages for an analyst

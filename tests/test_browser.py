@@ -77,3 +77,35 @@ def test_deep_link_as_first_request_of_a_fresh_server(
         expect(team).to_match_aria_snapshot('- combobox "Team": Alpha')
         assert "holds no data yet" not in tab.locator('[data-testid="stMain"]').inner_text()
         context.close()
+
+
+def test_a_deep_link_as_the_first_request_shows_no_page_not_found_dialog(
+    fixture_db: Path, page: Page
+) -> None:
+    """The first request of a fresh server runs in Streamlit's legacy pages/ mode, which names
+    pages after their files: a url_path that differs from the file name made Streamlit pop up
+    "Page not found" over the page (ui/frame.py). Every url_path now equals its file name."""
+    with app_server(fixture_db) as url:
+        open_page(page, f"{url}/data-sources", "deep-link-data-sources")
+        expect(page.locator("h1")).to_contain_text("Data sources")
+        expect(page.locator('[data-testid="stDialog"]')).to_have_count(0)
+
+
+def test_every_url_path_is_its_file_name() -> None:
+    import ast
+
+    tree = ast.parse((Path(__file__).parent.parent / "app.py").read_text(encoding="utf-8"))
+    pages = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "attr", "") == "Page"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
+    assert len(pages) == 9
+    for call in pages:
+        stem = Path(str(call.args[0].value)).stem  # type: ignore[union-attr]
+        url = next((k.value for k in call.keywords if k.arg == "url_path"), None)
+        if url is not None:
+            assert isinstance(url, ast.Constant) and url.value == stem, (stem, ast.dump(url))

@@ -136,7 +136,7 @@ def app_text(db: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     texts = [repr(app)]
-    app.switch_page("pages/data_sources.py").run()
+    app.switch_page("pages/data-sources.py").run()
     assert not app.exception, [e.value for e in app.exception]
     texts.append(repr(app))
     texts += [frame.value.to_csv() for frame in app.dataframe]

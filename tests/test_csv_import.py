@@ -670,7 +670,7 @@ def data_sources(db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> A
     monkeypatch.setenv("TECHPULSE_SOURCES", str(tmp_path / "none.toml"))
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
-    app.switch_page("pages/data_sources.py").run()
+    app.switch_page("pages/data-sources.py").run()
     assert not app.exception, [e.value for e in app.exception]
     return app
 
