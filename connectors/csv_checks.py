@@ -246,7 +246,10 @@ def _timestamp_checks(timezone: str | None) -> list[tuple[str, str, bool]]:
         (f"$v IS NULL AND {readable}", "is not a valid time", True),
     ]
     if not timezone:
-        no_zone = "has no time zone: add Z or an offset like +01:00, or import with --timezone"
+        no_zone = (
+            "has no time zone: add Z or an offset like +01:00, or give a time zone"
+            " (--timezone, or the field on the upload page)"
+        )
         checks.insert(0, (f"$v IS NULL AND {naive}", no_zone, True))
     return checks
 

@@ -418,7 +418,7 @@ def test_multi_line_values_are_kept_and_bom_and_crlf_are_read(db: Path) -> None:
             "d-1,search,,,,2026-01-05T10:00:00Z,,,,\n",
             [
                 "line 2: started_at '2026-01-05 09:00:00' has no time zone: add Z or an offset "
-                "like +01:00, or import with --timezone",
+                "like +01:00, or give a time zone (--timezone, or the field on the upload page)",
                 "line 2: finished_at '2026-02-30T10:00:00Z' is not a valid time",
                 "line 2: commit_sha 'xyz' is not a commit SHA (7 to 64 hexadecimal digits)",
                 "line 2: url 'ftp://x' is not an http(s) URL",
