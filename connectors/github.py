@@ -56,20 +56,20 @@ when ``x-ratelimit-remaining`` is 0, until ``x-ratelimit-reset``.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from connectors import records
 from connectors.base import CursorUpdate, Record, SourceContext, Stream
+from connectors.clients import client_pool, token_auth, unreachable_fix
 from connectors.config import SourceConfig, check_options
 from connectors.errors import ConfigError, ConnectorError, HttpStatusError
 from connectors.github_api import HEADERS, Deployment, GitHubApi, Status
-from connectors.http import BearerAuth, ClientPool
 from connectors.mapping import ServiceMap, as_strings
+from connectors.options import choice, days, flag, hours, regex, renames
 
 DEFAULT_URL = "https://api.github.com"
 DEPLOYMENTS = Stream("deployments", "deployments", records.DEPLOYMENT_KEY, "started_at")
@@ -176,15 +176,6 @@ class Shipped:
     sha: str
 
 
-def _number(
-    options: Mapping[str, Any], key: str, default: float, low: float, high: float, where: str
-) -> float:
-    value = options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ConfigError(f"{where}: {key} must be a number from {low:g} to {high:g}", "fix it")
-    return float(value)
-
-
 class GitHubConnector:
     """GitHub REST API → delivery and incident rows (see the module docstring)."""
 
@@ -202,43 +193,32 @@ class GitHubConnector:
         self.repos = [
             self._repo(r) for r in as_strings(options.get("repos", []), "repos", self.name)
         ]
-        environments = options.get("environments", {})
-        if not isinstance(environments, dict) or not all(
-            isinstance(v, str) and v for v in environments.values()
-        ):
-            raise ConfigError(
-                f"{where}: environments must rename GitHub environments",
-                f'[sources.{source.name}.environments]\n"prod" = "production"',
-            )
-        self.environments: dict[str, str] = dict(environments)
-        self.mode = options.get("deployments_from", "deployments")
-        if self.mode not in ("deployments", "releases"):
-            raise ConfigError(
-                f"{where}: deployments_from = {self.mode!r}", 'use "deployments" or "releases"'
-            )
+        self.environments = renames(options, "environments", self.name, "GitHub")
+        self.mode = choice(
+            options,
+            "deployments_from",
+            "deployments",
+            ("deployments", "releases"),
+            f"{where}:",
+            'use "deployments" or "releases"',
+        )
         self.release_environment = options.get("release_environment", "production")
         if not isinstance(self.release_environment, str) or not self.release_environment:
             raise ConfigError(f"{where}: release_environment must be a name", "fix it")
-        self.prereleases = options.get("include_prereleases", False)
-        if not isinstance(self.prereleases, bool):
-            raise ConfigError(f"{where}: include_prereleases must be true or false", "fix it")
+        self.prereleases = flag(options, "include_prereleases", False, f"{where}:")
         self.label = options.get("incident_label")
         if self.label is not None and (not isinstance(self.label, str) or not self.label):
             raise ConfigError(f"{where}: incident_label must be a label name", "fix it")
-        pattern = options.get("deployment_ref_pattern", DEFAULT_REF_PATTERN)
-        try:
-            self.ref_pattern = re.compile(str(pattern))
-        except re.error as exc:
-            raise ConfigError(
-                f"{where}: deployment_ref_pattern is not a regular expression ({exc})", "fix it"
-            ) from None
+        self.ref_pattern = regex(
+            options, "deployment_ref_pattern", DEFAULT_REF_PATTERN, f"{where}:", "fix it"
+        )
         try:
             self.default_severity = records.severity(options.get("default_severity", "SEV3"))
         except records.RowError as exc:
             raise ConfigError(f"{where}: default_severity: {exc}", "use SEV1…SEV4") from None
-        self.overlap = _number(options, "overlap_hours", 1, 0, 168, where)
-        self.lookback = _number(options, "lookback_days", 90, 1, 3650, where)
-        self.pending_timeout = _number(options, "pending_timeout_hours", 24, 1, 720, where)
+        self.overlap = hours(options, "overlap_hours", 1, 0, 168, f"{where}:")
+        self.lookback = days(options, "lookback_days", 90, 1, 3650, f"{where}:")
+        self.pending_timeout = hours(options, "pending_timeout_hours", 24, 1, 720, f"{where}:")
         self.streams: tuple[Stream, ...] = (DEPLOYMENTS, COMMITS, CHANGES) + (
             (INCIDENTS,) if self.label else ()
         )
@@ -261,9 +241,7 @@ class GitHubConnector:
     def _explain(self, exc: ConnectorError, repo: str, service: str, what: str) -> ConnectorError:
         section = f"[sources.{self.name}]"
         if not isinstance(exc, HttpStatusError):
-            if exc.fix.startswith("check the url"):
-                return exc.with_fix(f"check url = {self.url} in {section} and the network")
-            return exc
+            return unreachable_fix(exc, f"check url = {self.url} in {section} and the network")
         limited = exc.fix.startswith("the server is rate limiting") or (
             "rate limit" in exc.detail.lower()
         )
@@ -303,10 +281,12 @@ class GitHubConnector:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _start(self, ctx: SourceContext, cursor: str | None) -> datetime:
-        """Where a stream of one repository starts reading."""
-        start = records.overlap(cursor, ctx.since, self.overlap)
-        return start if start is not None else ctx.until - timedelta(days=self.lookback)
+    def _begin(self, ctx: SourceContext, stream: Stream, repo: str) -> tuple[str, datetime]:
+        """The cursor key of ``stream`` for ``repo``, and where its reading starts."""
+        key = stream.cursor_key(repo)
+        overlap = self.overlap.total_seconds() / 3600
+        start = records.overlap(ctx.cursors.get(key), ctx.since, overlap)
+        return key, start if start is not None else ctx.until - self.lookback
 
     def _environment(self, name: str) -> str:
         return self.environments.get(name, name)
@@ -341,14 +321,7 @@ class GitHubConnector:
                 f"concurrency = {self.source.concurrency} is ignored: GitHub allows one request "
                 "at a time per token"
             )
-        token = self.source.require_token().value if self.source.auth == "bearer" else None
-        pool = ClientPool(
-            ctx.http,
-            auth=BearerAuth(token) if token else None,
-            stats=ctx.stats,
-            sleep=ctx.sleep if ctx.sleep is not None else time.sleep,
-            headers=HEADERS,
-        )
+        pool = client_pool(ctx, token_auth(self.source), HEADERS)
         try:
             api = GitHubApi(pool.client(), self.url)
             services = ServiceMap.for_source(self.source, ctx, by_repo_url=True)
@@ -378,7 +351,7 @@ class GitHubConnector:
         if found.stale:
             ctx.warn(
                 f"{len(found.stale)} deployment(s) are still queued/pending/in progress after "
-                f"{self.pending_timeout:g} h and are no longer waited for "
+                f"{self.pending_timeout.total_seconds() / 3600:g} h and are no longer waited for "
                 f"({', '.join(found.stale[:5])}); re-run with --since to pick them up later"
             )
         if found.skipped:
@@ -419,8 +392,7 @@ class GitHubConnector:
     def _deployments(
         self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Found
     ) -> list[Shipped]:
-        key = DEPLOYMENTS.cursor_key(repo)
-        start = self._start(ctx, ctx.cursors.get(key))
+        key, start = self._begin(ctx, DEPLOYMENTS, repo)
         newest_final: datetime | None = None
         oldest_waiting: datetime | None = None
         shipped: list[Shipped] = []
@@ -433,7 +405,7 @@ class GitHubConnector:
             result = outcome(statuses)
             age = ctx.until - deployment.created_at
             if result is None:
-                if age <= timedelta(hours=self.pending_timeout):
+                if age <= self.pending_timeout:
                     moment = deployment.created_at
                     oldest_waiting = (
                         moment if oldest_waiting is None else min(oldest_waiting, moment)
@@ -491,8 +463,7 @@ class GitHubConnector:
     def _releases(
         self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Found
     ) -> list[Shipped]:
-        key = DEPLOYMENTS.cursor_key(repo)
-        start = self._start(ctx, ctx.cursors.get(key))
+        key, start = self._begin(ctx, DEPLOYMENTS, repo)
         newest: datetime | None = None
         shipped: list[Shipped] = []
         for release in api.releases(repo):
@@ -585,8 +556,7 @@ class GitHubConnector:
     def _changes(
         self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Found
     ) -> None:
-        key = CHANGES.cursor_key(repo)
-        start = self._start(ctx, ctx.cursors.get(key))
+        key, start = self._begin(ctx, CHANGES, repo)
         newest: datetime | None = None
         for pull in api.pulls(repo):
             if pull.updated_at < start:
@@ -615,6 +585,8 @@ class GitHubConnector:
             found.cursors[key] = records.cursor_time(newest)
 
     def _reference(self, text: str) -> str | None:
+        if self.ref_pattern is None:
+            return None
         match = self.ref_pattern.search(text)
         if match is None:
             return None
@@ -625,8 +597,7 @@ class GitHubConnector:
         self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Found
     ) -> None:
         assert self.label is not None
-        key = INCIDENTS.cursor_key(repo)
-        start = self._start(ctx, ctx.cursors.get(key))
+        key, start = self._begin(ctx, INCIDENTS, repo)
         newest: datetime | None = None
         for issue in api.issues(repo, self.label, start):
             if issue.updated_at >= ctx.until:

@@ -41,6 +41,7 @@ from connectors import records
 from connectors.errors import MalformedResponseError
 from connectors.http import HttpClient, short_url
 from connectors.pagination import LinkHeaderPaginator, Page, Params, paginate
+from connectors.shapes import as_list, as_object
 
 API_VERSION = "2022-11-28"
 MEDIA_TYPE = "application/vnd.github+json"
@@ -124,18 +125,6 @@ class SameHostLinks(LinkHeaderPaginator):
         return following
 
 
-def _dict(value: Any, url: str, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise MalformedResponseError(url, f"expected {what} to be an object")
-    return value
-
-
-def _list(value: Any, url: str, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise MalformedResponseError(url, f"expected {what} to be a list")
-    return value
-
-
 def _int(entry: dict[str, Any], key: str, url: str, what: str) -> int:
     value = entry.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -188,8 +177,8 @@ class GitHubApi:
 
     def _items(self, url: str, params: Params, what: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for page_url, body in self._pages(url, params):
-            for item in _list(body, page_url, "the answer"):
-                yield page_url, _dict(item, page_url, what)
+            for item in as_list(body, page_url, "the answer"):
+                yield page_url, as_object(item, page_url, what)
 
     # -- deployments ----------------------------------------------------------------------
 
@@ -223,11 +212,11 @@ class GitHubApi:
         shas: list[str] = []
         total: int | None = None
         for url, body in self._pages(self.url(repo, "compare", f"{base}...{head}"), {}):
-            answer = _dict(body, url, "the answer")
+            answer = as_object(body, url, "the answer")
             if total is None and isinstance(answer.get("total_commits"), int):
                 total = int(answer["total_commits"])
-            for item in _list(answer.get("commits"), url, "commits"):
-                shas.append(_str(_dict(item, url, "a commit"), "sha", url, "a commit"))
+            for item in as_list(answer.get("commits"), url, "commits"):
+                shas.append(_str(as_object(item, url, "a commit"), "sha", url, "a commit"))
         return Comparison(shas, total)
 
     # -- pull requests --------------------------------------------------------------------
@@ -250,7 +239,7 @@ class GitHubApi:
         dates: list[datetime] = []
         path = self.url(repo, "pulls", str(number), "commits")
         for url, entry in self._items(path, {}, "a commit"):
-            commit = _dict(entry.get("commit"), url, "a commit's commit")
+            commit = as_object(entry.get("commit"), url, "a commit's commit")
             for role in ("author", "committer"):
                 person = commit.get(role)
                 if isinstance(person, dict) and person.get("date"):
@@ -269,7 +258,7 @@ class GitHubApi:
             if "pull_request" in entry:
                 continue
             labels = []
-            for item in _list(entry.get("labels", []), url, "labels"):
+            for item in as_list(entry.get("labels", []), url, "labels"):
                 name = item.get("name") if isinstance(item, dict) else item
                 if isinstance(name, str):
                     labels.append(name)
@@ -301,8 +290,8 @@ class GitHubApi:
     def tag_commit(self, repo: str, tag: str) -> str:
         """The commit SHA a tag points at, through annotated tag objects."""
         url = self.url(repo, "git", "ref", "tags", quote(tag, safe="/"))
-        target = _dict(
-            _dict(self.client.get_json(url), url, "the answer").get("object"), url, "object"
+        target = as_object(
+            as_object(self.client.get_json(url), url, "the answer").get("object"), url, "object"
         )
         for _ in range(MAX_TAG_DEPTH):
             kind = _str(target, "type", url, "a tag reference")
@@ -312,6 +301,6 @@ class GitHubApi:
             if kind != "tag":
                 raise MalformedResponseError(short_url(url), f"tag {tag} points at a {kind}")
             url = self.url(repo, "git", "tags", sha)
-            body = _dict(self.client.get_json(url), url, "the answer")
-            target = _dict(body.get("object"), url, "object")
+            body = as_object(self.client.get_json(url), url, "the answer")
+            target = as_object(body.get("object"), url, "object")
         raise MalformedResponseError(short_url(url), f"tag {tag} is nested too deeply")

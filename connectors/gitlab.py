@@ -67,8 +67,7 @@ on 429 and, when ``RateLimit-Remaining`` is 0, waits until ``RateLimit-Reset``.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -76,11 +75,13 @@ from urllib.parse import urlsplit
 
 from connectors import records
 from connectors.base import CursorUpdate, Record, SourceContext, Stream, Upsert
+from connectors.clients import extract_with, retry_later, token_auth, unreachable_fix
 from connectors.config import SourceConfig, check_options
 from connectors.errors import ConfigError, ConnectorError, HttpStatusError
 from connectors.gitlab_api import PAGE_SIZE, GitLabApi, GitLabProject, PrivateTokenAuth
-from connectors.http import BearerAuth, ClientPool
+from connectors.http import BasicAuth, ClientPool, HeaderAuth
 from connectors.mapping import ServiceMap, as_strings, configured
+from connectors.options import choice, days, flag, hours, page_size, renames
 from connectors.pool import bounded_map
 
 log = logging.getLogger(__name__)
@@ -108,22 +109,6 @@ TOKEN_HEADERS = ("authorization", "private-token")
 PENDING = frozenset({"created", "running", "blocked"})
 LINK_COLUMNS = ("deployment_source", "deployment_external_id", "link_method")
 DORA_MAX_DAYS = 90
-
-
-def _number(
-    options: Mapping[str, Any], key: str, default: float, low: float, high: float, where: str
-) -> float:
-    value = options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise ConfigError(f"{where}: {key} must be a number from {low:g} to {high:g}", "fix it")
-    return float(value)
-
-
-def _flag(options: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
-    value = options.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: {key} must be true or false", "fix it")
-    return value
 
 
 def repo_path(repo_url: str, host: str, base_path: str = "") -> str | None:
@@ -208,11 +193,9 @@ class GitLabConnector:
                 f"{where}: GitLab's API takes no basic auth",
                 'use auth = "bearer" with a personal, group or project access token',
             )
-        self.token_header = options.get("token_header", "authorization")
-        if self.token_header not in TOKEN_HEADERS:
-            raise ConfigError(
-                f"{where}: token_header = {self.token_header!r}", f"use one of {TOKEN_HEADERS}"
-            )
+        self.token_header = choice(
+            options, "token_header", "authorization", TOKEN_HEADERS, f"{where}:"
+        )
         projects = options.get("projects")
         if projects is not None and (
             not isinstance(projects, list)
@@ -226,22 +209,13 @@ class GitLabConnector:
                 'e.g. projects = ["acme/platform/billing", 42]',
             )
         self.projects: list[str] = [str(p).strip("/") for p in projects or []]
-        self.discover = _flag(options, "discover", False, where)
+        self.discover = flag(options, "discover", False, f"{where}:")
         if self.discover and self.projects:
             raise ConfigError(
                 f"{where}: projects and discover = true exclude each other",
                 "list the projects, or let discover find them",
             )
-        renames = options.get("environments", {})
-        if not isinstance(renames, dict) or not all(
-            isinstance(v, str) and v for v in renames.values()
-        ):
-            raise ConfigError(
-                f"[sources.{source.name}.environments] must map GitLab environment names to "
-                "warehouse names",
-                f'[sources.{source.name}.environments]\n"prod" = "production"',
-            )
-        self.environments: dict[str, str] = dict(renames)
+        self.environments = renames(options, "environments", self.name, "GitLab")
         # Default: [linking] production_environments of the sources file (set in extract).
         self._production_option = (
             set(
@@ -253,18 +227,11 @@ class GitLabConnector:
             else None
         )
         self.production = self._production_option or {"production"}
-        self.dora_check = _flag(options, "dora_check", True, where)
-        self.overlap = timedelta(hours=_number(options, "overlap_hours", 1, 0, 168, where))
-        self.lookback = timedelta(days=_number(options, "lookback_days", 90, 1, 3650, where))
-        self.pending_timeout = timedelta(
-            hours=_number(options, "pending_timeout_hours", 24, 1, 720, where)
-        )
-        page_size = options.get("page_size", PAGE_SIZE)
-        if isinstance(page_size, bool) or not isinstance(page_size, int):
-            raise ConfigError(f"{where}: page_size must be 1..{PAGE_SIZE}", "fix it")
-        if not 1 <= page_size <= PAGE_SIZE:
-            raise ConfigError(f"{where}: page_size must be 1..{PAGE_SIZE}", "fix it")
-        self.page_size = page_size
+        self.dora_check = flag(options, "dora_check", True, f"{where}:")
+        self.overlap = hours(options, "overlap_hours", 1, 0, 168, f"{where}:")
+        self.lookback = days(options, "lookback_days", 90, 1, 3650, f"{where}:")
+        self.pending_timeout = hours(options, "pending_timeout_hours", 24, 1, 720, f"{where}:")
+        self.page_size = page_size(options, "page_size", PAGE_SIZE, PAGE_SIZE, f"{where}:")
         configured(source)  # validate [sources.<name>.services] now
 
     @classmethod
@@ -276,11 +243,9 @@ class GitLabConnector:
     def _explain(self, exc: ConnectorError, what: str | None = None) -> ConnectorError:
         section = f"[sources.{self.name}]"
         if not isinstance(exc, HttpStatusError):
-            if exc.fix.startswith("check the url"):
-                return exc.with_fix(
-                    f"check url = {self.url} in {section} and that GitLab is reachable"
-                )
-            return exc
+            return unreachable_fix(
+                exc, f"check url = {self.url} in {section} and that GitLab is reachable"
+            )
         if exc.status == 401:
             if self.source.auth == "none":
                 return exc.with_fix(
@@ -302,22 +267,18 @@ class GitLabConnector:
                 f"{section} projects, [sources.{self.name}.services] or services.repo_url"
             )
         if exc.status == 429:
-            return exc.with_fix(
-                f"rate limited even after retries; lower concurrency in {section} or retry later"
-            )
+            return exc.with_fix(retry_later(section))
         if exc.status >= 500:
             return exc.with_fix("GitLab failed; check its health or status page and retry")
         return exc
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _auth(self) -> BearerAuth | PrivateTokenAuth | None:
-        if self.source.auth == "none":
-            return None
-        token = self.source.require_token().value
-        return (
-            PrivateTokenAuth(token) if self.token_header == "private-token" else BearerAuth(token)
-        )
+    def _auth(self) -> HeaderAuth | BasicAuth | None:
+        """Bearer or PRIVATE-TOKEN (basic auth was refused when the options were read)."""
+        if self.token_header == "private-token" and self.source.auth != "none":
+            return PrivateTokenAuth(self.source.require_token().value)
+        return token_auth(self.source)
 
     def _api(self, pool: ClientPool) -> GitLabApi:
         return GitLabApi(pool.client(), self.url, self.page_size)
@@ -404,18 +365,9 @@ class GitLabConnector:
 
     def extract(self, ctx: SourceContext) -> Iterator[Record]:
         self.production = self._production_option or set(ctx.linking.production_environments)
-        pool = ClientPool(
-            ctx.http,
-            auth=self._auth(),
-            stats=ctx.stats,
-            sleep=ctx.sleep if ctx.sleep is not None else time.sleep,
+        yield from extract_with(
+            ctx, lambda pool: self._extract(pool, ctx), self._explain, auth=self._auth()
         )
-        try:
-            yield from self._extract(pool, ctx)
-        except ConnectorError as exc:
-            raise self._explain(exc) from None
-        finally:
-            pool.close()
 
     def _extract(self, pool: ClientPool, ctx: SourceContext) -> Iterator[Record]:
         services = ServiceMap.for_source(self.source, ctx, by_repo_url=True)
@@ -703,8 +655,8 @@ class GitLabConnector:
             return f"{path}: DORA cross-check skipped ({exc.problem})"
         except ConnectorError as exc:
             return f"{path}: DORA cross-check skipped ({exc.problem})"
-        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        differ = [(d, theirs.get(d, 0), ours.get(d, 0)) for d in days]
+        covered = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        differ = [(d, theirs.get(d, 0), ours.get(d, 0)) for d in covered]
         differ = [x for x in differ if x[1] != x[2]]
         if not differ:
             return None

@@ -34,26 +34,18 @@ from urllib.parse import parse_qs, quote, urlsplit
 import requests
 
 from connectors.errors import ConnectorError, MalformedResponseError
-from connectors.http import HttpClient, short_url
+from connectors.http import HeaderAuth, HttpClient, short_url
 from connectors.pagination import LinkHeaderPaginator, Page, Paginator, Params, paginate
 from connectors.records import cursor_time
+from connectors.shapes import as_list, as_object
 
 PAGE_SIZE = 100  # GitLab's maximum per_page
 
 
-class PrivateTokenAuth(requests.auth.AuthBase):
-    """``PRIVATE-TOKEN: <token>`` (personal, project or group access token); the repr never
-    shows the token."""
+class PrivateTokenAuth(HeaderAuth):
+    """``PRIVATE-TOKEN: <token>`` (personal, project or group access token)."""
 
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["PRIVATE-TOKEN"] = self._token
-        return request
-
-    def __repr__(self) -> str:
-        return "PrivateTokenAuth(***)"
+    header = "PRIVATE-TOKEN"
 
 
 def _header_int(response: requests.Response, name: str) -> int | None:
@@ -125,16 +117,18 @@ class GitLabProject:
     web_url: str | None
 
 
-def _dict(value: Any, url: str, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise MalformedResponseError(short_url(url), f"expected {what} to be an object")
-    return value
-
-
-def _list(value: Any, url: str, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise MalformedResponseError(short_url(url), f"expected {what} to be a list")
-    return value
+def updated_between(after: datetime | None, before: datetime, **params: str) -> Params:
+    """A listing's parameters for items updated between ``after`` and ``before``, oldest update
+    first: GitLab 16.0+ refuses an ``updated_*`` filter without ``order_by=updated_at``."""
+    found: Params = {
+        **params,
+        "order_by": "updated_at",
+        "sort": "asc",
+        "updated_before": cursor_time(before),
+    }
+    if after is not None:
+        found["updated_after"] = cursor_time(after)
+    return found
 
 
 def project_ref(ref: str | int) -> str:
@@ -144,7 +138,7 @@ def project_ref(ref: str | int) -> str:
 
 
 def _project(item: Any, url: str) -> GitLabProject:
-    entry = _dict(item, url, "a project")
+    entry = as_object(item, url, "a project")
     if not isinstance(entry.get("id"), int) or not isinstance(
         entry.get("path_with_namespace"), str
     ):
@@ -169,8 +163,8 @@ class GitLabApi:
     def _pages(self, path: str, params: Params) -> Iterator[dict[str, Any]]:
         url = self.url(path)
         for page in paginate(self.client, url, params, NextPagePaginator(self.page_size)):
-            for item in _list(page.body, url, "the answer"):
-                yield _dict(item, url, "a list item")
+            for item in as_list(page.body, url, "the answer"):
+                yield as_object(item, url, "a list item")
 
     # -- projects -------------------------------------------------------------------------
 
@@ -192,7 +186,7 @@ class GitLabApi:
         }
         found: list[GitLabProject] = []
         for page in paginate(self.client, url, params, LinkHeaderPaginator()):
-            found.extend(_project(item, url) for item in _list(page.body, url, "the answer"))
+            found.extend(_project(item, url) for item in as_list(page.body, url, "the answer"))
         return found
 
     # -- delivery -------------------------------------------------------------------------
@@ -201,14 +195,7 @@ class GitLabApi:
         self, project: int, after: datetime | None, before: datetime
     ) -> Iterator[dict[str, Any]]:
         """Deployments updated in (after, before), oldest update first."""
-        params: Params = {
-            "order_by": "updated_at",
-            "sort": "asc",
-            "updated_before": cursor_time(before),
-        }
-        if after is not None:
-            params["updated_after"] = cursor_time(after)
-        return self._pages(f"projects/{project}/deployments", params)
+        return self._pages(f"projects/{project}/deployments", updated_between(after, before))
 
     def deployment_merge_requests(self, project: int, deployment: int) -> list[dict[str, Any]]:
         """The merge requests GitLab linked to ``deployment`` (first deployed to its
@@ -219,14 +206,7 @@ class GitLabApi:
         self, project: int, after: datetime | None, before: datetime
     ) -> Iterator[dict[str, Any]]:
         """Merged merge requests updated in [after, before], oldest update first."""
-        params: Params = {
-            "state": "merged",
-            "order_by": "updated_at",
-            "sort": "asc",
-            "updated_before": cursor_time(before),
-        }
-        if after is not None:
-            params["updated_after"] = cursor_time(after)
+        params = updated_between(after, before, state="merged")
         return self._pages(f"projects/{project}/merge_requests", params)
 
     def deployed_before(
@@ -245,8 +225,8 @@ class GitLabApi:
             }
             paginator = NextPagePaginator(self.page_size)
             for page in paginate(self.client, url, params, paginator):  # type: ignore[arg-type]
-                for item in _list(page.body, url, "the answer"):
-                    iid = _dict(item, url, "a merge request").get("iid")
+                for item in as_list(page.body, url, "the answer"):
+                    iid = as_object(item, url, "a merge request").get("iid")
                     if isinstance(iid, int):
                         found.add(iid)
         return found
@@ -267,8 +247,8 @@ class GitLabApi:
             },
         )
         counts: dict[date, int] = {}
-        for item in _list(body, url, "the answer"):
-            entry = _dict(item, url, "a metric")
+        for item in as_list(body, url, "the answer"):
+            entry = as_object(item, url, "a metric")
             day, value = entry.get("date"), entry.get("value")
             if not isinstance(day, str) or not isinstance(value, int | float):
                 raise MalformedResponseError(short_url(url), "a metric without date or value")

@@ -49,18 +49,30 @@ class HttpSettings:
     pool_size: int = 16
 
 
-class BearerAuth(requests.auth.AuthBase):
-    """``Authorization: Bearer <token>``; its repr never shows the token."""
+class HeaderAuth(requests.auth.AuthBase):
+    """A token sent in one header after a scheme (``Authorization: Bearer <token>``,
+    ``PRIVATE-TOKEN: <token>``): subclasses set :attr:`header` and :attr:`scheme`. The repr
+    (``BearerAuth(***)``) never shows the token, so an auth object in a log or a traceback
+    leaks nothing."""
+
+    header = "Authorization"
+    scheme = ""
 
     def __init__(self, token: str) -> None:
         self._token = token
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
+        request.headers[self.header] = f"{self.scheme}{self._token}"
         return request
 
     def __repr__(self) -> str:
-        return "BearerAuth(***)"
+        return f"{type(self).__name__}(***)"
+
+
+class BearerAuth(HeaderAuth):
+    """``Authorization: Bearer <token>``."""
+
+    scheme = "Bearer "
 
 
 class BasicAuth(requests.auth.HTTPBasicAuth):

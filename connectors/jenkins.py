@@ -35,7 +35,6 @@ headers; a proxy's 429/503 with ``Retry-After`` is honoured by the shared client
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,9 +42,10 @@ from typing import Any
 
 from connectors import records
 from connectors.base import CursorUpdate, Record, SourceContext, Stream
+from connectors.clients import extract_with, retry_later, token_auth, unreachable_fix
 from connectors.config import SourceConfig, check_options
 from connectors.errors import ConfigError, ConnectorError, HttpStatusError
-from connectors.http import BasicAuth, ClientPool
+from connectors.http import ClientPool
 from connectors.jenkins_api import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -55,6 +55,7 @@ from connectors.jenkins_api import (
     job_path,
 )
 from connectors.mapping import ServiceMap
+from connectors.options import page_size
 from connectors.pool import bounded_map
 
 DEPLOYMENTS = Stream(
@@ -186,14 +187,9 @@ class JenkinsConnector:
                 f'{where} uses auth = "basic" without username',
                 'add username = "<the Jenkins user whose API token token_env holds>"',
             )
-        page_size = source.options.get("page_size", PAGE_SIZE)
-        if (
-            isinstance(page_size, bool)
-            or not isinstance(page_size, int)
-            or not 1 <= page_size <= MAX_PAGE_SIZE
-        ):
-            raise ConfigError(f"{where}: page_size must be 1..{MAX_PAGE_SIZE}", "fix it")
-        self.page_size = page_size
+        self.page_size = page_size(
+            source.options, "page_size", PAGE_SIZE, MAX_PAGE_SIZE, f"{where}:"
+        )
         self.jobs = parse_jobs(source)
 
     @classmethod
@@ -208,11 +204,9 @@ class JenkinsConnector:
         if isinstance(exc, NotAJobError):
             return exc
         if not isinstance(exc, HttpStatusError):
-            if exc.fix.startswith("check the url"):
-                return exc.with_fix(
-                    f"check url = {self.source.url} in {section} and that Jenkins is reachable"
-                )
-            return exc
+            return unreachable_fix(
+                exc, f"check url = {self.source.url} in {section} and that Jenkins is reachable"
+            )
         if exc.status == 401:
             if self.source.auth == "none":
                 return exc.with_fix(
@@ -242,19 +236,12 @@ class JenkinsConnector:
                 "separated by /)"
             )
         if exc.status == 429:
-            return exc.with_fix(
-                f"rate limited even after retries; lower concurrency in {section} or retry later"
-            )
+            return exc.with_fix(retry_later(section))
         if exc.status >= 500:
             return exc.with_fix("Jenkins failed; check its log and health, then retry")
         return exc
 
     # -- extraction -----------------------------------------------------------------------
-
-    def _auth(self) -> BasicAuth | None:
-        if self.source.auth == "none":
-            return None
-        return BasicAuth(self.source.username or "", self.source.require_token().value)
 
     def _tasks(self, ctx: SourceContext) -> list[Task]:
         services = ServiceMap.for_source(self.source, ctx)
@@ -283,18 +270,13 @@ class JenkinsConnector:
 
     def extract(self, ctx: SourceContext) -> Iterator[Record]:
         tasks = self._tasks(ctx)
-        pool = ClientPool(
-            ctx.http,
-            auth=self._auth(),
-            stats=ctx.stats,
-            sleep=ctx.sleep if ctx.sleep is not None else time.sleep,
+        # basic auth (username + API token) or none: bearer was refused with the options
+        yield from extract_with(
+            ctx,
+            lambda pool: self._extract(pool, tasks, ctx),
+            self._explain,
+            auth=token_auth(self.source),
         )
-        try:
-            yield from self._extract(pool, tasks, ctx)
-        except ConnectorError as exc:
-            raise self._explain(exc) from None
-        finally:
-            pool.close()
 
     def _extract(self, pool: ClientPool, tasks: list[Task], ctx: SourceContext) -> Iterator[Record]:
         ctx.progress.start(len(tasks), "jobs")

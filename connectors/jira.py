@@ -51,18 +51,18 @@ shared client waits as told (and before the next request when a 2xx says none ar
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.base import CursorUpdate, Record, SourceContext, Stream
+from connectors.clients import client_pool, token_auth
 from connectors.config import SourceConfig, check_options
 from connectors.errors import ConfigError, ConnectorError, HttpStatusError, UnreachableError
-from connectors.http import BasicAuth, BearerAuth, ClientPool
 from connectors.jira_api import JiraApi, Status, embedded_changelog
 from connectors.mapping import ServiceMap, as_strings, configured
+from connectors.options import choice, page_size, regex
 from connectors.records import RowError, cursor_time, incident, optional_utc, severity, upserts
 from connectors.records import utc as to_utc
 
@@ -233,12 +233,14 @@ class JiraConnector:
         self.name = source.name
         self.section = f"[sources.{source.name}]"
         options = source.options
-        self.flavor = options.get("flavor", "cloud")
-        if self.flavor not in FLAVORS:
-            raise ConfigError(
-                f"{self.section}: flavor = {self.flavor!r}",
-                'use "cloud" (*.atlassian.net) or "data_center" (Jira Server / Data Center)',
-            )
+        self.flavor = choice(
+            options,
+            "flavor",
+            "cloud",
+            FLAVORS,
+            f"{self.section}:",
+            'use "cloud" (*.atlassian.net) or "data_center" (Jira Server / Data Center)',
+        )
         self.url = source.url.rstrip("/")
         if not self.url:
             raise ConfigError(
@@ -263,23 +265,16 @@ class JiraConnector:
         self.service_field = self._field("service_field") or "components"
         self.resolved_statuses = self._statuses("resolved_statuses")
         self.acknowledged_statuses = self._statuses("acknowledged_statuses")
-        pattern = options.get("deployment_regex")
-        self.deployment_regex: re.Pattern[str] | None = None
-        if pattern is not None:
-            try:
-                self.deployment_regex = re.compile(str(pattern))
-            except re.error as exc:
-                raise ConfigError(
-                    f"{self.section}: deployment_regex is not a valid regular expression ({exc})",
-                    'e.g. deployment_regex = "deploy ([0-9a-f]{7,40})"',
-                ) from None
-        self.page_size = options.get("page_size", PAGE_SIZE)
-        if (
-            isinstance(self.page_size, bool)
-            or not isinstance(self.page_size, int)
-            or not 1 <= self.page_size <= MAX_PAGE_SIZE
-        ):
-            raise ConfigError(f"{self.section}: page_size must be 1..{MAX_PAGE_SIZE}", "fix it")
+        self.deployment_regex = regex(
+            options,
+            "deployment_regex",
+            None,
+            f"{self.section}:",
+            'e.g. deployment_regex = "deploy ([0-9a-f]{7,40})"',
+        )
+        self.page_size = page_size(
+            options, "page_size", PAGE_SIZE, MAX_PAGE_SIZE, f"{self.section}:"
+        )
         if source.auth == "basic" and not source.username:
             who = "your Atlassian account e-mail" if self.flavor == "cloud" else "your Jira login"
             raise ConfigError(
@@ -382,14 +377,6 @@ class JiraConnector:
 
     # -- extraction -----------------------------------------------------------------------
 
-    def _auth(self) -> BearerAuth | BasicAuth | None:
-        if self.source.auth == "none":
-            return None
-        token = self.source.require_token().value
-        if self.source.auth == "bearer":
-            return BearerAuth(token)
-        return BasicAuth(self.source.username or "", token)
-
     def start(self, ctx: SourceContext) -> datetime | None:
         """Where this run's ``updated >=`` bound goes (None: everything)."""
         if ctx.since is not None:
@@ -404,12 +391,7 @@ class JiraConnector:
         return list(dict.fromkeys([*wanted, *(f for f in extra if f)]))
 
     def extract(self, ctx: SourceContext) -> Iterator[Record]:
-        pool = ClientPool(
-            ctx.http,
-            auth=self._auth(),
-            stats=ctx.stats,
-            sleep=ctx.sleep if ctx.sleep is not None else time.sleep,
-        )
+        pool = client_pool(ctx, token_auth(self.source))
         api = JiraApi(pool.client(), self.url, self.flavor)
         jql = compose_jql(self.jql, self.start(ctx))
         try:

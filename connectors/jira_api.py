@@ -33,6 +33,7 @@ from connectors.errors import HttpStatusError, IncompletePagesError, MalformedRe
 from connectors.http import HttpClient, short_url
 from connectors.pagination import CursorPaginator, OffsetPaginator, Page, Params, paginate
 from connectors.redact import redact
+from connectors.shapes import as_list, as_object
 
 CHANGELOG_PAGE_SIZE = 100  # the documented maximum of /issue/{key}/changelog
 
@@ -82,18 +83,6 @@ def jira_error(response: requests.Response) -> str:
     return "; ".join(parts)[:500]
 
 
-def _dict(value: Any, url: str, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise MalformedResponseError(short_url(url), f"expected {what} to be an object")
-    return value
-
-
-def _list(value: Any, url: str, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise MalformedResponseError(short_url(url), f"expected {what} to be a list")
-    return value
-
-
 def _int(body: Any, key: str) -> int | None:
     value = body.get(key) if isinstance(body, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -131,8 +120,8 @@ class JiraApi:
     def statuses(self) -> list[Status]:
         url = self.url("status")
         found = []
-        for item in _list(self.client.get_json(url), url, "the status list"):
-            entry = _dict(item, url, "a status")
+        for item in as_list(self.client.get_json(url), url, "the status list"):
+            entry = as_object(item, url, "a status")
             category = entry.get("statusCategory")
             key = category.get("key") if isinstance(category, dict) else None
             if "id" not in entry or "name" not in entry:
@@ -163,22 +152,23 @@ class JiraApi:
                 total=lambda body: _int(body, "total"),
             )
         for page in paginate(self.client, url, params, paginator):
-            body = _dict(page.body, url, "the search answer")
-            issues = [_issue(item, url) for item in _list(body.get("issues"), url, "issues")]
+            body = as_object(page.body, url, "the search answer")
+            issues = [_issue(item, url) for item in as_list(body.get("issues"), url, "issues")]
             yield issues
 
     def changelog(self, key: str) -> list[dict[str, Any]]:
         """Every changelog entry of issue ``key`` (when the embedded one was cut short)."""
         if not self.cloud:
             url = self.url(f"issue/{quote(key)}")
-            body = _dict(
+            body = as_object(
                 self.client.get_json(url, {"fields": "status", "expand": "changelog"}),
                 url,
                 "the issue",
             )
-            log = _dict(body.get("changelog"), url, "changelog")
+            log = as_object(body.get("changelog"), url, "changelog")
             return [
-                _dict(h, url, "a history") for h in _list(log.get("histories"), url, "histories")
+                as_object(h, url, "a history")
+                for h in as_list(log.get("histories"), url, "histories")
             ]
         url = self.url(f"issue/{quote(key)}/changelog")
         paginator = CheckedOffsets(
@@ -190,8 +180,10 @@ class JiraApi:
         )
         found: list[dict[str, Any]] = []
         for page in paginate(self.client, url, {}, paginator):
-            body = _dict(page.body, url, "the changelog page")
-            found += [_dict(h, url, "a history") for h in _list(body.get("values"), url, "values")]
+            body = as_object(page.body, url, "the changelog page")
+            found += [
+                as_object(h, url, "a history") for h in as_list(body.get("values"), url, "values")
+            ]
         return found
 
 
@@ -213,10 +205,10 @@ def _issues_or_empty(body: Any) -> list[Any]:
 
 
 def _issue(item: Any, url: str) -> dict[str, Any]:
-    issue = _dict(item, url, "an issue")
+    issue = as_object(item, url, "an issue")
     if not isinstance(issue.get("key"), str) or not issue["key"]:
         raise MalformedResponseError(short_url(url), "an issue without a key")
-    _dict(issue.get("fields"), url, f"the fields of {issue['key']}")
+    as_object(issue.get("fields"), url, f"the fields of {issue['key']}")
     return issue
 
 

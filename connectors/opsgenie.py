@@ -41,38 +41,21 @@ integration key or one from API key management); it is sent as ``GenieKey <key>`
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors import records
-from connectors.base import CursorUpdate, Record, SourceContext, Stream
+from connectors import oncall, records
+from connectors.base import Record, SourceContext, Stream
+from connectors.clients import extract_with, retry_later, unreachable_fix
 from connectors.config import SourceConfig, check_options
 from connectors.errors import ConfigError, ConnectorError, HttpStatusError
 from connectors.http import ClientPool
 from connectors.mapping import ServiceMap
 from connectors.opsgenie_api import MAX_OFFSET, PAGE_SIZE, REGIONS, GenieKeyAuth, OpsgenieApi
-from connectors.pagerduty import (
-    OPEN_CURSOR,
-    Skipped,
-    bool_option,
-    choice_option,
-    find_ref,
-    int_option,
-    open_cursor,
-    open_ids,
-    ref_pattern,
-    resolve_service,
-)
+from connectors.options import find_ref, flag, text
 from connectors.pool import bounded_map
 
-STREAM = Stream(
-    name="incidents",
-    table="incidents",
-    primary_key=records.DEPLOYMENT_KEY,
-    cursor_field="started_at",
-)
 LEGACY_WARNING = (
     "Opsgenie is being retired by Atlassian (no new sales since 2025-06-04; support and the REST "
     "API end on 2027-04-05): plan the move to Jira Service Management, or to PagerDuty "
@@ -108,20 +91,18 @@ def _ms(value: Any) -> int | None:
 class OpsgenieConnector:
     """Alert API v2 → incidents (see the module docstring)."""
 
-    streams: tuple[Stream, ...] = (STREAM,)
+    streams: tuple[Stream, ...] = (oncall.STREAM,)
 
     def __init__(self, source: SourceConfig) -> None:
         check_options(source, OPTIONS)
         self.source = source
         self.name = source.name
         where = f"[sources.{source.name}]"
-        region = choice_option(source, "region", "us", tuple(REGIONS))
-        self.url = source.url or REGIONS[region]
-        if source.auth != "bearer":
-            raise ConfigError(
-                f'{where}: Opsgenie needs an API key, sent as auth = "bearer"',
-                'set auth = "bearer" and token_env = "NAME_OF_ENV_VAR"',
-            )
+        options = source.options
+        self.common = oncall.IncidentOptions.read(
+            source, "Opsgenie", REGIONS, PAGE_SIZE, MAX_OFFSET
+        )
+        self.url = self.common.url
         self.field = source.options.get("service_field", "tag:service:")
         if not isinstance(self.field, str) or not (
             self.field in PLAIN_FIELDS
@@ -133,27 +114,11 @@ class OpsgenieConnector:
                 'use "tag:<prefix>" (e.g. "tag:service:"), "entity", "alias", "source", '
                 '"owner" or "details:<key>"',
             )
-        query = source.options.get("query", "")
-        if not isinstance(query, str):
-            raise ConfigError(f"{where}: query must be a string", "quote the value")
-        self.query = query.strip() or None
-        self.lookback = timedelta(days=int_option(source, "lookback_days", 365, 1, 3650))
-        self.reopen = timedelta(days=int_option(source, "reopen_days", 14, 0, 180))
-        self.page_size = int_option(source, "page_size", PAGE_SIZE, 1, PAGE_SIZE)
-        self.max_offset = int_option(source, "max_offset", MAX_OFFSET, 2, MAX_OFFSET)
-        if self.max_offset < 2 * self.page_size:
-            raise ConfigError(
-                f"{where}: max_offset must be at least twice page_size", "raise max_offset"
-            )
-        self.fetch_details = bool_option(source, "fetch_details", False) or (
+        self.query = text(options, "query", "", f"{where}:").strip() or None
+        self.fetch_details = flag(options, "fetch_details", False, where) or (
             self.field in DETAIL_FIELDS or self.field.startswith("details:")
         )
-        self.pattern = ref_pattern(source)
-        self.link = bool_option(source, "link_to_deployments", True)
-        web_url = source.options.get("web_url", "")
-        if not isinstance(web_url, str):
-            raise ConfigError(f"{where}: web_url must be a string", "quote the value")
-        self.web_url = web_url.rstrip("/")
+        self.web_url = text(options, "web_url", "", f"{where}:").rstrip("/")
 
     @classmethod
     def from_config(cls, source: SourceConfig) -> OpsgenieConnector:
@@ -164,12 +129,11 @@ class OpsgenieConnector:
     def _explain(self, exc: ConnectorError) -> ConnectorError:
         section = f"[sources.{self.name}]"
         if not isinstance(exc, HttpStatusError):
-            if exc.fix.startswith("check the url"):
-                return exc.with_fix(
-                    f"check url = {self.url} in {section} (https://api.opsgenie.com, or "
-                    'region = "eu" for https://api.eu.opsgenie.com) and that it is reachable'
-                )
-            return exc
+            return unreachable_fix(
+                exc,
+                f"check url = {self.url} in {section} (https://api.opsgenie.com, or "
+                'region = "eu" for https://api.eu.opsgenie.com) and that it is reachable',
+            )
         if exc.status == 401:
             return exc.with_fix(
                 f"the API key in {self.source.token_origin} is missing or wrong (or belongs to "
@@ -189,9 +153,7 @@ class OpsgenieConnector:
         if exc.status in (400, 422):
             return exc.with_fix(f"Opsgenie refused the request; check query in {section}")
         if exc.status == 429:
-            return exc.with_fix(
-                f"rate limited even after retries; lower concurrency in {section} or retry later"
-            )
+            return exc.with_fix(retry_later(section))
         if exc.status >= 500:
             return exc.with_fix(
                 "Opsgenie failed; check https://opsgenie.status.atlassian.com and retry"
@@ -202,31 +164,20 @@ class OpsgenieConnector:
 
     def _api(self, pool: ClientPool) -> OpsgenieApi:
         return OpsgenieApi(
-            pool.client(), self.url, page_size=self.page_size, max_offset=self.max_offset
+            pool.client(),
+            self.url,
+            page_size=self.common.page_size,
+            max_offset=self.common.max_offset,
         )
 
     def extract(self, ctx: SourceContext) -> Iterator[Record]:
         ctx.warn(LEGACY_WARNING)
-        pool = ClientPool(
-            ctx.http,
+        yield from extract_with(
+            ctx,
+            lambda pool: self._extract(pool, ctx),
+            self._explain,
             auth=GenieKeyAuth(self.source.require_token().value),
-            stats=ctx.stats,
-            sleep=ctx.sleep if ctx.sleep is not None else time.sleep,
         )
-        try:
-            yield from self._extract(pool, ctx)
-        except ConnectorError as exc:
-            raise self._explain(exc) from None
-        finally:
-            pool.close()
-
-    def start(self, ctx: SourceContext) -> datetime:
-        if ctx.since is not None:
-            return ctx.since
-        cursor = ctx.cursors.get(STREAM.cursor_key())
-        if cursor:
-            return records.utc(cursor, "cursor") - self.reopen
-        return ctx.until - self.lookback
 
     def _needs_detail(self, alert: Mapping[str, Any]) -> bool:
         if self.fetch_details:
@@ -240,24 +191,9 @@ class OpsgenieConnector:
         smap = ServiceMap.for_source(self.source, ctx)
         known = ctx.service_ids()
         api = self._api(pool)
-        start = self.start(ctx)
+        start = self.common.start(ctx)
         listed = api.alerts(start, ctx.until, self.query) if start < ctx.until else {}
-        detailed: set[str] = set()
-        gone: list[str] = []
-        for alert_id in open_ids(ctx.cursors):
-            if alert_id in listed:
-                continue
-            found = api.alert(alert_id)
-            if found is None:
-                gone.append(alert_id)
-            else:
-                listed[alert_id] = found
-                detailed.add(alert_id)
-        if gone:
-            ctx.warn(
-                f"{len(gone)} alert(s) open at the last sync are gone from Opsgenie and are no "
-                f"longer re-checked ({', '.join(sorted(gone)[:5])})"
-            )
+        detailed = oncall.refetch_open(ctx, listed, api.alert, "alert(s)", "Opsgenie")
         todo = sorted(listed.values(), key=lambda a: (str(a.get("createdAt")), a["id"]))
         ctx.progress.start(len(todo), "alerts")
 
@@ -270,14 +206,14 @@ class OpsgenieConnector:
         for alert in bounded_map(complete, todo, self.source.concurrency):
             completed.append(alert)
             ctx.progress.advance()
-        skipped = Skipped()
+        skipped = oncall.Skipped()
         unknown_priorities: set[str] = set()
         no_close: list[str] = []
         rows: list[dict[str, Any]] = []
         for alert in sorted(completed, key=lambda a: a["id"]):
             keys = self.keys(alert)
             label = keys[0] if keys else f"(no {self.field})"
-            service_id = resolve_service(smap, known, keys, label)
+            service_id = oncall.resolve_service(smap, known, keys, label)
             if service_id is None:
                 continue
             try:
@@ -297,13 +233,7 @@ class OpsgenieConnector:
                 f"used as the resolution time ({', '.join(sorted(no_close)[:5])})"
             )
         yield from records.upserts(incidents=rows)
-        still_open = {r["external_id"]: r["started_at"] for r in rows if r["resolved_at"] is None}
-        yield CursorUpdate(
-            {
-                STREAM.cursor_key(): records.cursor_time(ctx.until),
-                OPEN_CURSOR: open_cursor(ctx, still_open, "Opsgenie alerts"),
-            }
-        )
+        yield oncall.cursors(ctx, rows, "Opsgenie alerts")
 
     # -- one alert ------------------------------------------------------------------------
 
@@ -366,6 +296,6 @@ class OpsgenieConnector:
             acknowledged_at=acknowledged,
             resolved_at=resolved,
             url=f"{self.web_url}/alert/detail/{alert_id}/details" if self.web_url else None,
-            deployment_ref=find_ref(self.pattern, texts),
-            link_to_deployments=self.link,
+            deployment_ref=find_ref(self.common.pattern, texts),
+            link_to_deployments=self.common.link,
         )

@@ -30,25 +30,18 @@ import requests
 
 from connectors import records
 from connectors.errors import ConnectorError, MalformedResponseError, PaginationLoopError
-from connectors.http import HttpClient, short_url
+from connectors.http import HeaderAuth, HttpClient, short_url
+from connectors.shapes import as_list, as_object
 
 PAGE_SIZE = 100
 MAX_OFFSET = 20_000
 REGIONS = {"us": "https://api.opsgenie.com", "eu": "https://api.eu.opsgenie.com"}
 
 
-class GenieKeyAuth(requests.auth.AuthBase):
-    """``Authorization: GenieKey <key>``; its repr never shows the key."""
+class GenieKeyAuth(HeaderAuth):
+    """``Authorization: GenieKey <key>``."""
 
-    def __init__(self, key: str) -> None:
-        self._key = key
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"GenieKey {self._key}"
-        return request
-
-    def __repr__(self) -> str:
-        return "GenieKeyAuth(***)"
+    scheme = "GenieKey "
 
 
 def retry_after_from_period(response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -62,18 +55,6 @@ def retry_after_from_period(response: requests.Response, *args: Any, **kwargs: A
 
 def epoch_ms(moment: datetime) -> int:
     return int(moment.astimezone(UTC).timestamp() * 1000)
-
-
-def _dict(value: Any, url: str, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise MalformedResponseError(url, f"expected {what} to be an object")
-    return value
-
-
-def _list(value: Any, url: str, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise MalformedResponseError(url, f"expected {what} to be a list")
-    return value
 
 
 def _created_ms(alert: dict[str, Any], url: str) -> int:
@@ -164,9 +145,9 @@ class OpsgenieApi:
         seen: set[str] = set()
         newest: int | None = None
         while True:
-            body = _dict(self.client.get_json(url, params), url, "the answer")
-            for item in _list(body.get("data"), url, "data"):
-                alert = _dict(item, url, "an alert")
+            body = as_object(self.client.get_json(url, params), url, "the answer")
+            for item in as_list(body.get("data"), url, "data"):
+                alert = as_object(item, url, "an alert")
                 if not isinstance(alert.get("id"), str):
                     raise MalformedResponseError(url, "an alert without an id")
                 found[alert["id"]] = alert
@@ -191,7 +172,7 @@ class OpsgenieApi:
             if getattr(exc, "status", None) == 404:
                 return None
             raise
-        alert = _dict(_dict(body, url, "the answer").get("data"), url, "data")
+        alert = as_object(as_object(body, url, "the answer").get("data"), url, "data")
         if not isinstance(alert.get("id"), str):
             raise MalformedResponseError(url, "an alert without an id")
         return alert

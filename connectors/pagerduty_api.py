@@ -26,10 +26,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import requests
-
 from connectors.errors import ConnectorError, HttpStatusError, MalformedResponseError
-from connectors.http import HttpClient, decode_json, short_url
+from connectors.http import HeaderAuth, HttpClient, decode_json, short_url
+from connectors.shapes import as_list, as_object
 
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 PAGE_SIZE = 100  # classic pagination refuses more
@@ -40,23 +39,12 @@ MIN_WINDOW = timedelta(seconds=2)  # a window this short is never split further
 Params = dict[str, str | int | list[str]]
 
 
-class PagerDutyAuth(requests.auth.AuthBase):
-    """``Authorization: Token token=<key>`` (REST API keys) or ``Bearer <token>`` (OAuth);
-    its repr never shows the token."""
+class PagerDutyAuth(HeaderAuth):
+    """``Authorization: Token token=<key>`` (REST API keys) or ``Bearer <token>`` (OAuth)."""
 
     def __init__(self, token: str, *, oauth: bool = False) -> None:
-        self._token = token
-        self._oauth = oauth
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if self._oauth:
-            request.headers["Authorization"] = f"Bearer {self._token}"
-        else:
-            request.headers["Authorization"] = f"Token token={self._token}"
-        return request
-
-    def __repr__(self) -> str:
-        return "PagerDutyAuth(***)"
+        super().__init__(token)
+        self.scheme = "Bearer " if oauth else "Token token="
 
 
 def iso(moment: datetime) -> str:
@@ -75,18 +63,6 @@ def windows(
         found.append((current, following))
         current = following
     return found
-
-
-def _dict(value: Any, url: str, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise MalformedResponseError(url, f"expected {what} to be an object")
-    return value
-
-
-def _list(value: Any, url: str, what: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise MalformedResponseError(url, f"expected {what} to be a list")
-    return value
 
 
 class PagerDutyApi:
@@ -119,12 +95,12 @@ class PagerDutyApi:
         offset = 0
         seen: set[str] = set()
         while True:
-            body = _dict(
+            body = as_object(
                 self._get(url, {**params, "offset": offset, "limit": self.page_size}),
                 url,
                 "the answer",
             )
-            items = _list(body.get(key), url, key)
+            items = as_list(body.get(key), url, key)
             more = body.get("more")
             if not isinstance(more, bool):
                 raise MalformedResponseError(url, "expected more to be true or false")
@@ -192,7 +168,7 @@ class PagerDutyApi:
                 self._window(middle, until, base, found)
                 return
             for item in items:
-                incident = _dict(item, url, "an incident")
+                incident = as_object(item, url, "an incident")
                 if not isinstance(incident.get("id"), str):
                     raise MalformedResponseError(url, "an incident without an id")
                 batch[incident["id"]] = incident
@@ -207,7 +183,7 @@ class PagerDutyApi:
             if exc.status == 404:
                 return None
             raise
-        incident = _dict(_dict(body, url, "the answer").get("incident"), url, "incident")
+        incident = as_object(as_object(body, url, "the answer").get("incident"), url, "incident")
         if not isinstance(incident.get("id"), str):
             raise MalformedResponseError(url, "an incident without an id")
         return incident
@@ -219,5 +195,5 @@ class PagerDutyApi:
         for items, offset in self._pages(url, {"time_zone": "UTC"}, "log_entries"):
             if offset < 0:
                 break  # past the cap nothing more can be listed; use what was read
-            entries += [_dict(e, url, "a log entry") for e in items]
+            entries += [as_object(e, url, "a log entry") for e in items]
         return entries

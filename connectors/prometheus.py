@@ -34,7 +34,6 @@ import math
 import re
 import string
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -52,6 +51,7 @@ from connectors.base import (
     SourceContext,
     Stream,
 )
+from connectors.clients import client_pool, token_auth
 from connectors.config import SourceConfig, check_options
 from connectors.errors import (
     ConfigError,
@@ -61,7 +61,7 @@ from connectors.errors import (
     UnreachableError,
 )
 from connectors.histogram import COLUMNS, MODES, parse_le, to_warehouse_buckets
-from connectors.http import BasicAuth, BearerAuth, ClientPool, HttpClient
+from connectors.http import ClientPool, HttpClient
 from connectors.pool import bounded_map
 
 STREAM = Stream(
@@ -390,14 +390,7 @@ class PrometheusConnector:
         ctx.progress.start(len(plan), "services")
         if not plan:
             return
-        auth = self._auth()
-        pool = ClientPool(
-            ctx.http,
-            auth=auth,
-            stats=ctx.stats,
-            headers=self.options.headers,
-            sleep=ctx.sleep if ctx.sleep is not None else time.sleep,
-        )
+        pool = client_pool(ctx, token_auth(self.source), self.options.headers)
         try:
             work = lambda item: self._fetch_target(pool, ctx, *item)  # noqa: E731
             for records in bounded_map(work, plan, self.source.concurrency):
@@ -405,14 +398,6 @@ class PrometheusConnector:
                 ctx.progress.advance()
         finally:
             pool.close()
-
-    def _auth(self) -> BearerAuth | BasicAuth | None:
-        if self.source.auth == "none":
-            return None
-        token = self.source.require_token().value
-        if self.source.auth == "bearer":
-            return BearerAuth(token)
-        return BasicAuth(self.source.username or "", token)
 
     def _client(self, pool: ClientPool) -> PrometheusConnect:
         prom: PrometheusConnect | None = getattr(self._local, "prom", None)

@@ -30,16 +30,17 @@ a column with no known key stays NULL and the run warns once.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import CursorUpdate, Record, Row, SourceContext, Stream, Upsert
+from connectors.clients import extract_with, retry_later, token_auth, unreachable_fix
 from connectors.config import SourceConfig, check_options
 from connectors.errors import ConfigError, ConnectorError, HttpStatusError
-from connectors.http import BasicAuth, BearerAuth, ClientPool
+from connectors.http import ClientPool
+from connectors.options import choice, page_size
 from connectors.pool import bounded_map
 from connectors.sonar_api import (
     HISTORY_PAGE_SIZE,
@@ -137,8 +138,8 @@ class SonarQubeConnector:
         options = source.options
         self.organization = options.get("organization")
         region = options.get("region")
-        if region is not None and region not in REGIONS:
-            raise ConfigError(f"{where}: region = {region!r}", f"use one of {list(REGIONS)}")
+        if region is not None:  # optional: the url may say where the server is
+            region = choice(options, "region", "", tuple(REGIONS), f"{where}:")
         self.url = source.url or (REGIONS[region] if region else "")
         if source.type == "sonarcloud" and not self.url:
             self.url = REGIONS["eu"]
@@ -149,20 +150,13 @@ class SonarQubeConnector:
                 f"{where}: SonarQube Cloud needs an organization",
                 'add organization = "<your organization key>"',
             )
-        self.listing = options.get("project_listing", "auto")
-        if self.listing not in LISTINGS:
-            raise ConfigError(f"{where}: project_listing = {self.listing!r}", f"use {LISTINGS}")
-        self.page_size = options.get("page_size", SEARCH_PAGE_SIZE)
-        if not isinstance(self.page_size, int) or not 1 <= self.page_size <= SEARCH_PAGE_SIZE:
-            raise ConfigError(f"{where}: page_size must be 1..{SEARCH_PAGE_SIZE}", "fix it")
-        self.history_page_size = options.get("history_page_size", HISTORY_PAGE_SIZE)
-        if (
-            not isinstance(self.history_page_size, int)
-            or not 1 <= self.history_page_size <= HISTORY_PAGE_SIZE
-        ):
-            raise ConfigError(
-                f"{where}: history_page_size must be 1..{HISTORY_PAGE_SIZE}", "fix it"
-            )
+        self.listing = choice(options, "project_listing", "auto", LISTINGS, f"{where}:")
+        self.page_size = page_size(
+            options, "page_size", SEARCH_PAGE_SIZE, SEARCH_PAGE_SIZE, f"{where}:"
+        )
+        self.history_page_size = page_size(
+            options, "history_page_size", HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZE, f"{where}:"
+        )
         projects = options.get("projects", {})
         if not isinstance(projects, dict) or not all(isinstance(v, str) for v in projects.values()):
             raise ConfigError(
@@ -181,11 +175,9 @@ class SonarQubeConnector:
     def _explain(self, exc: ConnectorError, task: Task | None = None) -> ConnectorError:
         section = f"[sources.{self.name}]"
         if not isinstance(exc, HttpStatusError):
-            if exc.fix.startswith("check the url"):
-                return exc.with_fix(
-                    f"check url = {self.url} in {section} and that the server is reachable"
-                )
-            return exc
+            return unreachable_fix(
+                exc, f"check url = {self.url} in {section} and that the server is reachable"
+            )
         if exc.status == 401:
             if self.source.auth == "none":
                 return exc.with_fix(
@@ -213,20 +205,12 @@ class SonarQubeConnector:
                 f"server; fix services.sonar_project_key or {section[:-1]}.projects]"
             )
         if exc.status == 429:
-            return exc.with_fix(
-                f"rate limited even after retries; lower concurrency in {section} or retry later"
-            )
+            return exc.with_fix(retry_later(section))
         if exc.status >= 500:
             return exc.with_fix("the server failed; check its health (api/system/health) and retry")
         return exc
 
     # -- helpers --------------------------------------------------------------------------
-
-    def _auth(self) -> BearerAuth | BasicAuth | None:
-        if self.source.auth == "none":
-            return None
-        token = self.source.require_token().value
-        return BearerAuth(token) if self.source.auth == "bearer" else BasicAuth(token, "")
 
     def _api(self, pool: ClientPool) -> SonarApi:
         return SonarApi(pool.client(), self.url, self.organization)
@@ -262,18 +246,12 @@ class SonarQubeConnector:
     # -- extraction -----------------------------------------------------------------------
 
     def extract(self, ctx: SourceContext) -> Iterator[Record]:
-        pool = ClientPool(
-            ctx.http,
-            auth=self._auth(),
-            stats=ctx.stats,
-            sleep=ctx.sleep if ctx.sleep is not None else time.sleep,
+        yield from extract_with(
+            ctx,
+            lambda pool: self._extract(pool, ctx),
+            self._explain,
+            auth=token_auth(self.source, token_as_login=True),  # basic: older servers
         )
-        try:
-            yield from self._extract(pool, ctx)
-        except ConnectorError as exc:
-            raise self._explain(exc) from None
-        finally:
-            pool.close()
 
     def _extract(self, pool: ClientPool, ctx: SourceContext) -> Iterator[Record]:
         api = self._api(pool)

@@ -1,0 +1,28 @@
+"""Checks that a decoded JSON answer has the shape an API documents.
+
+A proxy, a login page or a new API version can answer 2xx with JSON of another shape; reading
+it anyway would end in a ``KeyError`` or a silently empty sync. These checks turn it into one
+:class:`~connectors.errors.MalformedResponseError` naming the URL (without query string or
+credentials) and what was expected there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.errors import MalformedResponseError
+from connectors.http import short_url
+
+
+def as_object(value: Any, url: str, what: str) -> dict[str, Any]:
+    """``value`` when it is a JSON object; ``what`` names it in the message (``"an issue"``)."""
+    if not isinstance(value, dict):
+        raise MalformedResponseError(short_url(url), f"expected {what} to be an object")
+    return value
+
+
+def as_list(value: Any, url: str, what: str) -> list[Any]:
+    """``value`` when it is a JSON array; ``what`` names it in the message (``"the answer"``)."""
+    if not isinstance(value, list):
+        raise MalformedResponseError(short_url(url), f"expected {what} to be a list")
+    return value
