@@ -39,6 +39,7 @@ bench: $(DEV_STAMP) system-deps  ## every benchmark in bench/ (builds data/enter
 	$(PY) -m bench.browser --db $(ENTERPRISE)
 	$(PY) -m bench.ingest
 	$(PY) -m bench.sonar_sync
+	$(PY) -m bench.csv_import
 
 migrate: $(APP_STAMP)  ## upgrade the warehouse schema in place, keeping its rows
 	$(PY) -m data migrate --db $(DB)
