@@ -34,6 +34,11 @@ STEP = {
     "month": pd.DateOffset(months=1),
     "quarter": pd.DateOffset(months=3),
 }
+HALF_STEP = {  # padding around a lone point, so the time axis keeps a readable scale
+    "week": pd.Timedelta(days=3.5),
+    "month": pd.Timedelta(days=15),
+    "quarter": pd.Timedelta(days=45),
+}
 UNIT_TEXT = {"%": "%", "ms": "ms", "h": "hours", "days": "days", "count": "count"}
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
@@ -229,6 +234,10 @@ def trend_chart(
     fig.update_layout(showlegend=series is not None)
     if not data.empty:
         fig.update_yaxes(range=_y_range(kpi, data["value"], target))
+        with_values = data.loc[data["value"].notna(), "bucket"]
+        if with_values.nunique() <= 1:  # Plotly would zoom a lone point to milliseconds
+            pad = HALF_STEP.get(grain, HALF_STEP["week"])
+            fig.update_xaxes(range=[data["bucket"].min() - pad, data["bucket"].max() + pad])
     fig = _layout(
         fig, title or kpi.label, f"{grain.title()} starting (UTC)", axis_title(kpi), height
     )
