@@ -31,7 +31,7 @@ if fresh.empty:
 else:
     st.subheader("Last successful sync per source")
     st.dataframe(
-        fresh,
+        fresh.assign(stream=fresh["stream"].fillna("all streams")),  # connectors record none
         hide_index=True,
         width="stretch",
         column_config={

@@ -74,3 +74,27 @@ def test_no_sources_file_explains_setup(tmp_path: Path, monkeypatch: pytest.Monk
     app = data_sources(db, monkeypatch)
     assert any("No sources to sync" in i.value for i in app.info)
     assert not app.button
+
+
+def test_sources_table_resolves_defaults_and_shows_configuration_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table shows where each connector reads (PagerDuty's default API, a git path) and
+    what is wrong with a source before anyone presses Sync now (a Jira source without jql)."""
+    db = build_warehouse(tmp_path / "w.duckdb", [("a1", None, None)])
+    sources = tmp_path / "s.toml"
+    sources.write_text(
+        '[sources.pd]\ntype = "pagerduty"\nauth = "bearer"\ntoken_env = "PD_TOKEN"\n\n'
+        '[sources.repo]\ntype = "git"\npath = "/srv/git/a1.git"\nservice_id = "a1"\n\n'
+        '[sources.ops]\ntype = "jira"\nurl = "https://acme.atlassian.net"\nenabled = false\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("TECHPULSE_SOURCES", str(sources))
+    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+    app = data_sources(db, monkeypatch)
+    frame = next(d.value for d in app.dataframe if "problem" in d.value.columns)
+    rows = {r["source"]: r for r in frame.to_dict("records")}
+    assert rows["pd"]["url"] == "https://api.pagerduty.com" and rows["pd"]["problem"] == ""
+    assert rows["pd"]["streams"] == "incidents" and rows["pd"]["enabled"]
+    assert rows["repo"]["url"] == "/srv/git/a1.git"
+    assert "has no jql" in rows["ops"]["problem"] and not rows["ops"]["enabled"]

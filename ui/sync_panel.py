@@ -6,8 +6,9 @@ from typing import Any
 
 import streamlit as st
 
-from connectors.config import load_config
+from connectors.config import SourceConfig, load_config
 from connectors.errors import ConnectorError
+from connectors.registry import build_connector
 from data.warehouse import db_path
 from ui import auth
 from ui.sync_runner import SyncOutcome, run_sync
@@ -27,14 +28,17 @@ def sync_panel() -> None:
         return
     sources = [s for s in config.sources if s.enabled]
     st.dataframe(
-        [{"source": s.name, "type": s.type, "url": s.url, "auth": s.auth} for s in config.sources],
+        [_describe(s) for s in config.sources],
         hide_index=True,
         width="stretch",
         column_config={
             "source": "Source",
             "type": "Type",
-            "url": st.column_config.TextColumn("URL"),
+            "enabled": st.column_config.CheckboxColumn("Enabled"),
+            "url": st.column_config.TextColumn("URL or path"),
             "auth": "Auth",
+            "streams": "Streams",
+            "problem": st.column_config.TextColumn("Configuration problem"),
         },
     )
     st.caption(f"From `{config.path}`. Tokens are read from the environment and never shown.")
@@ -45,6 +49,28 @@ def sync_panel() -> None:
     if st.button("Sync now", icon=":material/sync:", disabled=not sources, type="primary"):
         st.session_state[RESULT_KEY] = _run(config.path)
         st.rerun()
+
+
+def _describe(source: SourceConfig) -> dict[str, Any]:
+    """One row of the sources table: where the connector reads (its defaults resolved, e.g.
+    PagerDuty's or a git repository's path) and, before any sync, what is wrong with it."""
+    row: dict[str, Any] = {
+        "source": source.name,
+        "type": source.type,
+        "enabled": source.enabled,
+        "url": source.url,
+        "auth": source.auth,
+        "streams": "",
+        "problem": "",
+    }
+    try:
+        connector = build_connector(source)  # parses options only; no request is sent
+    except ConnectorError as exc:
+        row["problem"] = f"{exc.problem} — {exc.fix}"
+        return row
+    row["url"] = str(getattr(connector, "url", source.url) or source.url)
+    row["streams"] = ", ".join(stream.name for stream in connector.streams)
+    return row
 
 
 def _run(config_path: Any) -> SyncOutcome:
