@@ -189,6 +189,8 @@ def _read(file: bytes | str | os.PathLike[str]) -> tuple[bytes, Path | None]:
         raise _fail(f"{path} cannot be read (permission denied)") from None
     except OSError as exc:
         raise _fail(f"{path} cannot be read ({exc.strerror or exc})") from None
+    except (ValueError, UnicodeError):  # a NUL byte or a lone surrogate in the path
+        raise _fail(f"{ascii(str(file))} is not a usable file name") from None
 
 
 def check_header(spec: Kind, names: Sequence[str], line: int = 1) -> list[Problem]:

@@ -96,7 +96,36 @@ def cli_calls(db: Path, value: str) -> list[tuple[Callable[[list[str]], int], li
             ["sync", "--db", str(db), "--source", value, "--config", str(db.parent / "none.toml")],
         ),
         (connectors_main, ["sync", "--db", str(db), "--since", value]),
+        (connectors_main, ["import", value, str(_refused_csv(db)), "--db", str(db)]),
+        (connectors_main, ["import", "deployments", value, "--db", str(db)]),
+        (
+            connectors_main,
+            [
+                "import",
+                "deployments",
+                str(_refused_csv(db)),
+                "--db",
+                str(db),
+                "--source",
+                value,
+                "--timezone",
+                value,
+            ],
+        ),
     ]
+
+
+def _refused_csv(db: Path) -> Path:
+    """A deployments file the import must refuse whatever the options (no such service), so a
+    hostile option value can never lead to a write."""
+    path = db.parent / "refused.csv"
+    if not path.exists():
+        path.write_text(
+            "external_id,service_id,environment,started_at,status\n"
+            "d1,no-such-service,production,2026-01-05 10:00:00,success\n",
+            encoding="utf-8",
+        )
+    return path
 
 
 def _check_value(db: Path, value: str) -> None:
