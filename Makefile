@@ -40,6 +40,7 @@ bench: $(DEV_STAMP) system-deps  ## every benchmark in bench/ (builds data/enter
 	$(PY) -m bench.ingest
 	$(PY) -m bench.sonar_sync
 	$(PY) -m bench.csv_import
+	$(PY) -m bench.linking --db $(ENTERPRISE)
 
 migrate: $(APP_STAMP)  ## upgrade the warehouse schema in place, keeping its rows
 	$(PY) -m data migrate --db $(DB)

@@ -93,14 +93,16 @@ candidates AS (
     UNION ALL
     SELECT t.source, t.external_id, d.source, d.external_id, d.finished_at, 2, 'sha'
     FROM todo AS t
-    JOIN shipping AS d
-        ON d.service_id = t.service_id AND length(t.sha) >= 7 AND length(d.sha) >= 7
+    JOIN shipping AS d  -- an equi-join on the first 7 characters, then the prefix check
+        ON d.service_id = t.service_id AND left(d.sha, 7) = left(t.sha, 7)
+        AND length(t.sha) >= 7 AND length(d.sha) >= 7
         AND (starts_with(d.sha, t.sha) OR starts_with(t.sha, d.sha))
     UNION ALL
+    -- the first deployment finished at or after the merge: an ASOF join, not every later one
     SELECT t.source, t.external_id, d.source, d.external_id, d.finished_at, 3, 'time'
-    FROM todo AS t
-    JOIN shipping AS d ON d.service_id = t.service_id AND d.finished_at >= t.merged_at
-    WHERE t.service_id NOT IN (SELECT service_id FROM listed)
+    FROM (SELECT * FROM todo WHERE merged_at IS NOT NULL
+          AND service_id NOT IN (SELECT service_id FROM listed)) AS t
+    ASOF JOIN shipping AS d ON d.service_id = t.service_id AND d.finished_at >= t.merged_at
 ),
 best AS (
     SELECT source, external_id,
@@ -138,17 +140,14 @@ by_reference AS (
     WHERE t.link_method = 'reference'
     GROUP BY t.source, t.external_id
 ),
-by_window AS (
-    SELECT t.source, t.external_id,
-           arg_max(d.source, (d.finished_at, d.source, d.external_id)) AS dep_source,
-           arg_max(d.external_id, (d.finished_at, d.source, d.external_id)) AS dep_id
-    FROM todo AS t
-    JOIN production AS d
-        ON d.service_id = t.service_id AND d.status = 'success'
-        AND d.finished_at <= t.started_at
-        AND epoch(t.started_at) - epoch(d.finished_at) <= $window_seconds
-    WHERE t.link_method = 'window'
-    GROUP BY t.source, t.external_id
+successes AS (
+    SELECT * FROM production WHERE status = 'success' AND finished_at IS NOT NULL
+),
+by_window AS (  -- the last success finished at or before the start (ASOF), if recent enough
+    SELECT t.source, t.external_id, d.source AS dep_source, d.external_id AS dep_id
+    FROM (SELECT * FROM todo WHERE link_method = 'window') AS t
+    ASOF JOIN successes AS d ON d.service_id = t.service_id AND d.finished_at <= t.started_at
+    WHERE epoch(t.started_at) - epoch(d.finished_at) <= $window_seconds
 )
 SELECT t.source, t.external_id, t.link_method, t.raw_ref,
        coalesce(r.dep_source, w.dep_source) AS dep_source,
