@@ -190,7 +190,7 @@ def _read(file: bytes | str | os.PathLike[str]) -> tuple[bytes, Path | None]:
     except OSError as exc:
         raise _fail(f"{path} cannot be read ({exc.strerror or exc})") from None
     except (ValueError, UnicodeError):  # a NUL byte or a lone surrogate in the path
-        raise _fail(f"{ascii(str(file))} is not a usable file name") from None
+        raise _fail(f"{str(file)!a} is not a usable file name") from None
 
 
 def check_header(spec: Kind, names: Sequence[str], line: int = 1) -> list[Problem]:
