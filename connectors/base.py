@@ -107,6 +107,7 @@ class SourceContext:
     warnings: list[str] = field(default_factory=list)
     sleep: Callable[[float], None] | None = None
     linking: LinkSettings = field(default_factory=LinkSettings)  # [linking] of the sources file
+    url: str = ""  # the source's configured URL: the only origin its credentials go to
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

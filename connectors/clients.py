@@ -40,14 +40,16 @@ def client_pool(
     auth: requests.auth.AuthBase | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> ClientPool:
-    """A pool on the run's HTTP settings and statistics; tests inject ``ctx.sleep`` so retries
-    and rate-limit waits cost no time."""
+    """A pool on the run's HTTP settings and statistics, its credentials pinned to the source's
+    configured URL (``ctx.url``); tests inject ``ctx.sleep`` so retries and rate-limit waits
+    cost no time."""
     return ClientPool(
         ctx.http,
         auth=auth,
         stats=ctx.stats,
         sleep=ctx.sleep if ctx.sleep is not None else time.sleep,
         headers=headers,
+        origin=ctx.url or None,
     )
 
 

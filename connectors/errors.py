@@ -55,6 +55,21 @@ class UnreachableError(ConnectorError):
         self.reason = reason
 
 
+class CrossOriginError(ConnectorError):
+    """A redirect or a next-page link points at another origin while credentials are set."""
+
+    def __init__(self, url: str, target: str, home: str) -> None:
+        super().__init__(
+            f"{url} sent the request on to {target}, another host than the configured {home}; "
+            "the token was not sent there",
+            f"TechPulse sends credentials only to the configured address: if {target} is the "
+            "real API address, set url to it in the sources file",
+        )
+        self.url = url
+        self.target = target
+        self.home = home
+
+
 class MalformedResponseError(ConnectorError):
     """The server answered 2xx with something that is not the documented JSON."""
 

@@ -22,17 +22,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from connectors.errors import HttpStatusError, MalformedResponseError, UnreachableError
+from connectors.errors import (
+    CrossOriginError,
+    HttpStatusError,
+    MalformedResponseError,
+    UnreachableError,
+)
 from connectors.redact import redact
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Headers every request carries that are not credentials; any other session header (a source's
+# ``[headers]``, PagerDuty's ``Accept`` aside) may be one, so it never leaves the origin.
+HARMLESS_HEADERS = frozenset(
+    {"user-agent", "accept", "accept-encoding", "connection", "content-type"}
+)
 USER_AGENT = "TechPulse-connectors/0.1 (+https://github.com/techpulse)"
 
 
@@ -149,6 +159,26 @@ def rate_limit_wait(response: requests.Response, now: float | None = None) -> fl
     return None
 
 
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``, the default port made explicit: the unit a credential
+    belongs to (RFC 6454)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def origin_label(url: str) -> str:
+    """``scheme://host:port`` of ``url`` for a message (never its path, query or userinfo)."""
+    scheme, host, port = origin_of(url)
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
+
+
 def short_url(url: str) -> str:
     """``url`` without query string or credentials: enough to name it in a message."""
     parts = urlsplit(url)
@@ -213,6 +243,14 @@ class HttpClient(requests.Session):
     """A session with default timeouts, retries and readable errors (see the module docstring).
 
     ``sleep`` is injectable so tests can observe backoff without waiting for it.
+
+    Credentials stay on one origin (scheme, host and port): ``origin`` is the source's
+    configured URL, or — when a connector has none — the first URL requested. A request to
+    another origin, or a redirect to one, is refused with :class:`CrossOriginError` whenever
+    the session carries credentials (its auth or any non-standard header), because requests
+    itself only strips ``Authorization`` and would send ``PRIVATE-TOKEN`` or a custom header
+    on. No API TechPulse reads documents a credential-free cross-origin redirect for the
+    endpoints it calls, so none is followed.
     """
 
     def __init__(
@@ -223,8 +261,10 @@ class HttpClient(requests.Session):
         stats: HttpStats | None = None,
         sleep: Callable[[float], None] = time.sleep,
         headers: Mapping[str, str] | None = None,
+        origin: str | None = None,
     ) -> None:
         super().__init__()
+        self.origin = origin_of(origin) if origin else None
         self.settings = settings or HttpSettings()
         self.stats = stats or HttpStats()
         self._sleep = sleep
@@ -248,6 +288,7 @@ class HttpClient(requests.Session):
         verb = method.decode() if isinstance(method, bytes) else method
         target = url.decode() if isinstance(url, bytes) else url
         name = short_url(target)
+        self._check_origin(target, target)
         attempts = max(1, self.settings.max_attempts)
         send = super().request
         too_long: float | None = None
@@ -296,6 +337,31 @@ class HttpClient(requests.Session):
                 error.args = (f"{error.problem} — {error.fix}",)
             raise error
         return response
+
+    def carries_credentials(self) -> bool:
+        """True when a request would carry auth or a header that may be a secret."""
+        if self.auth is not None:
+            return True
+        return any(key.lower() not in HARMLESS_HEADERS for key in self.headers)
+
+    def _check_origin(self, url: str, came_from: str) -> None:
+        """Pin the origin on first use; refuse another one while credentials are attached."""
+        if self.origin is None:
+            self.origin = origin_of(url)
+            return
+        if origin_of(url) == self.origin or not self.carries_credentials():
+            return
+        scheme, host, port = self.origin
+        home = f"{scheme}://{host}" + (f":{port}" if port else "")
+        raise CrossOriginError(short_url(came_from), origin_label(url), home)
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        """requests' redirect hook: a Location on another origin is refused before it is
+        followed, so no header of this session reaches it."""
+        location = super().get_redirect_target(resp)
+        if location:
+            self._check_origin(urljoin(resp.url, location), resp.url)
+        return location
 
     def _wait_for_quota(self, name: str) -> None:
         """Sleep until the quota reset an earlier answer announced (remaining = 0)."""
@@ -348,8 +414,10 @@ class ClientPool:
         stats: HttpStats | None = None,
         sleep: Callable[[float], None] = time.sleep,
         headers: Mapping[str, str] | None = None,
+        origin: str | None = None,
     ) -> None:
         self.settings = settings
+        self.origin = origin
         self.auth = auth
         self.headers = dict(headers or {})
         self.stats = stats or HttpStats()
@@ -368,6 +436,7 @@ class ClientPool:
                 stats=self.stats,
                 sleep=self._sleep,
                 headers=self.headers,
+                origin=self.origin,
             )
             self._local.client = client
             with self._lock:

@@ -129,6 +129,7 @@ def run_source(
                 progress=SourceProgress(reporter, source.name),
                 sleep=sleep,
                 linking=config.linking,
+                url=source.url,
             )
             loader = Loader(con, source.name)
             for record in connector.extract(ctx):
