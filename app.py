@@ -16,7 +16,7 @@ from ui import auth, data, warehouse
 from ui.filters import sidebar_filters
 from ui.frame import mark_frame
 from ui.freshness import freshness_stamp
-from ui.roles import RolesError, pages_for
+from ui.roles import ClaimsError, RolesError, pages_for
 
 st.set_page_config(
     page_title="TechPulse",
@@ -101,6 +101,8 @@ def _gate() -> auth.Viewer | None:
         who = auth.viewer()
     except RolesError as exc:
         screen = partial(auth.roles_error_screen, exc)
+    except ClaimsError as exc:
+        screen = partial(auth.claims_error_screen, exc)
     else:
         if who.login and not who.logged_in:
             screen = auth.login_screen

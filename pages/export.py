@@ -14,7 +14,7 @@ from metrics import export
 from metrics.filters import Filters
 from metrics.targets import TargetsError
 from metrics.trends import GRAINS
-from ui import data, layout, warehouse
+from ui import auth, data, layout, warehouse
 from ui.frame import ensure_frame
 
 ensure_frame()
@@ -79,10 +79,11 @@ def _dictionary() -> str:
 def _choose() -> tuple[str, str, bool]:
     """Dataset, grain (only used for the KPI series) and the Excel option."""
     left, middle, right = st.columns([3, 1, 2], vertical_alignment="bottom")
+    allowed = [name for name in export.DATASETS if auth.may_read(name)]
     dataset = left.selectbox(
         "Dataset",
-        export.DATASETS,
-        index=export.DATASETS.index(export.KPI_DATASET),
+        allowed,
+        index=allowed.index(export.KPI_DATASET),
         format_func=lambda name: LABELS.get(name, f"Table: {name}"),
     )
     grain = "week"
@@ -101,6 +102,7 @@ def main() -> None:
         return
     st.caption(layout.scope_text(filters))
     dataset, grain, excel = _choose()
+    auth.require(dataset)  # the cached functions below are keyed without the role
     rows = _row_count(warehouse.snapshot_id(), dataset, filters)
     if _too_large(rows, dataset, filters, grain, excel):
         return

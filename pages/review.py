@@ -15,6 +15,7 @@ from metrics.definitions import BY_NAME, HEADLINE
 from metrics.filters import Filters
 from ui import auth, charts, layout, management_data, page_data, warehouse
 from ui.frame import ensure_frame
+from ui.plain import md_literal
 from ui.review_export import review_html
 
 ensure_frame()
@@ -56,17 +57,23 @@ def _actions_editor(actions: pd.DataFrame, quarter: str, teams: list[str]) -> No
     )
     editable = auth.may("edit_actions")
     for action in actions.itertuples(index=False):
-        label = f"{action.title} — {action.status}, {action.pdca_stage}"
+        label = f"{md_literal(action.title)} — {action.status}, {action.pdca_stage}"
         if action.carried:
             label += f" (carried from {action.quarter})"
         icon = ":material/task_alt:" if action.status == "closed" else ":material/autorenew:"
         if not editable:
             with st.expander(label, icon=icon):
-                st.caption(f"KPI: {action.kpi or '—'} · owner team: {action.owner_team or '—'}")
-                st.markdown(action.note or "_No progress note yet._")
+                st.caption(
+                    f"KPI: {md_literal(action.kpi or '—')} · "
+                    f"owner team: {md_literal(action.owner_team or '—')}"
+                )
+                st.text(action.note or "No progress note yet.")
             continue
         with st.expander(label, icon=icon), st.form(f"edit_{action.action_id}"):
-            st.caption(f"KPI: {action.kpi or '—'} · owner team: {action.owner_team or '—'}")
+            st.caption(
+                f"KPI: {md_literal(action.kpi or '—')} · "
+                f"owner team: {md_literal(action.owner_team or '—')}"
+            )
             stage = st.selectbox("Stage", STAGES, index=STAGES.index(action.pdca_stage))
             note = st.text_area("Progress note", value=action.note or "", max_chars=2000)
             closed = st.checkbox("Closed", value=action.status == "closed")
@@ -148,6 +155,7 @@ def render(filters: Filters) -> None:
     _actions_editor(actions, chosen, teams)
     fresh = catalog.freshness(con)
     as_of = str(fresh["last_success"].max()) if not fresh.empty else "unknown"
+    auth.require("review_export")
     document = review_html(
         title=f"TechPulse quarterly review {chosen}",
         scope=layout.scope_text(quarter),

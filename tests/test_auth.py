@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from metrics.export import DATASETS
 from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 from ui import auth
-from ui.roles import RolesError, may, pages_for, roles_for
+from ui.roles import ClaimsError, RolesError, dataset_matrix, may, may_read, pages_for, roles_for
 
 MAPPING = {
     "group_claim": "groups",
@@ -23,6 +24,7 @@ MAPPING = {
     "domains": {"example.com": "analyst"},
     "groups": {"platform-admins": "admin", "leadership": "executive"},
 }
+V = {"email_verified": True}
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
     "cookie_secret": "test-cookie-secret",
@@ -33,8 +35,8 @@ AUTH = {
 
 
 def test_roles_come_from_email_domain_and_groups() -> None:
-    assert roles_for({"email": "cto@example.com"}, MAPPING) == {"cto", "analyst"}  # case-blind
-    assert roles_for({"email": "ana@example.com"}, MAPPING) == {"analyst"}
+    assert roles_for(V | {"email": "cto@example.com"}, MAPPING) == {"cto", "analyst"}
+    assert roles_for(V | {"email": "ana@example.com"}, MAPPING) == {"analyst"}
     assert roles_for({"email": "x@elsewhere.org", "groups": ["leadership"]}, MAPPING) == {
         "executive"
     }
@@ -108,7 +110,7 @@ def test_login_configured_asks_to_sign_in_first(
 def test_an_analyst_sees_engineering_pages_but_cannot_sync(
     fixture_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = login_app(fixture_db, monkeypatch, user={"email": "ana@example.com"})
+    app = login_app(fixture_db, monkeypatch, user=V | {"email": "ana@example.com"})
     assert app.metric, "the scorecard is open to analysts"
     assert any("ana@example.com · analyst" in c.value for c in app.sidebar.caption)
     app.switch_page("pages/data-sources.py").run()
@@ -149,3 +151,86 @@ def test_the_app_binds_to_loopback_and_hides_tracebacks() -> None:
     config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
     assert config["server"]["address"] == "127.0.0.1"  # a network needs STREAMLIT_SERVER_ADDRESS
     assert config["client"]["showErrorDetails"] == "none"  # no stack traces in the browser
+
+
+def test_an_unverified_address_matches_no_email_or_domain_rule() -> None:
+    """Anyone can sign up with cto@example.com at a provider that does not verify it."""
+    assert roles_for({"email": "cto@example.com", "email_verified": False}, MAPPING) == set()
+    assert roles_for({"email": "cto@example.com", "email_verified": "false"}, MAPPING) == set()
+    assert roles_for({"email": "cto@example.com"}, MAPPING) == set()  # no claim: not verified
+    trusting = MAPPING | {"assume_verified_email": True}
+    assert roles_for({"email": "ana@example.com"}, trusting) == {"analyst"}
+    assert roles_for({"email": "ana@example.com", "email_verified": False}, trusting) == set()
+    # group rules do not depend on the address
+    unverified_admin = {"email": "x@example.com", "email_verified": False, "groups": ["leadership"]}
+    assert roles_for(unverified_admin, MAPPING) == {"executive"}
+
+
+@pytest.mark.parametrize("claim", [7, {"admins": True}, ["ok", 3], None.__class__])
+def test_a_malformed_groups_claim_is_a_claims_error(claim: Any) -> None:
+    with pytest.raises(ClaimsError, match="'groups' claim from the identity provider is a"):
+        roles_for({"email": "x@elsewhere.org", "groups": claim}, MAPPING)
+
+
+def test_a_malformed_groups_claim_shows_cannot_read_your_groups(
+    fixture_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = login_app(fixture_db, monkeypatch, user={"email": "x@elsewhere.org", "groups": 7})
+    assert app.error[0].value == "**TechPulse cannot read your groups.**"
+    assert "is a int, not a list of group names" in app.text[0].value
+    assert not app.metric
+
+
+# role -> datasets, written out by hand from the issue's rule: management data (the ROI ledger
+# `investments`, the PDCA `actions`, the ROI and review computations) only for the roles that
+# see its page; every export table needs the export page, which executives do not have.
+ENGINEERING = frozenset(DATASETS) - {"investments", "actions"}
+VIEWS = {"roi", "review", "review_export"}
+EXPECTED = {
+    "executive": frozenset(VIEWS),
+    "cto": frozenset(DATASETS) | VIEWS,
+    "analyst": ENGINEERING,
+    "admin": frozenset(DATASETS) | VIEWS,
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+def test_the_role_dataset_matrix(role: str) -> None:
+    assert dataset_matrix((*DATASETS, *sorted(VIEWS)))[role] == EXPECTED[role]
+    for dataset in (*DATASETS, *VIEWS):
+        assert may_read(frozenset({role}), dataset) == (dataset in EXPECTED[role]), dataset
+
+
+@pytest.mark.parametrize(
+    ("user", "role"),
+    [
+        (V | {"email": "ana@example.com"}, "analyst"),
+        (V | {"email": "cto@example.com"}, "cto"),
+        ({"email": "a@elsewhere.org", "groups": ["platform-admins"]}, "admin"),
+    ],
+)
+def test_every_export_dataset_cell_through_the_app(
+    user: dict[str, Any], role: str, fixture_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Data export page offers exactly the role's datasets; each offered one downloads and
+    no other one is reachable."""
+    app = login_app(fixture_db, monkeypatch, user=user)
+    app.switch_page("pages/export.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    offered = {o.removeprefix("Table: ") for o in app.selectbox[0].options}
+    offered = {"kpis" if o.startswith("KPI series") else o for o in offered}
+    assert offered == EXPECTED[role] & set(DATASETS)
+
+
+def test_management_computations_refuse_an_analyst(
+    fixture_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cached ROI and review functions check the role themselves (their cache keys do not
+    hold it), so a page that called them for an analyst would get AccessDenied."""
+    monkeypatch.setattr(auth, "login_configured", lambda: True)
+    monkeypatch.setattr(auth.st, "secrets", {"techpulse": {"roles": MAPPING}})
+    monkeypatch.setattr(auth, "current_user", lambda: (True, V | {"email": "ana@example.com"}))
+    for dataset in ("roi", "review", "review_export", "investments", "actions"):
+        with pytest.raises(auth.AccessDenied):
+            auth.require(dataset)
+    auth.require("deployments")

@@ -701,7 +701,7 @@ def test_page_upload_imports_or_lists_the_rows_to_fix(
     app.file_uploader(key="csv_import_file").set_value(("deploys.csv", bad, "text/csv")).run()
     app.button[0].click().run()
     assert not app.exception, [e.value for e in app.exception]
-    assert app.error[0].value.startswith("**deploys.csv was not imported**: 1 problem found.")
+    assert app.error[0].value.startswith("**deploys\\.csv was not imported**: 1 problem found.")
     problems = next(t.value for t in app.table if "Problem" in t.value.columns)
     assert problems.to_dict("index") == {
         "4": {
@@ -715,7 +715,7 @@ def test_page_upload_imports_or_lists_the_rows_to_fix(
     ).run()
     app.button[0].click().run()
     assert app.success[0].value.startswith(
-        "**deploys.csv**: imported 3 deployments rows into deployments (source csv): 3 new"
+        "**deploys\\.csv**: imported 3 deployments rows into deployments \\(source csv\\)\\: 3 new"
     )
     assert table_rows(app, "deployments") == 3
 

@@ -60,8 +60,27 @@ def may(action: str) -> bool:
     """Whether this session may run ``action`` (see ui/roles.py ACTIONS)."""
     try:
         return role_rules.may(viewer().roles, action)
-    except role_rules.RolesError:
+    except (role_rules.RolesError, role_rules.ClaimsError):
         return False
+
+
+class AccessDenied(PermissionError):
+    """This session's roles may not read a dataset; raised before any query runs."""
+
+
+def may_read(dataset: str) -> bool:
+    """Whether this session may read ``dataset`` (ui/roles.py DATASET_PAGES)."""
+    try:
+        return role_rules.may_read(viewer().roles, dataset)
+    except (role_rules.RolesError, role_rules.ClaimsError):
+        return False
+
+
+def require(dataset: str) -> None:
+    """Refuse ``dataset`` to a session whose roles do not see its page. Called in front of
+    every cached computation and download, whose cache keys do not hold the role."""
+    if not may_read(dataset):
+        raise AccessDenied(f"your roles may not read {dataset}")
 
 
 def authlib_missing() -> bool:
@@ -93,6 +112,17 @@ def no_role_screen(who: Viewer) -> None:
         f"**{who.email or 'Your account'} has no TechPulse role yet.** Ask an admin to add your "
         "e-mail, domain or group to `[techpulse.roles]` in `.streamlit/secrets.toml`.",
         icon=":material/lock:",
+    )
+    st.button("Log out", on_click=st.logout)
+
+
+def claims_error_screen(error: Exception) -> None:
+    st.title("TechPulse")
+    st.error("**TechPulse cannot read your groups.**", icon=":material/lock:")
+    st.text(f"{error}.")
+    st.info(
+        "Ask your identity provider's admin to send the groups claim as a list of group names, "
+        "or set group_claim in [techpulse.roles] to the claim that holds them."
     )
     st.button("Log out", on_click=st.logout)
 

@@ -7,6 +7,7 @@ RAG colours are the same everywhere: green, amber, red, grey for no data; primar
 
 from __future__ import annotations
 
+import html
 import textwrap
 from collections.abc import Sequence
 
@@ -48,9 +49,16 @@ def axis_title(kpi: Kpi) -> str:
     return "<br>".join(textwrap.wrap(f"{kpi.label} ({UNIT_TEXT.get(kpi.unit, kpi.unit)})", 32))
 
 
+def plotly_text(text: object) -> str:
+    """``text`` for a Plotly label: Plotly renders a subset of HTML (``<a href>``, ``<b>``) in
+    annotations, names and hovers but decodes entities in plain text, so escaping shows user
+    and source text exactly as written and never as a link."""
+    return html.escape(str(text), quote=True)
+
+
 def hover_text(text: str, width: int = 70) -> str:
-    """Plotly hover labels do not wrap; break long definitions into lines."""
-    return "<br>".join(textwrap.wrap(text, width))
+    """Plotly hover labels do not wrap; break long text into lines (each line escaped)."""
+    return "<br>".join(plotly_text(line) for line in textwrap.wrap(text, width))
 
 
 def grain_picker(key: str, default: str = "week") -> str:
@@ -131,7 +139,7 @@ def _annotate(
             y1=1,
             line={"color": "#5F6368", "width": 1.5, "dash": "dot"},
         )
-        first = textwrap.shorten(str(part["text"].iloc[0]), 30, placeholder="…")
+        first = plotly_text(textwrap.shorten(str(part["text"].iloc[0]), 30, placeholder="…"))
         more = f" (+{len(part) - 1})" if len(part) > 1 else ""
         details = "<br>".join(
             hover_text(f"{when:%d %b %Y} · {row.kind}: {row.text}")
@@ -218,11 +226,11 @@ def trend_chart(
                 x=part["bucket"],
                 y=part["value"],
                 customdata=part.get("n"),
-                name=str(name),
+                name=plotly_text(name),
                 mode="lines+markers",
                 line={"color": SERIES[index % len(SERIES)], "width": 2.5 if series is None else 2},
                 connectgaps=False,
-                hovertemplate=f"<b>{name}</b> · {grain} of %{{x|%d %b %Y}}<br>"
+                hovertemplate=f"<b>{plotly_text(name)}</b> · {grain} of %{{x|%d %b %Y}}<br>"
                 f"%{{y:{fmt}}} {kpi.unit} (based on %{{customdata:,.0f}})"
                 f"<extra>{definition}</extra>",
             )

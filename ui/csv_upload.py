@@ -20,6 +20,7 @@ from connectors.csv_columns import KINDS
 from connectors.csv_import import CsvImportError, columns_table, import_csv
 from data.warehouse import WarehouseError, db_path
 from ui import auth
+from ui.plain import md_literal
 
 RESULT_KEY = "csv_import_result"
 SHOWN = 20  # problems in the static table; the rest in a scrollable one
@@ -139,20 +140,23 @@ def _show_last_result() -> None:
     if outcome is None:
         return
     if outcome.ok:
-        st.success(f"**{outcome.file_name}**: {outcome.message}.", icon=":material/check_circle:")
+        st.success(
+            f"**{md_literal(outcome.file_name)}**: {md_literal(outcome.message)}.",
+            icon=":material/check_circle:",
+        )
         for warning in outcome.warnings:
-            st.warning(warning, icon=":material/link_off:")
+            st.warning(md_literal(warning), icon=":material/link_off:")
         return
     if not outcome.errors:
         st.error(
-            f"**{outcome.file_name} was not imported**: {outcome.message}",
+            f"**{md_literal(outcome.file_name)} was not imported**: {md_literal(outcome.message)}",
             icon=":material/error:",
         )
         return
     listed = len(outcome.errors)
     more = f"; the first {listed} are listed" if outcome.total > listed else ""
     st.error(
-        f"**{outcome.file_name} was not imported**: {outcome.total:,} "
+        f"**{md_literal(outcome.file_name)} was not imported**: {outcome.total:,} "
         f"problem{'s' if outcome.total != 1 else ''} found{more}. Nothing was written; fix the "
         "file and upload it again.",
         icon=":material/error:",

@@ -14,7 +14,7 @@ import streamlit as st
 
 from metrics import catalog, review, roi
 from metrics.filters import Filters
-from ui import data, warehouse
+from ui import auth, data, warehouse
 
 
 @st.cache_data(show_spinner="Computing ROI…", max_entries=64)
@@ -26,6 +26,7 @@ def _roi_report(
 
 def roi_report(filters: Filters, baseline: str, assumptions: roi.Assumptions) -> pd.DataFrame:
     """ROI per quarter from the baseline quarter (raises RoiError for a bad baseline)."""
+    auth.require("roi")
     return _roi_report(warehouse.snapshot_id(), filters, baseline, assumptions)
 
 
@@ -38,6 +39,7 @@ def _sensitivity(
 
 def sensitivity(filters: Filters, baseline: str, assumptions: roi.Assumptions) -> pd.DataFrame:
     """The ROI report with the cost of downtime halved, as is and doubled."""
+    auth.require("roi")
     return _sensitivity(warehouse.snapshot_id(), filters, baseline, assumptions)
 
 
@@ -53,6 +55,7 @@ def _review_table(
 
 def review_table(quarter: Filters, actions: pd.DataFrame) -> pd.DataFrame:
     """The quarterly scorecard table against last quarter, with owners and notes from actions."""
+    auth.require("review")
     return _review_table(warehouse.snapshot_id(), quarter, data.targets_key(), actions)
 
 
