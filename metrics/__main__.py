@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
+import duckdb
 import pandas as pd
 
 from data.warehouse import WarehouseError, open_reader
@@ -189,5 +191,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def run(argv: Sequence[str] | None = None) -> int:
+    """``main`` as a command: a reader that stops early (``| head``) ends the output quietly
+    with exit 0, and a warehouse that breaks mid-query (truncated or damaged file) is one line
+    and exit 2 instead of DuckDB's traceback."""
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail too
+        return 0
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(
+            f"error: the warehouse cannot be read ({first[:200]}) — it may be truncated or "
+            "damaged: restore it from a backup, or rebuild it (make demo, or your sources with "
+            "python -m connectors sync)",
+            file=sys.stderr,
+        )
+        return 2
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
