@@ -38,6 +38,9 @@ from connectors.csv_scan import Problem
 MAX_ERRORS = 200  # messages kept; every error is counted
 TS = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
 OFFSET = r"([Zz]|[+-]\d{2}(:?\d{2})?)"
+# Offsets that exist on Earth: -12:00 (Baker Island) to +14:00 (Line Islands).
+REAL_OFFSET = r"([Zz]|\+(0\d|1[0-3])(:?[0-5]\d)?|\+14(:?00)?|-(0\d|1[01])(:?[0-5]\d)?|-12(:?00)?)"
+FIRST_YEAR, LAST_YEAR = 1970, 2100  # a plausible delivery record; 0001 or 9999 is a typo
 DATE = r"\d{4}-\d{2}-\d{2}"
 COUNT = r"\+?\d{1,18}"
 AMOUNT = r"\+?\d{1,12}(\.\d{1,2})?"
@@ -244,6 +247,16 @@ def _timestamp_checks(timezone: str | None) -> list[tuple[str, str, bool]]:
             True,
         ),
         (f"$v IS NULL AND {readable}", "is not a valid time", True),
+        (
+            f"$v IS NOT NULL AND {zoned} AND NOT regexp_full_match($r, {lit(TS + REAL_OFFSET)})",
+            "has an offset outside -12:00 to +14:00",
+            True,
+        ),
+        (
+            f"$v IS NOT NULL AND (year($v) < {FIRST_YEAR} OR year($v) > {LAST_YEAR})",
+            f"has a year outside {FIRST_YEAR} to {LAST_YEAR}",
+            True,
+        ),
     ]
     if not timezone:
         no_zone = (

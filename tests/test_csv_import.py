@@ -411,6 +411,24 @@ def test_multi_line_values_are_kept_and_bom_and_crlf_are_read(db: Path) -> None:
         ),
         (
             "deployments",
+            f"{DEPLOY_HEADER}\n"
+            "d-1,checkout-api,production,2026-01-05T09:00:00+99:00,success\n"
+            "d-2,checkout-api,production,2026-01-05T09:00:00-12:30,success\n"
+            "d-3,checkout-api,production,2026-01-05T09:00:00+14:00,success\n"
+            "d-4,checkout-api,production,2026-01-05T09:00:00-1200,success\n"
+            "d-5,checkout-api,production,0001-01-05T09:00:00Z,success\n"
+            "d-6,checkout-api,production,9999-01-05T09:00:00+05:30,success\n",
+            [
+                "line 2: started_at '2026-01-05T09:00:00+99:00' has an offset outside -12:00 "
+                "to +14:00",
+                "line 3: started_at '2026-01-05T09:00:00-12:30' has an offset outside -12:00 "
+                "to +14:00",
+                "line 6: started_at '0001-01-05T09:00:00Z' has a year outside 1970 to 2100",
+                "line 7: started_at '9999-01-05T09:00:00+05:30' has a year outside 1970 to 2100",
+            ],
+        ),
+        (
+            "deployments",
             f"{DEPLOY_HEADER},finished_at,commit_sha,url,change_type,remediates_external_id\n"
             "d-1,checkout-apl,production,2026-01-05 09:00:00,ok,2026-02-30T10:00:00Z,xyz,"
             "ftp://x,rollback,d-1\n"
