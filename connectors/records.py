@@ -124,6 +124,19 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def web_url(value: Any) -> str | None:
+    """An http(s) link to the record at its source, else None. Every connector's ``url`` passes
+    here, so a ``javascript:``, ``data:`` or ``file:`` value from a source never reaches a page
+    as a link; the row itself is kept (a deployment is not lost over its link)."""
+    text = _text(value)
+    if text is None or any(ch.isspace() or ord(ch) < 32 for ch in text):
+        return None
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.lower() not in {"http", "https"} or not rest or rest[0] in "/?#":
+        return None
+    return text
+
+
 def _required(value: Any, field: str) -> str:
     text = _text(value)
     if text is None:
@@ -161,7 +174,7 @@ def deployment(
         "finished_at": finished_at,
         "status": status,
         "commit_sha": _text(commit_sha),
-        "url": _text(url),
+        "url": web_url(url),
         "change_type": change_type,
         "remediates_external_id": _text(remediates_external_id),
     }
@@ -197,7 +210,7 @@ def change(
         "merged_at": merged_at,
         "deployment_source": (deployment_source or source) if linked else None,
         "deployment_external_id": _text(deployment_external_id),
-        "url": _text(url),
+        "url": web_url(url),
         "link_method": "source" if linked else None,
     }
 
@@ -249,7 +262,7 @@ def incident(
         "resolved_at": resolved_at,
         "caused_by_deployment_source": (caused_by_source or source) if explicit else None,
         "caused_by_deployment_external_id": _text(caused_by_external_id),
-        "url": _text(url),
+        "url": web_url(url),
         "deployment_ref": ref,
         "link_method": method,
     }

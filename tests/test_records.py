@@ -150,3 +150,34 @@ def test_service_map_explicit_first_then_repo_urls() -> None:
     assert mapping.repositories() == ["acme/legacy", "acme/a1", "acme/b1"]
     with pytest.raises(ConfigError, match="maps to service zz"):
         ServiceMap("gh", {"x": "zz"}, services)
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("https://ci.example.com/job/7", "https://ci.example.com/job/7"),
+        ("HTTP://ci.example.com/x", "HTTP://ci.example.com/x"),
+        ("javascript:alert(1)", None),
+        ("JavaScript://%0Aalert(1)", None),
+        ("data:text/html,<script>x</script>", None),
+        ("file:///etc/passwd", None),
+        ("//evil.example/x", None),
+        ("https:///nohost", None),
+        ("https://ok.example/a b", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_only_http_links_are_stored_for_every_source(given: object, stored: str | None) -> None:
+    """records.web_url is what deployment(), change() and incident() store as url."""
+    row = records.deployment(
+        source="s",
+        external_id="1",
+        service_id="web",
+        environment="production",
+        started_at=datetime(2026, 1, 5, 9, tzinfo=UTC),
+        finished_at=None,
+        status="success",
+        url=given,  # type: ignore[arg-type]
+    )
+    assert row["url"] == stored
