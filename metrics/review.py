@@ -55,7 +55,11 @@ def review_table(
     table = []
     for row in rows:
         related = actions[actions["kpi"] == row["kpi"]] if not actions.empty else actions
-        owner = ", ".join(sorted({t for t in related["owner_team"] if t})) if len(related) else ""
+        owner = (
+            ", ".join(sorted({t for t in related["owner_team"].dropna() if t}))
+            if len(related)
+            else ""
+        )
         note = "; ".join(t for t in related["title"]) if len(related) else ""
         table.append(
             {

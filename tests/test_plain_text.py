@@ -13,9 +13,11 @@ HOSTILE = "Fix [login](https://evil.example) ![x](https://t.example/p.png) https
 
 def test_md_literal_escapes_every_markdown_construct() -> None:
     text = md_literal(HOSTILE)
-    # every [ ] ( ) ! and the ':' of a bare URL is escaped, so no link, image or autolink parses
-    assert "\\[login\\]\\(https\\:\\/\\/evil\\.example\\)" in text
-    assert "\\!\\[x\\]" in text and "https\\:\\/\\/evil" in text
+    # every [ ] ( ) ! is escaped, so no link or image parses; escapes alone do not stop GFM's
+    # autolinks (tests/test_browser_plain_text.py), so a WORD JOINER sits inside every "://"
+    assert "\\[login\\]\\(https\\:\u2060\\/\\/evil\\.example\\)" in text
+    assert "\\!\\[x\\]" in text and "://" not in text.replace("\\", "")
+    assert md_literal("www.a.org b@c.org") == "www\u2060\\.a\\.org b\u2060\\@c\\.org"
     assert md_literal("a\nb\r\nc") == "a b c"  # a label stays on one line
     assert md_literal(":red[alert] :material/lock:") == "\\:red\\[alert\\] \\:material\\/lock\\:"
 

@@ -135,3 +135,18 @@ def test_html_export_is_self_contained_and_escaped() -> None:
     assert "&lt;script&gt;alpha" in page  # cell text is escaped
     assert len(page) > 1_000_000  # plotly.js is inlined, so the file opens offline
     assert "<scriptsrc=" not in page.replace(" ", "")
+
+
+def test_an_action_without_an_owner_team_beside_one_with_an_owner(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """owner_team is optional (NULL reads back as NaN): two actions on one KPI, one owned by
+    payments and one by nobody, give Owner "payments" (this used to raise TypeError)."""
+    add_action(db, quarter="2026-Q1", title="a", kpi="availability", owner_team="payments")
+    add_action(db, quarter="2026-Q1", title="b", kpi="availability", owner_team=None)
+    app = review_page(db, monkeypatch)
+    next(s for s in app.selectbox if s.label == "Quarter under review").select("2026-Q1").run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = app.dataframe[0].value.set_index("KPI")
+    assert table.loc["Availability", "Owner"] == "payments"
+    assert table.loc["Availability", "Note"] == "a; b"
