@@ -173,9 +173,9 @@ def origin_of(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port
 
 
-def origin_label(url: str) -> str:
-    """``scheme://host:port`` of ``url`` for a message (never its path, query or userinfo)."""
-    scheme, host, port = origin_of(url)
+def origin_label(origin: tuple[str, str, int | None]) -> str:
+    """``scheme://host:port`` for a message (never a path, query or userinfo)."""
+    scheme, host, port = origin
     return f"{scheme}://{host}" + (f":{port}" if port else "")
 
 
@@ -349,11 +349,12 @@ class HttpClient(requests.Session):
         if self.origin is None:
             self.origin = origin_of(url)
             return
-        if origin_of(url) == self.origin or not self.carries_credentials():
+        target = origin_of(url)
+        if target == self.origin or not self.carries_credentials():
             return
-        scheme, host, port = self.origin
-        home = f"{scheme}://{host}" + (f":{port}" if port else "")
-        raise CrossOriginError(short_url(came_from), origin_label(url), home)
+        raise CrossOriginError(
+            short_url(came_from), origin_label(target), origin_label(self.origin)
+        )
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
         """requests' redirect hook: a Location on another origin is refused before it is
