@@ -191,6 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+# What DuckDB raises on a file that opened but breaks while read (truncated, flipped bytes); a
+# binder or parser error stays a traceback, because that is a TechPulse bug, not a bad file.
+DAMAGED = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException)
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """``main`` as a command: a reader that stops early (``| head``) ends the output quietly
     with exit 0, and a warehouse that breaks mid-query (truncated or damaged file) is one line
@@ -202,7 +207,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail too
         return 0
-    except duckdb.Error as exc:
+    except DAMAGED as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(
             f"error: the warehouse cannot be read ({first[:200]}) — it may be truncated or "
