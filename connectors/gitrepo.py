@@ -44,7 +44,8 @@ history and changed options are not undone in the warehouse.
 **Errors.** A missing path, a folder that is not a repository, a missing git binary or main
 branch, a detached HEAD without ``main_branch`` and an invalid pattern fail the run with a fix;
 a shallow clone only warns (older history is missing). A commit or tag with a date Python
-cannot represent is skipped and counted in a warning.
+cannot represent is skipped and named in a warning. Dates are read as epoch seconds, so any
+offset git recorded (even the odd `+051800` of old tools) is harmless.
 """
 
 from __future__ import annotations
@@ -358,7 +359,7 @@ class GitRepoConnector:
                 bad.append(tag)
                 continue
             try:
-                if ref.kind == "tag" and ref.tagger_date:
+                if ref.kind == "tag" and ref.tagger_date is not None:
                     moment = utc(ref.tagger_date, f"tag {tag} date")
                 else:
                     moment = utc(commits[sha].committed, f"commit {sha} date")
@@ -388,7 +389,7 @@ class GitRepoConnector:
         mainline = set(first_parents(commits, main_sha))
         taken: set[str] = set()
         found: list[Release] = []
-        bad = 0
+        bad: list[str] = []
         for name, head in branches.items():
             line = branch_line(commits, head, mainline, taken)
             taken.update(line)
@@ -396,11 +397,14 @@ class GitRepoConnector:
                 try:
                     moment = utc(commits[sha].committed, f"commit {sha} date")
                 except RowError:
-                    bad += 1
+                    bad.append(sha)
                     continue
                 found.append(Release(f"branch:{name}@{sha}", sha, moment))
         if bad:
-            ctx.warn(f"{bad} release-branch commit(s) with an unreadable date were skipped")
+            ctx.warn(
+                f"{len(bad)} release-branch commit(s) with an unreadable date were skipped "
+                f"({_shas(bad)})"
+            )
         return found
 
     def _window(self, ctx: SourceContext, key: str) -> datetime | None:
@@ -452,13 +456,13 @@ class GitRepoConnector:
         line = list(reversed(first_parents(commits, main_sha)))
         start = self._window(ctx, chg_key)
         changes: list[dict[str, Any]] = []
-        bad = 0
+        bad: list[str] = []
         newest = None
         for merge, brought in zip(line, claim(commits, line), strict=True):
             try:
                 merged_at = utc(commits[merge].committed, f"commit {merge} date")
             except RowError:
-                bad += 1
+                bad.append(merge)
                 continue
             if merged_at >= ctx.until:
                 continue
@@ -469,7 +473,7 @@ class GitRepoConnector:
                 try:
                     authored = utc(commits[sha].authored, f"commit {sha} author date")
                 except RowError:
-                    bad += 1
+                    bad.append(sha)
                     continue
                 changes.append(
                     change(
@@ -483,7 +487,9 @@ class GitRepoConnector:
                     )
                 )
         if bad:
-            ctx.warn(f"{bad} commit(s) with a date that cannot be read were skipped")
+            ctx.warn(
+                f"{len(bad)} commit(s) with a date that cannot be read were skipped ({_shas(bad)})"
+            )
         if newest is not None:
             cursors[chg_key] = _later(ctx.cursors.get(chg_key), newest)
         yield from upserts(deployments=deployments, changes=changes, commits=shipped_rows)
@@ -496,6 +502,12 @@ def _short(ref: str) -> str:
         if ref.startswith(prefix):
             return ref.removeprefix(prefix)
     return ref
+
+
+def _shas(skipped: list[str], shown: int = 5) -> str:
+    """The first few skipped commits, abbreviated as git does, so a user can `git show` them."""
+    text = ", ".join(sha[:12] for sha in skipped[:shown])
+    return text + (f" and {len(skipped) - shown} more" if len(skipped) > shown else "")
 
 
 def _later(previous: str | None, moment: datetime) -> str:

@@ -4,8 +4,9 @@ Every call runs ``git -C <path>`` with a clean environment: no system or user co
 (``GIT_CONFIG_NOSYSTEM``, ``GIT_CONFIG_GLOBAL=/dev/null``), ``-c safe.directory=*`` so a
 checkout owned by another user (a CI workspace, a mirror) is readable, ``LC_ALL=C``, no pager,
 no prompt, no optional locks (the repository is never written), and a timeout. Output is
-NUL-separated and parsed here; dates stay as git prints them (ISO-8601 with the committer's
-offset) until the connector converts them to UTC.
+NUL-separated and parsed here. Dates are read as epoch seconds (``%at``, ``%ct``,
+``taggerdate:unix``): the offset git prints beside them can be anything a tool once wrote, such as
+``+051800`` that ``%aI`` renders as the unparseable ``+518:00``, and UTC needs no offset.
 
 A sync costs a handful of processes whatever the size of the history: ``rev-parse`` (is it a
 repository, bare, shallow), ``symbolic-ref HEAD`` when the main branch is not configured, one
@@ -29,20 +30,21 @@ REF_FIELDS = (
     "%(objectname)",
     "%(*objecttype)",
     "%(*objectname)",
-    "%(taggerdate:iso-strict)",
+    "%(taggerdate:unix)",
 )
-LOG_FORMAT = "%H%x00%P%x00%aI%x00%cI"
+LOG_FORMAT = "%H%x00%P%x00%at%x00%ct"
 LOG_FIELDS = 4
 
 
 @dataclass(frozen=True)
 class Commit:
-    """One commit: parents in order (the first is the first parent) and git's own dates."""
+    """One commit: parents in order (the first is the first parent), dates in epoch seconds (git's
+    text when it is not a number, so the connector can name what it skipped)."""
 
     sha: str
     parents: tuple[str, ...]
-    authored: str
-    committed: str
+    authored: int | str
+    committed: int | str
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class Ref:
     target: str
     peeled_kind: str | None
     peeled: str | None
-    tagger_date: str | None
+    tagger_date: int | str | None
 
     @property
     def commit(self) -> str | None:
@@ -88,6 +90,14 @@ def clean_environment() -> dict[str, str]:
         "LC_ALL": "C",
         "LANG": "C",
     }
+
+
+def epoch(text: str) -> int | str:
+    """Epoch seconds as git prints them, or the text itself when it is not a whole number."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 class Git:
@@ -204,7 +214,14 @@ class Git:
                 )
             name, kind, target, peeled_kind, peeled, tagger = fields
             found.append(
-                Ref(name, kind, target, peeled_kind or None, peeled or None, tagger or None)
+                Ref(
+                    name,
+                    kind,
+                    target,
+                    peeled_kind or None,
+                    peeled or None,
+                    epoch(tagger) if tagger else None,
+                )
             )
         return found
 
@@ -250,5 +267,5 @@ class Git:
         found: dict[str, Commit] = {}
         for i in range(0, len(pieces), LOG_FIELDS):
             sha, parents, authored, committed = pieces[i : i + LOG_FIELDS]
-            found[sha] = Commit(sha, tuple(parents.split()), authored, committed)
+            found[sha] = Commit(sha, tuple(parents.split()), epoch(authored), epoch(committed))
         return found

@@ -445,3 +445,48 @@ def test_ten_thousand_commits_in_one_git_log(
     merged = datetime.fromtimestamp(start + 1500 * 3600 + 1800, UTC)
     assert changes(db)[t1][4:7] == (merged, "git", "tag:v0.1599")
     assert len(shipped(db)["tag:v0.99"]) == 400
+
+
+def _raw_commit(repo: GitRepo, parent: str, stamp: str, message: str) -> str:
+    """A commit object written as-is (``hash-object --literally``), on top of ``parent`` with the
+    same tree, carrying the author/committer date text ``stamp`` that git itself would refuse."""
+    tree = repo.git("rev-parse", f"{parent}^{{tree}}")
+    body = (
+        f"tree {tree}\nparent {parent}\nauthor Ada <ada@example.com> {stamp}\n"
+        f"committer Carl <carl@example.com> {stamp}\n\n{message}\n"
+    )
+    done = subprocess.run(
+        [GIT, "-C", str(repo.path), "hash-object", "-t", "commit", "-w", "--literally", "--stdin"],
+        input=body.encode(),
+        capture_output=True,
+        check=True,
+    )
+    sha = done.stdout.decode().strip()
+    repo.git("update-ref", "refs/heads/main", sha)
+    return sha
+
+
+def test_an_odd_author_time_zone_keeps_the_commit(tmp_path: Path, db: Path) -> None:
+    """``+051800`` (written by old tools; ``%aI`` prints it as ``+518:00``) is only an offset:
+    the epoch seconds 1767348000 are 2026-01-02 10:00 UTC (1767225600 is 01-01 00:00, + 34 h)."""
+    repo = GitRepo(tmp_path / "repo")
+    first = repo.commit("first", when(1, 9))
+    odd = _raw_commit(repo, first, "1767348000 +051800", "odd zone")
+    repo.tag("v1", odd)
+    result = run(tmp_path, db, repo.path)
+    assert result.ok, result.error
+    assert result.warnings == []
+    assert changes(db)[odd] == ("a1", odd, z(2, 10), None, z(2, 10), "git", "tag:v1", "commit")
+    assert deployments(db)[-1][0] == "tag:v1" and deployments(db)[-1][3] == z(2, 10)
+
+
+def test_a_commit_with_an_impossible_date_is_named(tmp_path: Path, db: Path) -> None:
+    """Epoch 99999999999999 is past year 9999: that commit is skipped, and named."""
+    repo = GitRepo(tmp_path / "repo")
+    first = repo.commit("first", when(1, 9))
+    bad = _raw_commit(repo, first, "99999999999999 +0000", "far future")
+    result = run(tmp_path, db, repo.path, tag_pattern="none-*")
+    assert result.ok, result.error
+    assert result.rows == {"changes": 1}
+    skipped = [w for w in result.warnings if "cannot be read" in w]
+    assert skipped == [f"1 commit(s) with a date that cannot be read were skipped ({bad[:12]})"]
