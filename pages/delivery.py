@@ -13,6 +13,7 @@ from metrics.delivery import DORA_KPIS
 from metrics.filters import Filters
 from ui import charts, layout, page_data
 from ui.frame import ensure_frame
+from ui.table_download import table_download
 
 ensure_frame()
 
@@ -110,6 +111,7 @@ def _deployments(filters: Filters) -> None:
     columns = list(config)
     st.dataframe(frame[columns], hide_index=True, width="stretch", column_config=config)
     st.caption(f"The newest {len(frame):,} deployments of the period (at most 200).")
+    table_download(frame[columns], "deployments")
     failed = frame[frame["change_failed"] | (frame["status"] != "success")]
     st.subheader("Failed changes")
     if failed.empty:
@@ -120,6 +122,7 @@ def _deployments(filters: Filters) -> None:
             "Successful deployments that caused an incident or were repaired by a rollback or "
             "hotfix (counted in change failure rate), and deployments that did not succeed."
         )
+        table_download(failed[columns], "failed_changes")
 
 
 def render(filters: Filters) -> None:

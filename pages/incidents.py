@@ -12,6 +12,7 @@ from metrics.definitions import BY_NAME
 from metrics.filters import Filters
 from ui import charts, layout, limits, page_data
 from ui.frame import ensure_frame
+from ui.table_download import table_download
 
 ensure_frame()
 
@@ -194,21 +195,22 @@ def _breakdowns(filters: Filters) -> None:
 def _list(filters: Filters, total: float | None) -> None:
     st.subheader("Incident list")
     frame = page_data.incidents(filters)
+    listed = frame[
+        [
+            "started_at",
+            "severity",
+            "service_id",
+            "team_id",
+            "title",
+            "tta_h",
+            "ttr_h",
+            "open",
+            "caused_by",
+            "url",
+        ]
+    ]
     st.dataframe(
-        frame[
-            [
-                "started_at",
-                "severity",
-                "service_id",
-                "team_id",
-                "title",
-                "tta_h",
-                "ttr_h",
-                "open",
-                "caused_by",
-                "url",
-            ]
-        ],
+        listed,
         hide_index=True,
         width="stretch",
         column_config={
@@ -230,6 +232,7 @@ def _list(filters: Filters, total: float | None) -> None:
         f"The newest {len(frame):,} of {total or 0:,.0f} incidents started in the period "
         "(at most 500 are listed)."
     )
+    table_download(listed, "incidents")
 
 
 def render(filters: Filters) -> None:

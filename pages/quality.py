@@ -12,6 +12,7 @@ from metrics.definitions import BY_NAME
 from metrics.filters import Filters
 from ui import charts, layout, limits, page_data
 from ui.frame import ensure_frame
+from ui.table_download import table_download
 
 ensure_frame()
 
@@ -171,6 +172,7 @@ def _projects(filters: Filters) -> None:
     note = limits.left_out(len(frame), limits.MOST_TABLE_ROWS, "projects lowest in coverage")
     if note:
         st.caption(note)
+    table_download(table[columns], "quality_projects")
     stale = int(frame["stale"].sum())
     if stale:
         st.caption(
