@@ -171,6 +171,8 @@ def _import(args: argparse.Namespace) -> int:
         print(json.dumps(result.as_dict()))
     else:
         print(result.message())
+        if result.links:
+            print(result.links)
         for warning in result.warnings:
             print(f"warning: {warning}")
     return 0

@@ -177,7 +177,7 @@ def _linking(table: Any, path: Path) -> LinkSettings:
     if (
         not isinstance(environments, list)
         or not environments
-        or not all(isinstance(e, str) and e for e in environments)
+        or not all(isinstance(e, str) and e.strip() for e in environments)
     ):
         raise ConfigError(
             f"[linking] production_environments in {path} must be a list of names",
@@ -189,7 +189,9 @@ def _linking(table: Any, path: Path) -> LinkSettings:
             f"[linking] incident_window_hours in {path} must be a number of hours, 0-720",
             "0 turns linking by time window off",
         )
-    return LinkSettings(tuple(environments), float(window))
+    # stored environments are lower case (connectors.records.environment_name); so are these
+    names = tuple(dict.fromkeys(e.strip().lower() for e in environments))
+    return LinkSettings(names, float(window))
 
 
 def _settings(table: Any, path: Path) -> HttpSettings:

@@ -145,7 +145,7 @@ def typed_sql(column: Column, timezone: str | None) -> str:
         return (
             f"CASE WHEN regexp_full_match({r}, {lit(pattern)}) THEN TRY_CAST({r} AS {sql_type}) END"
         )
-    if column.type == "choice":
+    if column.type == "choice" or column.normalise is not None:  # e.g. environment's case
         norm = f"{ident('m_' + column.name)}.norm"
         if column.default is not None:
             return f"CASE WHEN {r} IS NULL THEN {lit(column.default)} ELSE {norm} END"

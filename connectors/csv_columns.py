@@ -214,7 +214,14 @@ DEPLOYMENTS = Kind(
     columns=(
         _id("external_id", True, "d-1042", "the deployment's id in your tool; the row's key"),
         SERVICE,
-        _id("environment", True, "production", "target environment (production counts)"),
+        Column(
+            "environment",
+            "id",
+            True,
+            "production",
+            "target environment (production counts); stored in lower case",
+            normalise=records.environment_name,
+        ),
         _ts("started_at", True, "2026-01-14T09:58:00Z", "deployment start"),
         _ts("finished_at", False, "2026-01-14T10:03:30Z", "when the change went live"),
         Column(

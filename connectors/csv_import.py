@@ -62,8 +62,15 @@ from connectors.csv_checks import (
 from connectors.csv_columns import KINDS, Kind
 from connectors.csv_scan import Problem, Scan, scan
 from connectors.errors import ConnectorError
-from connectors.linking import LinkSettings, link, unmatched_warning
-from data.warehouse import WarehouseError, db_path, open_reader, write_snapshot
+from connectors.linking import (
+    LinkSettings,
+    LinkTotals,
+    link,
+    link_totals,
+    links_line,
+    unmatched_warning,
+)
+from data.warehouse import WarehouseError, db_path, is_disk_full, open_reader, write_snapshot
 
 SOURCE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_FILE_BYTES = 2 * 1024**3
@@ -97,6 +104,12 @@ class ImportResult:
     seconds: float = 0.0
     run_id: str | None = None  # None when nothing was recorded (a header-only file)
     warnings: list[str] = field(default_factory=list)
+    linked: LinkTotals | None = None  # the warehouse's links after this import
+
+    @property
+    def links(self) -> str | None:
+        """One line: how many changes and incidents the warehouse holds linked, now."""
+        return links_line(self.linked) if self.linked is not None else None
 
     @property
     def unchanged(self) -> int:
@@ -128,6 +141,14 @@ class ImportResult:
             "seconds": round(self.seconds, 3),
             "run_id": self.run_id,
             "warnings": list(self.warnings),
+            "linked": None
+            if self.linked is None
+            else {
+                "changes": self.linked.changes,
+                "changes_linked": self.linked.changes_linked,
+                "incidents": self.linked.incidents,
+                "incidents_linked": self.linked.incidents_linked,
+            },
         }
 
 
@@ -237,6 +258,7 @@ def check_header(spec: Kind, names: Sequence[str], line: int = 1) -> list[Proble
 
 @contextmanager
 def _workspace() -> Iterator[Path]:
+    """A private temporary folder for the checks; a full disk there is a normal failure."""
     with tempfile.TemporaryDirectory(prefix="techpulse-csv-") as folder:
         yield Path(folder)
 
@@ -438,6 +460,7 @@ def _write(
         warning = unmatched_warning(link(con, linking))
         if warning:
             result.warnings.append(warning)
+        result.linked = link_totals(con, linking)
         result.run_id = uuid.uuid4().hex
         _record_run(con, result, started, file_name)
 
@@ -480,15 +503,24 @@ def import_csv(
     settings, warning = (linking, None) if linking is not None else linking_settings()
     if warning:
         result.warnings.append(warning)
-    with _workspace() as folder:
-        if path is not None and found.body is None:
-            csv_path = path
-        else:
-            csv_path = folder / "import.csv"
-            csv_path.write_bytes(found.body if found.body is not None else data)
-        del data
-        found.body = None
-        batch = _validate(target, spec, found, csv_path, source, zone, folder)
+    try:
+        with _workspace() as folder:
+            if path is not None and found.body is None:
+                csv_path = path
+            else:
+                csv_path = folder / "import.csv"
+                csv_path.write_bytes(found.body if found.body is not None else data)
+            del data
+            found.body = None
+            batch = _validate(target, spec, found, csv_path, source, zone, folder)
+    except (OSError, duckdb.IOException) as exc:
+        if is_disk_full(exc):  # checked in the temporary folder: the warehouse was not touched
+            raise WarehouseError(
+                f"The disk holding the temporary folder {tempfile.gettempdir()} is full: nothing "
+                "was written and the warehouse is as it was.",
+                "Free space there, or point TMPDIR at a folder with room, and import again.",
+            ) from None
+        raise
     _write(target, spec, batch, result, settings, started, name)
     result.seconds = time.monotonic() - clock
     return result

@@ -218,11 +218,12 @@ class GitLabConnector:
         self.environments = renames(options, "environments", self.name, "GitLab")
         # Default: [linking] production_environments of the sources file (set in extract).
         self._production_option = (
-            set(
-                as_strings(
+            {  # stored environments are lower case (records.environment_name)
+                name.strip().lower()
+                for name in as_strings(
                     options["production_environments"], "production_environments", source.name
                 )
-            )
+            }
             if "production_environments" in options
             else None
         )

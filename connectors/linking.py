@@ -223,3 +223,56 @@ def unmatched_warning(report: LinkReport) -> str | None:
         f"{len(found)} incident(s) name a deployment that is not in the warehouse ({sample}); "
         "they stay unlinked until it is synced"
     )
+
+
+@dataclass(frozen=True)
+class LinkTotals:
+    """What the warehouse holds linked after a pass: every change and incident, not only new."""
+
+    changes: int
+    changes_linked: int
+    incidents: int
+    incidents_linked: int
+    production: tuple[str, ...]
+    other_environments: tuple[str, ...]  # with successful deployments, not production
+
+
+def link_totals(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> LinkTotals:
+    """Counts for the line printed after an import, so a mapping that links nothing shows."""
+    production = list(settings.production_environments)
+    changes, changes_linked = con.execute(
+        "SELECT count(*), count(deployment_external_id) FROM changes"
+    ).fetchone() or (0, 0)
+    incidents, incidents_linked = con.execute(
+        "SELECT count(*), count(caused_by_deployment_external_id) FROM incidents"
+    ).fetchone() or (0, 0)
+    others = con.execute(
+        "SELECT DISTINCT environment FROM deployments WHERE status = 'success'"
+        " AND NOT list_contains($production, environment) ORDER BY 1",
+        {"production": production},
+    ).fetchall()
+    return LinkTotals(
+        int(changes),
+        int(changes_linked),
+        int(incidents),
+        int(incidents_linked),
+        tuple(production),
+        tuple(str(r[0]) for r in others),
+    )
+
+
+def links_line(totals: LinkTotals) -> str:
+    """``linked: 120 of 130 changes …; 5 of 40 incidents …`` with a hint when nothing links."""
+    line = (
+        f"linked in the warehouse: {totals.changes_linked:,} of {totals.changes:,} changes to the "
+        f"production deployment that shipped them, {totals.incidents_linked:,} of "
+        f"{totals.incidents:,} incidents to the deployment that caused them"
+    )
+    if totals.changes and not totals.changes_linked and totals.other_environments:
+        shown = ", ".join(totals.other_environments[:5])
+        line += (
+            f" — successful deployments are in {shown}, not in production_environments "
+            f"({', '.join(totals.production)}): set [linking] production_environments in the "
+            "sources file if one of them is production"
+        )
+    return line

@@ -235,8 +235,9 @@ def parse_options(source: SourceConfig) -> Options:
     where = f"[sources.{source.name}]"
     table = source.options
     environment = table.get("environment", "production")
-    if not isinstance(environment, str) or not environment:
+    if not isinstance(environment, str) or not environment.strip():
         raise ConfigError(f"{where}: environment must be a non-empty string", "fix the value")
+    environment = environment.strip().lower()  # as deployments store it
     defaults = _target_settings(where, table, Target("", environment, "", dict(DEFAULT_QUERIES)))
     services = table.get("services", [])
     if not isinstance(services, list) or not all(isinstance(s, dict) for s in services):
@@ -346,7 +347,7 @@ class PrometheusConnector:
         known = {s.service_id: s for s in ctx.services}
         for index, entry in enumerate(self.options.services):
             service_id = str(entry["service_id"])
-            environment = str(entry.get("environment", self.options.environment))
+            environment = str(entry.get("environment", self.options.environment)).strip().lower()
             where = f"[sources.{self.name}.services] entry {index + 1} ({service_id})"
             if service_id not in known:
                 ctx.warn(

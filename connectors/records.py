@@ -144,6 +144,13 @@ def _required(value: Any, field: str) -> str:
     return text
 
 
+def environment_name(value: Any) -> str:
+    """An environment as stored: trimmed, in lower case. DevLake writes ``PRODUCTION``, GitHub
+    often ``Production``; as with status words, case carries no meaning, and a mixed-case name
+    would silently miss ``[linking] production_environments`` and the page filters."""
+    return _required(value, "environment").lower()
+
+
 def deployment(
     *,
     source: str,
@@ -169,7 +176,7 @@ def deployment(
         "source": source,
         "external_id": _required(external_id, "external_id"),
         "service_id": _required(service_id, "service_id"),
-        "environment": _required(environment, "environment"),
+        "environment": environment_name(environment),
         "started_at": started_at,
         "finished_at": finished_at,
         "status": status,

@@ -209,7 +209,10 @@ DERIVED: tuple[Derived, ...] = (
         ("changes", "deployments"),
         """SELECT d.service_id, d.environment, d.finished_at AS deployed_at,
                   hours_between(c.first_commit_at, d.finished_at) AS lead_time_h,
-                  hours_between(c.merged_at, d.finished_at) AS merge_to_deploy_h
+                  -- shipped before the merge (deployed from its branch, then merged): no
+                  -- merge-to-deploy time rather than a negative one; lead time still counts
+                  CASE WHEN d.finished_at >= c.merged_at
+                       THEN hours_between(c.merged_at, d.finished_at) END AS merge_to_deploy_h
            FROM changes AS c
            JOIN deployments AS d
                ON d.source = c.deployment_source AND d.external_id = c.deployment_external_id

@@ -313,7 +313,8 @@ KPIS: tuple[Kpi, ...] = (
         "lower",
         "none",
         "Median time from merge into the main branch to the finish of the deployment that "
-        "shipped the change: the pipeline's share of lead time.",
+        "shipped the change: the pipeline's share of lead time. A change deployed before its "
+        "merge (from its branch) has no merge-to-deploy time and is left out.",
         DELIVERY,
         "lead_time",
         n_column="n_merged",

@@ -40,6 +40,8 @@ class Filters:
                 raise FilterError(
                     f"{name} must be a short text identifier (at most 200 printable characters)"
                 )
+        # environments are stored in lower case (connectors.records.environment_name)
+        object.__setattr__(self, "environment", self.environment.strip().lower())
 
     @property
     def days(self) -> int:

@@ -163,6 +163,71 @@ def test_changes_and_incidents_link_to_imported_deployments(db: Path) -> None:
     ]
 
 
+def test_devlake_upper_case_environments_link_and_the_links_are_reported(db: Path) -> None:
+    """DevLake exports ``PRODUCTION``: stored as production, so pr-1 links by its commit to d-1;
+    pr-2 (search) has no deployment. Before v7 the row kept PRODUCTION and nothing linked."""
+    result = run(
+        "deployments",
+        f"{DEPLOY_HEADER},finished_at,commit_sha\n"
+        "d-1,checkout-api,PRODUCTION,2026-01-05T09:00:00Z,SUCCESS,2026-01-05T09:05:00Z,"
+        "abcdef1234567\n"
+        "d-2,search, Staging ,2026-01-05T09:00:00Z,success,2026-01-05T09:05:00Z,\n",
+        db,
+    )
+    assert query(db, "SELECT external_id, environment FROM deployments ORDER BY 1") == [
+        ("d-1", "production"),
+        ("d-2", "staging"),
+    ]
+    assert result.links == (
+        "linked in the warehouse: 0 of 0 changes to the production deployment that shipped "
+        "them, 0 of 0 incidents to the deployment that caused them"
+    )
+    result = run(
+        "changes",
+        "external_id,service_id,commit_sha,merged_at\n"
+        "pr-1,checkout-api,abcdef1234567,2026-01-05T08:00:00Z\n"
+        "pr-2,search,,2026-01-05T08:00:00Z\n",
+        db,
+    )
+    assert result.links == (
+        "linked in the warehouse: 1 of 2 changes to the production deployment that shipped "
+        "them, 0 of 0 incidents to the deployment that caused them"
+    )
+    assert result.as_dict()["linked"] == {
+        "changes": 2,
+        "changes_linked": 1,
+        "incidents": 0,
+        "incidents_linked": 0,
+    }
+
+
+def test_an_environment_mapping_that_links_nothing_says_so(db: Path) -> None:
+    run(
+        "deployments",
+        f"{DEPLOY_HEADER},finished_at\nd-1,search,prod,2026-01-05T09:00:00Z,success,"
+        "2026-01-05T09:05:00Z\n",
+        db,
+    )
+    result = run(
+        "changes", "external_id,service_id,merged_at\npr-2,search,2026-01-05T08:00:00Z\n", db
+    )
+    assert result.links == (
+        "linked in the warehouse: 0 of 1 changes to the production deployment that shipped "
+        "them, 0 of 0 incidents to the deployment that caused them — successful deployments "
+        "are in prod, not in production_environments (production): set [linking] "
+        "production_environments in the sources file if one of them is production"
+    )
+    result = import_csv(
+        "changes",
+        b"external_id,service_id,merged_at\npr-2,search,2026-01-05T08:00:00Z\n",
+        db=db,
+        linking=LinkSettings(production_environments=("prod",)),
+    )
+    assert result.links is not None and result.links.startswith(
+        "linked in the warehouse: 1 of 1 changes"
+    )
+
+
 def test_investments_annotations_and_quality(db: Path) -> None:
     run(
         "investments",
@@ -631,6 +696,10 @@ def test_cli_imports_and_reports_in_json(
     assert out.startswith(
         "imported 3 deployments rows into deployments (source ci-export): 3 new, 0 changed, "
         "0 unchanged in "
+    )
+    assert out.splitlines()[1] == (
+        "linked in the warehouse: 0 of 0 changes to the production deployment that shipped "
+        "them, 0 of 0 incidents to the deployment that caused them"
     )
     assert main([*argv, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)

@@ -171,7 +171,8 @@ def test_time_macros_are_utc_whatever_the_session_zone(tmp_path: Path, zone: str
 
 
 def _delivery(con: duckdb.DuckDBPyConnection) -> None:
-    """d1 ships c1 and c2 and causes an incident; d2 is fine; d3 (a hotfix) repairs d2;
+    """d1 ships c1, c2 and c4 (deployed from its branch at 10:00, merged at 11:00) and causes an
+    incident; d2 is fine; d3 (a hotfix) repairs d2;
     d4 failed to deploy (not a successful deployment, so in neither table)."""
     con.execute(
         "INSERT INTO deployments (source, external_id, service_id, environment, started_at,"
@@ -190,7 +191,8 @@ def _delivery(con: duckdb.DuckDBPyConnection) -> None:
         " deployment_source, deployment_external_id) VALUES"
         " ('gh', 'c1', 'a', '2026-01-04 10:00+00', '2026-01-05 04:00+00', 'gh', 'd1'),"
         " ('gh', 'c2', 'a', '2026-01-05 07:30+00', NULL, 'gh', 'd1'),"
-        " ('gh', 'c3', 'b', '2026-01-06 10:00+00', NULL, 'gh', 'd4')"
+        " ('gh', 'c3', 'b', '2026-01-06 10:00+00', NULL, 'gh', 'd4'),"
+        " ('gh', 'c4', 'a', '2026-01-05 08:00+00', '2026-01-05 11:00+00', 'gh', 'd1')"
     )
     con.execute(
         "INSERT INTO incidents (source, external_id, service_id, severity, started_at,"
@@ -213,8 +215,10 @@ def test_shipped_changes_and_outcomes_follow_their_sources(tmp_path: Path) -> No
         _delivery(con)
     reader = open_reader(db)
     # c1: 4 Jan 10:00 -> 5 Jan 10:00 = 24 h, merged 04:00 -> 6 h; c2: 07:30 -> 10:00 = 2.5 h;
-    # c3 shipped by a failed deployment: not shipped.
+    # c3 shipped by a failed deployment: not shipped. c4: 08:00 -> 10:00 = 2 h of lead time;
+    # merged an hour after d1 finished: no merge-to-deploy time (not -1 h).
     assert reader.execute(SHIPPED).fetchall() == [
+        ("a", "2026-01-05 10:00:00", 2.0, None),
         ("a", "2026-01-05 10:00:00", 2.5, None),
         ("a", "2026-01-05 10:00:00", 24.0, 6.0),
     ]

@@ -23,7 +23,7 @@ def make_v1(path: Path) -> None:
     con.execute(
         "INSERT INTO deployments (source, external_id, service_id, environment, started_at,"
         " finished_at, status) VALUES ('gh', '1', 's', 'production', '2026-01-01 10:00+00',"
-        " '2026-01-01 10:05+00', 'success'), ('gh', '2', 's', 'production',"
+        " '2026-01-01 10:05+00', 'success'), ('gh', '2', 's', 'PRODUCTION',"
         " '2026-01-02 10:00+00', '2026-01-02 10:05+00', 'failure')"
     )
     con.execute("COMMIT")
@@ -35,7 +35,7 @@ def test_fresh_warehouse_has_latest_schema(tmp_path: Path) -> None:
     with write_snapshot(db):
         pass
     con = open_reader(db)
-    assert schema.current_version(con) == schema.LATEST_VERSION == 6
+    assert schema.current_version(con) == schema.LATEST_VERSION == 7
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert {
         "teams",
@@ -58,26 +58,28 @@ def test_fresh_warehouse_has_latest_schema(tmp_path: Path) -> None:
 def test_old_warehouse_upgrades_without_losing_rows(tmp_path: Path) -> None:
     db = tmp_path / "old.duckdb"
     make_v1(db)
-    with pytest.raises(WarehouseError, match="schema v1; this TechPulse needs v6"):
+    with pytest.raises(WarehouseError, match="schema v1; this TechPulse needs v7"):
         open_reader(db)
-    assert upgrade(db) == (1, 6)
+    assert upgrade(db) == (1, 7)
     con = open_reader(db)
     rows = con.execute(
         "SELECT external_id, status, change_type, remediates_external_id FROM deployments"
         " ORDER BY external_id"
     ).fetchall()
     assert rows == [("1", "success", "planned", None), ("2", "failure", "planned", None)]
+    environments = con.execute("SELECT DISTINCT environment FROM deployments").fetchall()
+    assert environments == [("production",)]  # v7: PRODUCTION (as DevLake writes it) lowered
     assert con.execute("SELECT count(*) FROM teams").fetchone() == (1,)
     versions = con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()
-    assert versions == [(1,), (2,), (3,), (4,), (5,), (6,)]
-    assert upgrade(db) == (6, 6)  # idempotent
+    assert versions == [(1,), (2,), (3,), (4,), (5,), (6,), (7,)]
+    assert upgrade(db) == (7, 7)  # idempotent
 
 
 def test_migrate_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "old.duckdb"
     make_v1(db)
     assert data_main(["migrate", "--db", str(db)]) == 0
-    assert "upgraded schema v1 → v6" in capsys.readouterr().out
+    assert "upgraded schema v1 → v7" in capsys.readouterr().out
     assert data_main(["migrate", "--db", str(tmp_path / "none.duckdb")]) == 2
     assert "No warehouse at" in capsys.readouterr().err
 

@@ -42,6 +42,7 @@ class UploadOutcome:
     errors: list[dict[str, object]] = field(default_factory=list)  # line, problem
     total: int = 0  # errors found (errors holds the first ones)
     warnings: list[str] = field(default_factory=list)
+    links: str | None = None  # how many changes and incidents are linked after the import
 
 
 def run_upload(
@@ -78,7 +79,9 @@ def run_upload(
             f"unexpected {type(exc).__name__}: {first} — this is a TechPulse bug; nothing "
             "was written",
         )
-    return UploadOutcome(True, file_name, result.message(), warnings=list(result.warnings))
+    return UploadOutcome(
+        True, file_name, result.message(), warnings=list(result.warnings), links=result.links
+    )
 
 
 def csv_upload_panel() -> None:
@@ -144,6 +147,8 @@ def _show_last_result() -> None:
             f"**{md_literal(outcome.file_name)}**: {md_literal(outcome.message)}.",
             icon=":material/check_circle:",
         )
+        if outcome.links:
+            st.caption(md_literal(outcome.links[0].upper() + outcome.links[1:] + "."))
         for warning in outcome.warnings:
             st.warning(md_literal(warning), icon=":material/link_off:")
         return
