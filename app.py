@@ -9,13 +9,15 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+import duckdb
 import streamlit as st
 
-from data.warehouse import WarehouseError, db_path
+from data.warehouse import WarehouseError, damaged_error, db_path, is_damage
 from ui import auth, data, warehouse
 from ui.filters import sidebar_filters
 from ui.frame import mark_frame
 from ui.freshness import freshness_stamp
+from ui.plain import md_literal
 from ui.roles import ClaimsError, RolesError, pages_for
 
 st.set_page_config(
@@ -78,9 +80,12 @@ PAGES = {
 }
 
 
-def _warehouse_problem(exc: WarehouseError) -> None:
+def _warehouse_problem(exc: WarehouseError, what: str = "opened") -> None:
     st.title("TechPulse")
-    st.error(f"**The warehouse cannot be opened.** {exc.problem}", icon=":material/database:")
+    st.error(
+        f"**The warehouse cannot be {what}.** {md_literal(exc.problem)}",
+        icon=":material/database:",
+    )
     st.info(f"**How to fix it:** {exc.fix}", icon=":material/build:")
     st.caption(f"Warehouse path: `{db_path()}` (set with the TECHPULSE_DB environment variable).")
 
@@ -128,12 +133,17 @@ def main() -> None:
     except WarehouseError as exc:
         _warehouse_problem(exc)
         return
-    if data.is_empty():
-        st.session_state["filters"] = None
-    else:
-        st.session_state["filters"] = sidebar_filters()
-    freshness_stamp()
-    navigation.run()
+    try:
+        if data.is_empty():
+            st.session_state["filters"] = None
+        else:
+            st.session_state["filters"] = sidebar_filters()
+        freshness_stamp()
+        navigation.run()
+    except duckdb.Error as exc:  # a file that opened but breaks while read: truncated, damaged
+        if not is_damage(exc):
+            raise  # a query bug stays Streamlit's error box: it must be seen and fixed
+        _warehouse_problem(damaged_error(db_path(), exc), "read")
 
 
 main()

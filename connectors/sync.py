@@ -35,7 +35,7 @@ from connectors.progress import NullReporter, Reporter, SourceProgress
 from connectors.redact import redact
 from connectors.registry import build_connector
 from connectors.results import SourceResult, SyncSummary
-from data.warehouse import WarehouseError, db_path, write_snapshot
+from data.warehouse import WarehouseError, WarehouseUnusable, db_path, write_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,8 @@ def run_source(
             result.seconds = time.monotonic() - clock
             result.warnings = [redact(w) for w in ctx.warnings]
             _record_run(con, result, started, datetime.now(UTC))
+    except WarehouseUnusable:
+        raise  # damaged or full: not this source's failure, and no run row can be written
     except Exception as exc:  # every failure becomes one line and a failed run row
         log.debug("%s failed", source.name, exc_info=True)
         result.status, result.rows, result.error = "failed", {}, error_line(source.name, exc)

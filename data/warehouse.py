@@ -16,6 +16,7 @@ Readers and the writer (see docs/architecture.md):
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import re
@@ -41,6 +42,60 @@ class WarehouseError(Exception):
         super().__init__(f"{problem} {fix}")
         self.problem = problem
         self.fix = fix
+
+
+_DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+_DISK_FULL_WORDS = ("no space left on device", "disk quota exceeded")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """A full disk or quota, as the OS (ENOSPC, EDQUOT) or DuckDB's IOException reports it."""
+    if isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS:
+        return True
+    return isinstance(exc, duckdb.IOException) and any(
+        word in str(exc).lower() for word in _DISK_FULL_WORDS
+    )
+
+
+def disk_full_error(folder: Path, needed: int | None = None) -> WarehouseUnusable:
+    """The one message for a full disk: a normal failure, not a bug; nothing was changed."""
+    room = (
+        f" (a write needs room for a copy of the warehouse: {needed / 1e6:,.1f} MB)"
+        if needed
+        else ""
+    )
+    return WarehouseUnusable(
+        f"The disk holding {folder} is full: nothing was written and the warehouse is as it was.",
+        f"Free space there{room} and run it again.",
+    )
+
+
+# What DuckDB raises on a file that opened but breaks while read (truncated, a flipped byte):
+# I/O, serialization and internal errors, and the checksum mismatch DuckDB finds when it reads a
+# block. A binder or parser error is not damage: it is a TechPulse bug and stays visible.
+_DAMAGE_TYPES = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True when ``exc`` says the warehouse file itself is unreadable, not the query wrong."""
+    if isinstance(exc, _DAMAGE_TYPES):
+        return not is_disk_full(exc)
+    return isinstance(exc, duckdb.Error) and "corrupt database file" in str(exc).lower()
+
+
+def damaged_error(path: Path, exc: BaseException) -> WarehouseUnusable:
+    """The one message for a warehouse that breaks while read; names DuckDB's first line."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    return WarehouseUnusable(
+        f"The warehouse {path} cannot be read ({first}): it is truncated or damaged.",
+        "Restore it from a backup, or rebuild it (`make demo`, or your sources with "
+        "`python -m connectors sync`); `python -m data check` reads every block to confirm.",
+    )
+
+
+class WarehouseUnusable(WarehouseError):
+    """The warehouse file itself cannot be read or written (damaged, disk full): no source or
+    import can proceed, so a sync stops at the first one instead of failing each in turn."""
 
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -272,6 +327,7 @@ def write_snapshot(
         if target.exists():
             _assert_replaceable(target)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        size = target.stat().st_size if target.exists() and not fresh else None
         try:
             if target.exists() and not fresh:
                 shutil.copyfile(target, tmp)
@@ -294,6 +350,12 @@ def write_snapshot(
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
             _fsync_dir(target.parent)
+        except (OSError, duckdb.Error) as exc:
+            if is_disk_full(exc):
+                raise disk_full_error(target.parent, size) from None
+            if is_damage(exc):  # the copy of a damaged warehouse: nothing is published
+                raise damaged_error(target, exc) from None
+            raise
         finally:
             _remove(tmp)
 

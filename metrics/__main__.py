@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-from data.warehouse import WarehouseError, open_reader
+from data.warehouse import WarehouseError, damaged_error, db_path, is_damage, open_reader
 from metrics import export
 from metrics.catalog import validate_scope
 from metrics.filters import FilterError, Filters, parse_date
@@ -191,9 +191,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-# What DuckDB raises on a file that opened but breaks while read (truncated, flipped bytes); a
-# binder or parser error stays a traceback, because that is a TechPulse bug, not a bad file.
-DAMAGED = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException)
+def _db_argument(argv: Sequence[str] | None) -> str | None:
+    """The --db value of the command line (for the message), else None for the default."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    for i, word in enumerate(words):
+        if word == "--db" and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith("--db="):
+            return word.removeprefix("--db=")
+    return None
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -207,14 +213,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail too
         return 0
-    except DAMAGED as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(
-            f"error: the warehouse cannot be read ({first[:200]}) — it may be truncated or "
-            "damaged: restore it from a backup, or rebuild it (make demo, or your sources with "
-            "python -m connectors sync)",
-            file=sys.stderr,
-        )
+    except duckdb.Error as exc:
+        if not is_damage(exc):
+            raise  # a query bug stays a traceback: it must be seen and fixed
+        print(f"error: {damaged_error(db_path(_db_argument(argv)), exc)}", file=sys.stderr)
         return 2
     return code
 
