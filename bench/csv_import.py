@@ -2,7 +2,7 @@
 
 Issue "CSV import" (target: 1 M rows in ≤ 10 s on the 2-core reference machine). The file is
 generated in a temporary folder with realistic cells: offsets and Z, status words, SHAs, URLs,
-hotfixes that remediate an earlier row. ``connectors.csv_import.import_csv`` is timed end to
+hotfixes that remediate an earlier row. ``connectors.csv.importer.import_csv`` is timed end to
 end (the byte scan, DuckDB parse, every SQL check, the snapshot copy, the upsert, linking,
 derived tables, commit and publish), then again on the same file (idempotent: nothing to
 write) and on a copy with 1 % bad rows (everything is checked, nothing written). The
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.csv_import import CsvImportError, import_csv
-from connectors.linking import LinkSettings
+from connectors.core.linking import LinkSettings
+from connectors.csv.importer import CsvImportError, import_csv
 from data.warehouse import write_snapshot
 
 TARGET_SECONDS = 10.0

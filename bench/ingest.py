@@ -2,7 +2,7 @@
 
 Issue "Performance at enterprise scale", benchmark 4 (target ≥ 1 M rows/s). The rows are hourly
 service-level samples shaped exactly as the Prometheus connector yields them (one dict per
-service-hour, one ReplaceWindow record per service), written through connectors.load.Loader
+service-hour, one ReplaceWindow record per service), written through connectors.core.load.Loader
 inside one writer transaction: Arrow conversion, the window delete, the insert and the daily
 rollup refresh for the window all count. The baseline, measured in the same run on an identical
 empty warehouse, is DuckDB inserting the same rows from one ready-made Arrow table.
@@ -24,9 +24,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from connectors.base import ReplaceWindow, Row
-from connectors.histogram import COLUMNS
-from connectors.load import Loader
+from connectors.core.base import ReplaceWindow, Row
+from connectors.core.load import Loader
+from connectors.prometheus.histogram import COLUMNS
 from data.warehouse import write_snapshot
 
 TARGET_ROWS_PER_S = 1_000_000

@@ -1,6 +1,6 @@
 """The cross-source linker at enterprise scale: what it adds to every sync.
 
-Every source run ends with ``connectors.linking.link`` inside the writer's transaction, so its
+Every source run ends with ``connectors.core.linking.link`` inside the writer's transaction, so its
 cost is paid by every sync. Measured on a warehouse (default ``data/enterprise.duckdb``) in a
 transaction that is rolled back, so the file is never changed:
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.linking import link
+from connectors.core.linking import link
 
 DEFAULT_DB = Path("data/enterprise.duckdb")
 

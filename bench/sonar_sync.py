@@ -23,8 +23,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from connectors.config import load_config
-from connectors.results import SourceResult
+from connectors.core.config import load_config
+from connectors.core.results import SourceResult
 from connectors.sync import sync
 from tests.servers.sonar import demo_projects
 from tests.servers.warehouse import build_warehouse, query

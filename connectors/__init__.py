@@ -4,21 +4,18 @@ Run them with ``python -m connectors sync`` (see docs/connectors.md). Sources ar
 TOML file (``config/sources.example.toml``); tokens come from environment variables or
 ``.streamlit/secrets.toml`` and never reach output, logs or the warehouse.
 
-Modules, one job each:
+The tree, one job per entry:
 
-* ``registry`` — the explicit list of connector types;
-* ``prometheus`` — Prometheus-compatible engines → ``service_level_samples`` (hourly rows,
-  latency histogram via ``histogram``);
-* ``sonarqube`` (+ ``sonar_api``) — SonarQube Server and Cloud → ``quality_snapshots``;
-* ``base`` — the contract: declared streams, records a connector yields (upserts, replaced
-  time windows, cursor updates) and the context it may read;
-* ``http`` — the one HTTP client (timeouts, retries with backoff honouring ``Retry-After``),
-  ``pagination`` — page-number / offset / cursor / Link-header paginators with a loop guard,
-  ``pool`` — bounded concurrency;
-* ``config`` — the sources file and secrets, ``redact`` — the secret scrubber;
-* ``sync`` — one transaction per source run, ``sync_runs`` and ``sync_cursors``,
-  ``load`` — records into DuckDB, ``progress`` / ``results`` — bar, JSON lines and summary.
+* ``__main__`` — the CLI; ``sync`` — one transaction per source run; ``registry`` — the
+  explicit list of connector types;
+* ``core/`` — what every source shares: the HTTP client and paginators, errors and the secret
+  scrubber, the sources file, the connector contract (``base``), canonical rows (``records``),
+  the loader, linking across sources, progress and results;
+* one folder per source, each ``api.py`` (the client of its REST API) and ``streams.py`` (the
+  connector: what it yields): ``github/``, ``gitlab/``, ``jenkins/``, ``jira/``,
+  ``sonarqube/``, ``gitrepo/`` (+ ``history``), ``prometheus/`` (+ ``histogram``),
+  ``oncall/`` (``shared`` by PagerDuty and Opsgenie, then each of them);
+* ``csv/`` — the CSV import: ``read``, ``columns``, ``checks``, ``importer``.
 
-Delivery and incident sources (GitHub, GitLab, PagerDuty, …) arrive with "Connectors II";
-until then the demo organisation (``python -m data.demo``) fills the other tables.
+A source package imports ``core`` only, never another source; ``core`` imports no source.
 """

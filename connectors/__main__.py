@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.config import load_config
-from connectors.csv_columns import KINDS
-from connectors.csv_import import CsvImportError, import_csv
-from connectors.errors import ConnectorError
-from connectors.progress import make_reporter
-from connectors.redact import RedactingFilter, redact
+from connectors.core.config import load_config
+from connectors.core.errors import ConnectorError
+from connectors.core.progress import make_reporter
+from connectors.core.redact import RedactingFilter, redact
+from connectors.csv.columns import KINDS
+from connectors.csv.importer import CsvImportError, import_csv
 from connectors.registry import CONNECTOR_TYPES, build_connector
 from connectors.sync import sync
 from data.warehouse import WarehouseError

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from connectors.base import Connector
-from connectors.config import SourceConfig
-from connectors.errors import ConfigError
-from connectors.github import GitHubConnector
-from connectors.gitlab import GitLabConnector
-from connectors.gitrepo import GitRepoConnector
-from connectors.jenkins import JenkinsConnector
-from connectors.jira import JiraConnector
-from connectors.opsgenie import OpsgenieConnector
-from connectors.pagerduty import PagerDutyConnector
-from connectors.prometheus import PrometheusConnector
-from connectors.sonarqube import SonarQubeConnector
+from connectors.core.base import Connector
+from connectors.core.config import SourceConfig
+from connectors.core.errors import ConfigError
+from connectors.github.streams import GitHubConnector
+from connectors.gitlab.streams import GitLabConnector
+from connectors.gitrepo.streams import GitRepoConnector
+from connectors.jenkins.streams import JenkinsConnector
+from connectors.jira.streams import JiraConnector
+from connectors.oncall.opsgenie import OpsgenieConnector
+from connectors.oncall.pagerduty import PagerDutyConnector
+from connectors.prometheus.streams import PrometheusConnector
+from connectors.sonarqube.streams import SonarQubeConnector
 
 CONNECTOR_TYPES: dict[str, Callable[[SourceConfig], Connector]] = {
     "prometheus": PrometheusConnector.from_config,

@@ -25,16 +25,16 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.base import ServiceInfo, SourceContext
-from connectors.config import SourceConfig, SyncConfig
-from connectors.errors import ConnectorError
-from connectors.http import HttpStats
-from connectors.linking import link, unmatched_warning
-from connectors.load import Loader
-from connectors.progress import NullReporter, Reporter, SourceProgress
-from connectors.redact import redact
+from connectors.core.base import ServiceInfo, SourceContext
+from connectors.core.config import SourceConfig, SyncConfig
+from connectors.core.errors import ConnectorError
+from connectors.core.http import HttpStats
+from connectors.core.linking import link, unmatched_warning
+from connectors.core.load import Loader
+from connectors.core.progress import NullReporter, Reporter, SourceProgress
+from connectors.core.redact import redact
+from connectors.core.results import SourceResult, SyncSummary
 from connectors.registry import build_connector
-from connectors.results import SourceResult, SyncSummary
 from data.warehouse import WarehouseError, WarehouseUnusable, db_path, write_snapshot
 
 log = logging.getLogger(__name__)

@@ -40,7 +40,7 @@ class Filters:
                 raise FilterError(
                     f"{name} must be a short text identifier (at most 200 printable characters)"
                 )
-        # environments are stored in lower case (connectors.records.environment_name)
+        # environments are stored in lower case (connectors.core.records.environment_name)
         object.__setattr__(self, "environment", self.environment.strip().lower())
 
     @property

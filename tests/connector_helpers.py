@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from connectors.config import load_config
-from connectors.results import SourceResult
+from connectors.core.config import load_config
+from connectors.core.results import SourceResult
 from connectors.sync import sync
 from tests.servers.warehouse import Service, build_warehouse, contents, query, sync_runs
 from tests.test_connector_contract import toml_source, toml_value

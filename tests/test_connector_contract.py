@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from connectors.config import load_config
+from connectors.core.config import load_config
 from connectors.registry import CONNECTOR_TYPES, build_connector
 from connectors.sync import sync
 from data.warehouse import write_snapshot

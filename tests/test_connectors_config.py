@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.config import EXAMPLE_CONFIG, Secret, load_config
-from connectors.errors import ConfigError
+from connectors.core.config import EXAMPLE_CONFIG, Secret, load_config
+from connectors.core.errors import ConfigError
 from connectors.registry import build_connector
 from tests.appserver import REPO
 

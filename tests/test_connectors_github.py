@@ -61,10 +61,10 @@ from typing import Any
 
 import pytest
 
-from connectors.config import load_config
-from connectors.errors import ConfigError
-from connectors.github import GitHubConnector, github_repo, label_severity, outcome
-from connectors.github_api import Status
+from connectors.core.config import load_config
+from connectors.core.errors import ConfigError
+from connectors.github.api import Status
+from connectors.github.streams import GitHubConnector, github_repo, label_severity, outcome
 from data.warehouse import write_snapshot
 from tests.connector_helpers import (
     Sleeps,

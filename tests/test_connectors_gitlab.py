@@ -72,10 +72,10 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.config import load_config
-from connectors.errors import ConfigError
-from connectors.gitlab import GitLabConnector, repo_path
-from connectors.gitlab_api import PrivateTokenAuth
+from connectors.core.config import load_config
+from connectors.core.errors import ConfigError
+from connectors.gitlab.api import PrivateTokenAuth
+from connectors.gitlab.streams import GitLabConnector, repo_path
 from data.warehouse import write_snapshot
 from tests.connector_helpers import (
     Sleeps,

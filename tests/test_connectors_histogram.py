@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.errors import ConnectorError
-from connectors.histogram import (
+from connectors.core.errors import ConnectorError
+from connectors.prometheus.histogram import (
     CANONICAL_BOUNDS_SECONDS,
     cumulative_at_canonical,
     parse_le,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from connectors.errors import (
+from connectors.core.errors import (
     ConnectorError,
     HttpStatusError,
     IncompletePagesError,
@@ -17,15 +17,15 @@ from connectors.errors import (
     PaginationLoopError,
     UnreachableError,
 )
-from connectors.http import BearerAuth, HttpClient, HttpSettings, parse_retry_after
-from connectors.pagination import (
+from connectors.core.http import BearerAuth, HttpClient, HttpSettings, parse_retry_after
+from connectors.core.pagination import (
     CursorPaginator,
     LinkHeaderPaginator,
     OffsetPaginator,
     PageNumberPaginator,
     paginate,
 )
-from connectors.pool import bounded_map
+from connectors.core.pool import bounded_map
 from tests.appserver import free_port
 from tests.connector_helpers import Sleeps
 from tests.servers.scripted import scripted_server

@@ -38,8 +38,8 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.config import load_config
-from connectors.jenkins import JenkinsConnector
+from connectors.core.config import load_config
+from connectors.jenkins.streams import JenkinsConnector
 from data.warehouse import write_snapshot
 from tests.connector_helpers import (
     Sleeps,

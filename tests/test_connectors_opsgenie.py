@@ -46,9 +46,9 @@ from typing import Any
 
 import pytest
 
-from connectors.config import load_config
-from connectors.opsgenie import LEGACY_WARNING, OpsgenieConnector
-from connectors.opsgenie_api import GenieKeyAuth
+from connectors.core.config import load_config
+from connectors.oncall.opsgenie import LEGACY_WARNING, OpsgenieConnector
+from connectors.oncall.opsgenie_api import GenieKeyAuth
 from tests.connector_helpers import (
     Sleeps,
     assert_failed,

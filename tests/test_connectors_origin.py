@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import requests
 
-from connectors.errors import CrossOriginError
-from connectors.gitlab import PrivateTokenAuth
-from connectors.http import BasicAuth, BearerAuth, HttpClient, HttpSettings, origin_of
-from connectors.pagination import LinkHeaderPaginator, paginate
+from connectors.core.errors import CrossOriginError
+from connectors.core.http import BasicAuth, BearerAuth, HttpClient, HttpSettings, origin_of
+from connectors.core.pagination import LinkHeaderPaginator, paginate
+from connectors.gitlab.streams import PrivateTokenAuth
 from tests.connector_helpers import (
     Sleeps,
     assert_one_line_error,

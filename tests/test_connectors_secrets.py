@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.config import load_config
+from connectors.core.config import load_config
 from connectors.sync import sync
 from data.warehouse import open_reader
 from metrics import export

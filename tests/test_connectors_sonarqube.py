@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from connectors.config import load_config
-from connectors.sonarqube import SonarQubeConnector
+from connectors.core.config import load_config
+from connectors.sonarqube.streams import SonarQubeConnector
 from tests.appserver import REPO, free_port
 from tests.connector_helpers import (
     Sleeps,

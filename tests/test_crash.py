@@ -28,8 +28,8 @@ KILLS = 20
 HOURS = 48
 WRITER = f"""
 import datetime as dt, sys
-from connectors.base import ReplaceWindow
-from connectors.load import Loader
+from connectors.core.base import ReplaceWindow
+from connectors.core.load import Loader
 from data.warehouse import write_snapshot
 
 db = sys.argv[1]

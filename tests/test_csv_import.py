@@ -1,4 +1,4 @@
-"""CSV import (connectors/csv_import.py): every expected row and message is worked out by hand
+"""CSV import (connectors/csv/importer.py): every expected row and message is worked out by hand
 from the small files written in each test, never copied from the code's output.
 
 The warehouse of every test: teams payments and identity; services checkout-api and search
@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import connectors.csv_import as csv_import
+import connectors.csv.importer as csv_import
 from connectors.__main__ import main
-from connectors.csv_columns import KINDS
-from connectors.csv_import import CsvImportError, ImportResult, import_csv
-from connectors.linking import LinkSettings
+from connectors.core.linking import LinkSettings
+from connectors.csv.columns import KINDS
+from connectors.csv.importer import CsvImportError, ImportResult, import_csv
 from data.warehouse import write_snapshot
 from tests.servers.warehouse import contents, query
 from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)

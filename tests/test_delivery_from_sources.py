@@ -54,7 +54,7 @@ from typing import Any
 
 import pytest
 
-from connectors.config import load_config
+from connectors.core.config import load_config
 from connectors.sync import sync
 from data.warehouse import open_reader, write_snapshot
 from metrics.delivery import DORA_KPIS

@@ -267,8 +267,8 @@ def test_the_loader_refreshes_its_windows_without_the_backstop(tmp_path: Path) -
     the commit backstop then finds nothing to rebuild."""
     import pyarrow as pa
 
-    from connectors.base import ReplaceWindow
-    from connectors.load import Loader
+    from connectors.core.base import ReplaceWindow
+    from connectors.core.load import Loader
     from data.derived import daily_in_step
 
     db = tmp_path / "w.duckdb"
@@ -330,8 +330,8 @@ def test_the_loader_refreshes_its_windows_without_the_backstop(tmp_path: Path) -
 def test_queued_windows_keep_one_at_a_time_semantics(tmp_path: Path) -> None:
     """Windows are written in batches, but a window overlapping an earlier one of the same
     service replaces that one's rows exactly as applying them one by one would."""
-    from connectors.base import ReplaceWindow
-    from connectors.load import Loader
+    from connectors.core.base import ReplaceWindow
+    from connectors.core.load import Loader
 
     def window(service: str, day: int, requests: int) -> ReplaceWindow:
         start = dt.datetime(2026, 1, day, tzinfo=UTC)

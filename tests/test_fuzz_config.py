@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.config import load_config
-from connectors.errors import ConfigError
+from connectors.core.config import load_config
+from connectors.core.errors import ConfigError
 from metrics.roi import RoiError, load_assumptions
 from metrics.targets import TargetsError, load_targets
 

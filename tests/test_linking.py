@@ -1,4 +1,4 @@
-"""The cross-source linker (connectors/linking.py) against a hand-built warehouse.
+"""The cross-source linker (connectors/core/linking.py) against a hand-built warehouse.
 
 Deployments come from source ``ci``, changes from ``vcs``, incidents from ``pd`` — no single
 source knows the links. Times are January 2026, UTC.
@@ -46,7 +46,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from connectors.linking import LinkSettings, link, unmatched_warning
+from connectors.core.linking import LinkSettings, link, unmatched_warning
 from data.warehouse import write_snapshot
 from tests.servers.warehouse import build_warehouse, query
 

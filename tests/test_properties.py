@@ -20,7 +20,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.histogram import COLUMNS
+from connectors.prometheus.histogram import COLUMNS
 from data import derived, schema
 from metrics.filters import Filters
 from metrics.scorecard import query_series

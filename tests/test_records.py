@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from connectors import records
-from connectors.base import ServiceInfo
-from connectors.errors import ConfigError
-from connectors.mapping import ServiceMap
-from connectors.records import RowError
+from connectors.core import records
+from connectors.core.base import ServiceInfo
+from connectors.core.errors import ConfigError
+from connectors.core.mapping import ServiceMap
+from connectors.core.records import RowError
 
 
 def test_times_become_utc_and_naive_ones_are_refused() -> None:

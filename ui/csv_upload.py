@@ -1,8 +1,8 @@
 """The "Import a CSV file" panel of the Data sources page.
 
-The panel shows the documented columns of the chosen kind (from connectors/csv_columns.py, the
+The panel shows the documented columns of the chosen kind (from connectors/csv/columns.py, the
 same specs the import checks against) with a sample file, and — for viewers who may sync —
-an uploader. The upload goes to :func:`connectors.csv_import.import_csv`, the writer: it
+an uploader. The upload goes to :func:`connectors.csv.importer.import_csv`, the writer: it
 validates the whole file first and either publishes one new warehouse snapshot or writes
 nothing and lists the rows to fix. The page itself never writes SQL.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from connectors.csv_columns import KINDS
-from connectors.csv_import import CsvImportError, columns_table, import_csv
+from connectors.csv.columns import KINDS
+from connectors.csv.importer import CsvImportError, columns_table, import_csv
 from data.warehouse import WarehouseError, db_path
 from ui import auth
 from ui.plain import md_literal

@@ -6,8 +6,8 @@ from typing import Any
 
 import streamlit as st
 
-from connectors.config import SourceConfig, load_config
-from connectors.errors import ConnectorError
+from connectors.core.config import SourceConfig, load_config
+from connectors.core.errors import ConnectorError
 from connectors.registry import build_connector
 from data.warehouse import db_path
 from ui import auth

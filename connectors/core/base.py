@@ -20,8 +20,8 @@ from typing import Protocol
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from connectors.http import HttpSettings, HttpStats
-from connectors.linking import LinkSettings
+from connectors.core.http import HttpSettings, HttpStats
+from connectors.core.linking import LinkSettings
 
 Row = Mapping[str, object]
 

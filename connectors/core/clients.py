@@ -1,6 +1,6 @@
 """The HTTP clients of one source run: credentials from the source, a pool from the run.
 
-Every HTTP connector builds its :class:`~connectors.http.ClientPool` the same way — the run's
+Every HTTP connector builds its :class:`~connectors.core.http.ClientPool` the same way — the run's
 timeouts and request counter, the test's ``sleep`` when one is injected — and must close it
 and explain a failure in its own terms however the run ends. Doing that here keeps a new
 connector from forgetting one of them.
@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import requests
 
-from connectors.base import Record, SourceContext
-from connectors.config import SourceConfig
-from connectors.errors import ConnectorError
-from connectors.http import BasicAuth, BearerAuth, ClientPool
+from connectors.core.base import Record, SourceContext
+from connectors.core.config import SourceConfig
+from connectors.core.errors import ConnectorError
+from connectors.core.http import BasicAuth, BearerAuth, ClientPool
 
 
 def token_auth(

@@ -4,7 +4,7 @@ The file lists sources under ``[sources.<name>]``; see ``config/sources.example.
 docs/connectors.md. It never holds a secret: a source names where its token lives, either an
 environment variable (``token_env``) or a dotted key of ``.streamlit/secrets.toml``
 (``token_secret``). The environment wins when both are set. Resolved tokens are registered
-with :mod:`connectors.redact` so they cannot leak into output, logs or the warehouse.
+with :mod:`connectors.core.redact` so they cannot leak into output, logs or the warehouse.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connectors import redact
-from connectors.errors import ConfigError
-from connectors.http import HttpSettings
-from connectors.linking import LinkSettings
+from connectors.core import redact
+from connectors.core.errors import ConfigError
+from connectors.core.http import HttpSettings
+from connectors.core.linking import LinkSettings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "config" / "sources.toml"
 EXAMPLE_CONFIG = REPO_ROOT / "config" / "sources.example.toml"
 DEFAULT_SECRETS = REPO_ROOT / ".streamlit" / "secrets.toml"
@@ -189,7 +189,7 @@ def _linking(table: Any, path: Path) -> LinkSettings:
             f"[linking] incident_window_hours in {path} must be a number of hours, 0-720",
             "0 turns linking by time window off",
         )
-    # stored environments are lower case (connectors.records.environment_name); so are these
+    # stored environments are lower case (connectors.core.records.environment_name); so are these
     names = tuple(dict.fromkeys(e.strip().lower() for e in environments))
     return LinkSettings(names, float(window))
 

@@ -3,7 +3,8 @@
 :class:`HttpClient` is a ``requests.Session`` whose ``request`` adds what every source needs:
 connect/read timeouts by default, retries with exponential backoff on 429, 5xx and connection
 errors that honour ``Retry-After``, a request counter, and one readable exception for a final
-failure (:class:`~connectors.errors.HttpStatusError`, :class:`~connectors.errors.UnreachableError`).
+failure (:class:`~connectors.core.errors.HttpStatusError`,
+:class:`~connectors.core.errors.UnreachableError`).
 Because the retry lives in ``request`` itself, libraries handed this session (such as
 ``prometheus-api-client``) get the same policy. All connector requests are reads, so every
 method is retried. Sessions are not thread-safe: concurrent code uses one client per thread
@@ -27,13 +28,13 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from connectors.errors import (
+from connectors.core.errors import (
     CrossOriginError,
     HttpStatusError,
     MalformedResponseError,
     UnreachableError,
 )
-from connectors.redact import redact
+from connectors.core.redact import redact
 
 log = logging.getLogger(__name__)
 

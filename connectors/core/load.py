@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from connectors.base import CursorUpdate, Record, ReplaceWindow, Row, Upsert
+from connectors.core.base import CursorUpdate, Record, ReplaceWindow, Row, Upsert
 from data.derived import refresh_daily_windows, refresh_service_level_daily
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from connectors.base import ServiceInfo, SourceContext
-from connectors.config import SourceConfig
-from connectors.errors import ConfigError
+from connectors.core.base import ServiceInfo, SourceContext
+from connectors.core.config import SourceConfig
+from connectors.core.errors import ConfigError
 
 OPTION = "services"
 

@@ -4,13 +4,13 @@ A sources file is written by hand, so a wrong value must fail the run at once wi
 that names the table, the key and what would be right — never a traceback, and never a value
 quietly taken for another. Each function here reads one option from ``options`` (the
 ``[sources.<name>]`` table minus the common keys), returns it typed, and raises
-:class:`~connectors.errors.ConfigError` otherwise.
+:class:`~connectors.core.errors.ConfigError` otherwise.
 
 ``where`` is how the message starts: ``"[sources.<name>]:"`` for most connectors,
 ``"[sources.<name>]"`` for PagerDuty and Opsgenie (their messages read ``[sources.pd]
 reopen_days must be …``). Callers pass it so each connector keeps its own wording. The
 functions that take the source's ``name`` instead word it themselves: a list option like
-:func:`connectors.mapping.as_strings` does, a sub-table by its own name.
+:func:`connectors.core.mapping.as_strings` does, a sub-table by its own name.
 
 Also here: the default pattern that finds a deployment reference (a deployment id or commit
 SHA) in an incident's text, and the function that applies such a pattern.
@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from connectors.errors import ConfigError
-from connectors.mapping import as_strings
+from connectors.core.errors import ConfigError
+from connectors.core.mapping import as_strings
 
 # A deployment id or commit SHA named after deploy/deployment/release/commit/sha, or a bare
 # 40-character SHA. The first non-empty group of a match is the reference.

@@ -2,7 +2,7 @@
 
 A paginator looks at the page just fetched and says which request comes next, or ``None``.
 Every page yields a *token* (page index, offset, cursor or next URL); a token seen twice means
-the server is not advancing, and :class:`~connectors.errors.PaginationLoopError` stops the run
+the server is not advancing, and :class:`~connectors.core.errors.PaginationLoopError` stops the run
 instead of looping forever. ``max_pages`` is a second, blunt guard.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 import requests
 
-from connectors.errors import ConnectorError, IncompletePagesError, PaginationLoopError
-from connectors.http import HttpClient, decode_json, short_url
+from connectors.core.errors import ConnectorError, IncompletePagesError, PaginationLoopError
+from connectors.core.http import HttpClient, decode_json, short_url
 
 Params = dict[str, str | int]
 BodyInt = Callable[[Any], int | None]

@@ -10,7 +10,7 @@ subprocess and draw its own bar without ever calling a source API. Events, in or
     {"event": "summary", "ok": true, "seconds": 1.9, "rows": {...}, "sources": [...]}
 
 A failed source's ``source_end`` carries ``"error"``: the same one line printed on stderr.
-Every text passes through :func:`connectors.redact.redact` before it is written.
+Every text passes through :func:`connectors.core.redact.redact` before it is written.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import threading
 import time
 from typing import Any, Protocol, TextIO
 
-from connectors.redact import redact
-from connectors.results import SourceResult, SyncSummary
+from connectors.core.redact import redact
+from connectors.core.results import SourceResult, SyncSummary
 
 
 class Reporter(Protocol):
@@ -40,7 +40,7 @@ class Reporter(Protocol):
 
 
 class SourceProgress:
-    """The :class:`~connectors.base.ProgressSink` handed to one connector run (thread-safe)."""
+    """The :class:`~connectors.core.base.ProgressSink` handed to one connector run (thread-safe)."""
 
     def __init__(self, reporter: Reporter, source: str) -> None:
         self._reporter, self._source = reporter, source

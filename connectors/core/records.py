@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from connectors.base import Upsert
+from connectors.core.base import Upsert
 
 DEPLOYMENT_KEY = ("source", "external_id")
 COMMIT_KEY = ("source", "deployment_external_id", "commit_sha")
@@ -201,7 +201,7 @@ def change(
     deployment_external_id: str | None = None,
 ) -> dict[str, Any]:
     """A ``changes`` row. Leave the deployment empty unless the source itself names it: the
-    linker (connectors/linking.py) finds the shipping deployment across all sources."""
+    linker (connectors/core/linking.py) finds the shipping deployment across all sources."""
     if merged_at is not None and first_commit_at is not None and merged_at < first_commit_at:
         # Rebased or amended commits can carry an author date after the merge; lead time
         # then starts at the merge rather than going negative.

@@ -2,7 +2,7 @@
 
 A proxy, a login page or a new API version can answer 2xx with JSON of another shape; reading
 it anyway would end in a ``KeyError`` or a silently empty sync. These checks turn it into one
-:class:`~connectors.errors.MalformedResponseError` naming the URL (without query string or
+:class:`~connectors.core.errors.MalformedResponseError` naming the URL (without query string or
 credentials) and what was expected there.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.errors import MalformedResponseError
-from connectors.http import short_url
+from connectors.core.errors import MalformedResponseError
+from connectors.core.http import short_url
 
 
 def as_object(value: Any, url: str, what: str) -> dict[str, Any]:

@@ -1,12 +1,12 @@
 """The SQL that types and checks staged CSV rows: every check is one query over all rows.
 
-The importer (connectors/csv_import.py) stages a file as ``csv_parsed``: ``line`` (the physical
+The importer (connectors/csv/importer.py) stages a file as ``csv_parsed``: ``line`` (the physical
 line the record starts on) and one trimmed text column ``r_<name>`` per column of the kind,
 NULL when the cell is empty. This module turns that into ``csv_typed`` (plus ``<name>`` as the
 warehouse type, NULL when the text is not valid) and writes the queries that find what is
 wrong, each returning ``(line, message, seq)``; ``seq`` orders the messages of one line.
 
-Identifiers come from the column specs (connectors/csv_columns.py), never from the file; the
+Identifiers come from the column specs (connectors/csv/columns.py), never from the file; the
 only values spliced into SQL are the import's ``source`` and time zone, both validated first
 and quoted with :func:`lit`. Cell values only ever reach messages through ``csv_show``, which
 quotes, flattens and shortens them.
@@ -21,7 +21,7 @@ from string import Template
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from connectors.csv_columns import (
+from connectors.csv.columns import (
     COUNT_MAX,
     MAX_ID,
     MAX_TEXT,
@@ -33,7 +33,7 @@ from connectors.csv_columns import (
     Order,
     SameSourceDeployment,
 )
-from connectors.csv_scan import Problem
+from connectors.csv.read import Problem
 
 MAX_ERRORS = 200  # messages kept; every error is counted
 TS = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"

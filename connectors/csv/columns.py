@@ -5,10 +5,10 @@ its :data:`TYPES` entry, whether it is required, an example and a meaning; docs/
 and the Data sources page are written from these specs, so what is documented is what is
 checked. Rules between columns (:class:`Order`, :class:`AtMost`, :class:`Fails`) and references
 to the warehouse (:class:`Exists`, :class:`SameSourceDeployment`) are data too; the SQL that
-checks them lives in connectors/csv_import.py.
+checks them lives in connectors/csv/importer.py.
 
 Choices (statuses, severities, …) are normalised by plain functions, reusing
-connectors/records.py where a connector would normalise the same field, so a CSV row and a
+connectors/core/records.py where a connector would normalise the same field, so a CSV row and a
 synced row of the same event are stored alike.
 """
 
@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from connectors import records
+from connectors.core import records
 
 # type name → what the docs say about its values
 TYPES = {

@@ -1,11 +1,11 @@
 """CSV import: deployments, changes, incidents, investments, annotations and quality snapshots.
 
 ``python -m connectors import KIND FILE`` and the Data sources page call :func:`import_csv`.
-The columns of each kind are in connectors/csv_columns.py (and docs/csv-import.md).
+The columns of each kind are in connectors/csv/columns.py (and docs/csv-import.md).
 
 All or nothing, in three steps; nothing is written unless every row passes:
 
-1. **Bytes** — connectors/csv_scan.py checks the encoding and the quoting with NumPy and knows
+1. **Bytes** — connectors/csv/read.py checks the encoding and the quoting with NumPy and knows
    the physical line on which every record starts (header = line 1, right with multi-line
    quoted fields).
 2. **Values** — DuckDB parses the records (``read_csv``, every column as text) into a temporary
@@ -17,7 +17,7 @@ All or nothing, in three steps; nothing is written unless every row passes:
 3. **Write** — in one :func:`data.warehouse.write_snapshot` transaction: the references are
    checked again (the warehouse may have changed meanwhile), rows that are new or differ from
    the stored ones are upserted on the natural key (``source`` + the kind's key; annotations:
-   ``annotation_id``), :func:`connectors.linking.link` links changes and incidents to
+   ``annotation_id``), :func:`connectors.core.linking.link` links changes and incidents to
    deployments, and a ``sync_runs`` row records the import. Re-importing a file writes no data
    row (only its ``sync_runs`` row).
 
@@ -46,8 +46,17 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from connectors.config import config_path, load_config
-from connectors.csv_checks import (
+from connectors.core.config import config_path, load_config
+from connectors.core.errors import ConnectorError
+from connectors.core.linking import (
+    LinkSettings,
+    LinkTotals,
+    link,
+    link_totals,
+    links_line,
+    unmatched_warning,
+)
+from connectors.csv.checks import (
     collect,
     create_choice_maps,
     create_macros,
@@ -59,17 +68,8 @@ from connectors.csv_checks import (
     reference_checks,
     row_checks,
 )
-from connectors.csv_columns import KINDS, Kind
-from connectors.csv_scan import Problem, Scan, scan
-from connectors.errors import ConnectorError
-from connectors.linking import (
-    LinkSettings,
-    LinkTotals,
-    link,
-    link_totals,
-    links_line,
-    unmatched_warning,
-)
+from connectors.csv.columns import KINDS, Kind
+from connectors.csv.read import Problem, Scan, scan
 from data.warehouse import WarehouseError, db_path, is_disk_full, open_reader, write_snapshot
 
 SOURCE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")

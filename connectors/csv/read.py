@@ -16,7 +16,7 @@ and the scan stops there: what follows it cannot be split reliably.
 Encoding: UTF-8, with or without a byte order mark. UTF-16/32 (by their byte order marks), NUL
 bytes and the first invalid UTF-8 byte are reported with the line they are on.
 
-DuckDB parses the records afterwards (connectors/csv_import.py). It is handed bytes it cannot
+DuckDB parses the records afterwards (connectors/csv/importer.py). It is handed bytes it cannot
 read differently from this scan: no byte order mark, LF line ends only, no blank lines (blank
 lines are skipped, as DuckDB would). When the file needs none of that, it is read in place.
 """

@@ -37,11 +37,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from connectors import records
-from connectors.errors import MalformedResponseError
-from connectors.http import HttpClient, short_url
-from connectors.pagination import LinkHeaderPaginator, Page, Params, paginate
-from connectors.shapes import as_list, as_object
+from connectors.core import records
+from connectors.core.errors import MalformedResponseError
+from connectors.core.http import HttpClient, short_url
+from connectors.core.pagination import LinkHeaderPaginator, Page, Params, paginate
+from connectors.core.shapes import as_list, as_object
 
 API_VERSION = "2022-11-28"
 MEDIA_TYPE = "application/vnd.github+json"

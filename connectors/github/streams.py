@@ -35,7 +35,7 @@ kept in a cursor (``deployment_commits/<repo>/<environment>`` = ``"<time> <sha>"
 paged until ``updated_at`` falls before the window; ``external_id`` = ``owner/name#number``,
 ``commit_sha`` = ``merge_commit_sha``, ``first_commit_at`` = the earliest commit author date
 of ``pulls/{n}/commits`` (GitHub lists at most 250). The shipping deployment is left to
-:mod:`connectors.linking`.
+:mod:`connectors.core.linking`.
 
 **Incidents** (only with ``incident_label``): ``issues?labels=…&state=all&since=…``, pull
 requests dropped; ``resolved_at`` = ``closed_at``; severity from a ``sev1``…``sev4`` /
@@ -62,14 +62,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors import records
-from connectors.base import CursorUpdate, Record, SourceContext, Stream
-from connectors.clients import client_pool, token_auth, unreachable_fix
-from connectors.config import SourceConfig, check_options
-from connectors.errors import ConfigError, ConnectorError, HttpStatusError
-from connectors.github_api import HEADERS, Deployment, GitHubApi, Status
-from connectors.mapping import ServiceMap, as_strings
-from connectors.options import choice, days, flag, hours, regex, renames
+from connectors.core import records
+from connectors.core.base import CursorUpdate, Record, SourceContext, Stream
+from connectors.core.clients import client_pool, token_auth, unreachable_fix
+from connectors.core.config import SourceConfig, check_options
+from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
+from connectors.core.mapping import ServiceMap, as_strings
+from connectors.core.options import choice, days, flag, hours, regex, renames
+from connectors.github.api import HEADERS, Deployment, GitHubApi, Status
 
 DEFAULT_URL = "https://api.github.com"
 DEPLOYMENTS = Stream("deployments", "deployments", records.DEPLOYMENT_KEY, "started_at")

@@ -33,7 +33,7 @@ production environments (``environments`` renaming ``prod-eu`` and ``prod-us`` t
 (``merge_requests?environment=…&deployed_before=…&iids[]=…``, one request per other
 environment), so a later run cannot move a link to a later deployment. ``deployment_commits``
 gets each successful deployment's ``sha`` and each shipped merge request's commit, so
-:mod:`connectors.linking` knows GitLab services report commit lists.
+:mod:`connectors.core.linking` knows GitLab services report commit lists.
 
 **Changes.** ``GET /projects/:id/merge_requests?state=merged&order_by=updated_at&sort=asc`` in
 the same window; ``external_id`` = ``group/name!iid``, ``commit_sha`` = ``merge_commit_sha``, else
@@ -73,16 +73,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors import records
-from connectors.base import CursorUpdate, Record, SourceContext, Stream, Upsert
-from connectors.clients import extract_with, retry_later, token_auth, unreachable_fix
-from connectors.config import SourceConfig, check_options
-from connectors.errors import ConfigError, ConnectorError, HttpStatusError
-from connectors.gitlab_api import PAGE_SIZE, GitLabApi, GitLabProject, PrivateTokenAuth
-from connectors.http import BasicAuth, ClientPool, HeaderAuth
-from connectors.mapping import ServiceMap, as_strings, configured
-from connectors.options import choice, days, flag, hours, page_size, renames
-from connectors.pool import bounded_map
+from connectors.core import records
+from connectors.core.base import CursorUpdate, Record, SourceContext, Stream, Upsert
+from connectors.core.clients import extract_with, retry_later, token_auth, unreachable_fix
+from connectors.core.config import SourceConfig, check_options
+from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
+from connectors.core.http import BasicAuth, ClientPool, HeaderAuth
+from connectors.core.mapping import ServiceMap, as_strings, configured
+from connectors.core.options import choice, days, flag, hours, page_size, renames
+from connectors.core.pool import bounded_map
+from connectors.gitlab.api import PAGE_SIZE, GitLabApi, GitLabProject, PrivateTokenAuth
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Reading a local git repository through the ``git`` binary, for :mod:`connectors.gitrepo`.
+"""Reading a local git repository through the ``git`` binary, for :mod:`connectors.gitrepo.streams`.
 
 Every call runs ``git -C <path>`` with a clean environment: no system or user configuration
 (``GIT_CONFIG_NOSYSTEM``, ``GIT_CONFIG_GLOBAL=/dev/null``), ``-c safe.directory=*`` so a
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.errors import ConnectorError
+from connectors.core.errors import ConnectorError
 
 REF_FIELDS = (
     "%(refname)",

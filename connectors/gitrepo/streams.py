@@ -1,10 +1,10 @@
 """A local git repository → ``deployments``, ``deployment_commits`` and ``changes``.
 
 For a team whose only delivery record is its repository: releases are tags (or release
-branches), changes are commits, and the linker (connectors/linking.py) joins them into lead
-times. No HTTP: the repository is read with the ``git`` binary (:mod:`connectors.gitrepo_api`),
+branches), changes are commits, and the linker (connectors/core/linking.py) joins them into lead
+times. No HTTP: the repository is read with the ``git`` binary (:mod:`connectors.gitrepo.api`),
 one ``git log`` pass for the whole history, answered in memory
-(:mod:`connectors.gitrepo_history`). One source is one repository and one service.
+(:mod:`connectors.gitrepo.history`). One source is one repository and one service.
 
 **Deployments from tags** (``deployments_from = "tags"``, default): every tag whose name
 matches ``tag_pattern`` (a glob, default ``v*``; ``*`` also matches ``/``) and names a commit
@@ -57,13 +57,11 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from connectors.base import CursorUpdate, Record, SourceContext, Stream
-from connectors.config import SourceConfig, check_options
-from connectors.errors import ConfigError, ConnectorError
-from connectors.gitrepo_api import Commit, Git, Ref
-from connectors.gitrepo_history import branch_line, claim, first_parents, non_merges
-from connectors.mapping import as_strings
-from connectors.records import (
+from connectors.core.base import CursorUpdate, Record, SourceContext, Stream
+from connectors.core.config import SourceConfig, check_options
+from connectors.core.errors import ConfigError, ConnectorError
+from connectors.core.mapping import as_strings
+from connectors.core.records import (
     COMMIT_KEY,
     DEPLOYMENT_KEY,
     RowError,
@@ -75,6 +73,8 @@ from connectors.records import (
     upserts,
     utc,
 )
+from connectors.gitrepo.api import Commit, Git, Ref
+from connectors.gitrepo.history import branch_line, claim, first_parents, non_merges
 
 DEPLOYMENTS = Stream("deployments", "deployments", DEPLOYMENT_KEY, "finished_at")
 DEPLOYMENT_COMMITS = Stream("deployment_commits", "deployment_commits", COMMIT_KEY, "")

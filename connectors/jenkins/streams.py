@@ -15,7 +15,7 @@ fetched again until it ends. ``started_at`` is the build's ``timestamp`` (epoch 
 since the previous successful one. So a successful build is stored with its own change set
 plus those of the failed, aborted and not-built builds since the last successful build
 (they shipped with it); the first build of a job has an empty change set. The linker
-(connectors/linking.py) uses these lists to find the deployment that shipped each change.
+(connectors/core/linking.py) uses these lists to find the deployment that shipped each change.
 
 **Incremental.** Two cursors per job: ``deployments/<job>`` = the highest build number up
 to which every build is final and stored, and ``deployment_commits/<job>`` = the newest
@@ -40,13 +40,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors import records
-from connectors.base import CursorUpdate, Record, SourceContext, Stream
-from connectors.clients import extract_with, retry_later, token_auth, unreachable_fix
-from connectors.config import SourceConfig, check_options
-from connectors.errors import ConfigError, ConnectorError, HttpStatusError
-from connectors.http import ClientPool
-from connectors.jenkins_api import (
+from connectors.core import records
+from connectors.core.base import CursorUpdate, Record, SourceContext, Stream
+from connectors.core.clients import extract_with, retry_later, token_auth, unreachable_fix
+from connectors.core.config import SourceConfig, check_options
+from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
+from connectors.core.http import ClientPool
+from connectors.core.mapping import ServiceMap
+from connectors.core.options import page_size
+from connectors.core.pool import bounded_map
+from connectors.jenkins.api import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     JenkinsApi,
@@ -54,9 +57,6 @@ from connectors.jenkins_api import (
     NotAJobError,
     job_path,
 )
-from connectors.mapping import ServiceMap
-from connectors.options import page_size
-from connectors.pool import bounded_map
 
 DEPLOYMENTS = Stream(
     name="deployments",

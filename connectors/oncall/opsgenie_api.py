@@ -28,10 +28,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import requests
 
-from connectors import records
-from connectors.errors import ConnectorError, MalformedResponseError, PaginationLoopError
-from connectors.http import HeaderAuth, HttpClient, short_url
-from connectors.shapes import as_list, as_object
+from connectors.core import records
+from connectors.core.errors import ConnectorError, MalformedResponseError, PaginationLoopError
+from connectors.core.http import HeaderAuth, HttpClient, short_url
+from connectors.core.shapes import as_list, as_object
 
 PAGE_SIZE = 100
 MAX_OFFSET = 20_000

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors import records
-from connectors.base import CursorUpdate, SourceContext, Stream
-from connectors.config import SourceConfig
-from connectors.errors import ConfigError
-from connectors.mapping import ServiceMap
-from connectors.options import choice, flag, offset_cap, ref_pattern, whole_days, whole_number
+from connectors.core import records
+from connectors.core.base import CursorUpdate, SourceContext, Stream
+from connectors.core.config import SourceConfig
+from connectors.core.errors import ConfigError
+from connectors.core.mapping import ServiceMap
+from connectors.core.options import choice, flag, offset_cap, ref_pattern, whole_days, whole_number
 
 STREAM = Stream(
     name="incidents",

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from connectors.errors import ConnectorError
+from connectors.core.errors import ConnectorError
 
 CANONICAL_BOUNDS_SECONDS: tuple[float, ...] = (
     0.005,

@@ -2,7 +2,7 @@
 
 For every service with a selector (``services.prometheus_selector``, or a
 ``[[sources.<name>.services]]`` entry) the connector runs range queries through
-``prometheus-api-client`` on the shared :class:`~connectors.http.HttpClient`, and yields one
+``prometheus-api-client`` on the shared :class:`~connectors.core.http.HttpClient`, and yields one
 row per service, environment and hour.
 
 **Which hour a sample lands in.** Queries are ``increase(x[$window])`` (window = step, 1 h by
@@ -25,7 +25,8 @@ are always explicit. Nothing here is Prometheus-specific beyond the HTTP API, so
 Mimir and VictoriaMetrics work unchanged (``[sources.<name>.headers]`` adds e.g. Mimir's
 ``X-Scope-OrgID``).
 
-Latency buckets are converted by :mod:`connectors.histogram`; see it for bounds and rounding.
+Latency buckets are converted by :mod:`connectors.prometheus.histogram`; see it for bounds and
+rounding.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from prometheus_api_client.exceptions import PrometheusApiClientException
 from prometheus_api_client.prometheus_connect import PrometheusConnect
 from urllib3.util.retry import Retry
 
-from connectors.base import (
+from connectors.core.base import (
     CursorUpdate,
     Record,
     ReplaceWindow,
@@ -51,18 +52,18 @@ from connectors.base import (
     SourceContext,
     Stream,
 )
-from connectors.clients import client_pool, token_auth
-from connectors.config import SourceConfig, check_options
-from connectors.errors import (
+from connectors.core.clients import client_pool, token_auth
+from connectors.core.config import SourceConfig, check_options
+from connectors.core.errors import (
     ConfigError,
     ConnectorError,
     HttpStatusError,
     MalformedResponseError,
     UnreachableError,
 )
-from connectors.histogram import COLUMNS, MODES, parse_le, to_warehouse_buckets
-from connectors.http import ClientPool, HttpClient
-from connectors.pool import bounded_map
+from connectors.core.http import ClientPool, HttpClient
+from connectors.core.pool import bounded_map
+from connectors.prometheus.histogram import COLUMNS, MODES, parse_le, to_warehouse_buckets
 
 STREAM = Stream(
     name="service_level_samples",

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.errors import MalformedResponseError
-from connectors.http import HttpClient
-from connectors.pagination import Page, PageNumberPaginator, paginate
+from connectors.core.errors import MalformedResponseError
+from connectors.core.http import HttpClient
+from connectors.core.pagination import Page, PageNumberPaginator, paginate
 
 HISTORY_PAGE_SIZE = 1000
 SEARCH_PAGE_SIZE = 500

@@ -35,14 +35,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import CursorUpdate, Record, Row, SourceContext, Stream, Upsert
-from connectors.clients import extract_with, retry_later, token_auth, unreachable_fix
-from connectors.config import SourceConfig, check_options
-from connectors.errors import ConfigError, ConnectorError, HttpStatusError
-from connectors.http import ClientPool
-from connectors.options import choice, page_size
-from connectors.pool import bounded_map
-from connectors.sonar_api import (
+from connectors.core.base import CursorUpdate, Record, Row, SourceContext, Stream, Upsert
+from connectors.core.clients import extract_with, retry_later, token_auth, unreachable_fix
+from connectors.core.config import SourceConfig, check_options
+from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
+from connectors.core.http import ClientPool
+from connectors.core.options import choice, page_size
+from connectors.core.pool import bounded_map
+from connectors.sonarqube.api import (
     HISTORY_PAGE_SIZE,
     SEARCH_PAGE_SIZE,
     SonarApi,

@@ -1,4 +1,4 @@
--- Schema v7: environments are stored in lower case (connectors.records.environment_name), so
+-- Schema v7: environments are stored in lower case (connectors.core.records.environment_name), so
 -- DevLake's PRODUCTION or GitHub's Production link and filter like production. Rows written
 -- before v7 are brought in line; a service-level bucket whose lower-case twin already exists
 -- keeps its spelling rather than colliding with it. The next sync or import re-links changes and

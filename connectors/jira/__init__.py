@@ -1,0 +1,1 @@
+"""Jira: incidents kept as issues (REST client in api, connector in streams)."""

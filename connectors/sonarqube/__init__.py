@@ -1,0 +1,1 @@
+"""SonarQube Server and Cloud: quality snapshots (REST client in api, connector in streams)."""
