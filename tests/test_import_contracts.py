@@ -1,0 +1,60 @@
+"""The architecture's import contracts (pyproject.toml, `lint-imports` in `make lint`) hold on
+the code, and break on a copy of it given one forbidden import: a source importing another
+source, metrics importing a connector, the core importing a source, data importing metrics."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGES = ("ui", "metrics", "connectors", "data")
+LINT = Path(sys.executable).with_name("lint-imports")
+
+
+def lint(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT), "--no-cache", str(root / "pyproject.toml")],
+        cwd=root,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_code_keeps_every_contract() -> None:
+    done = lint(REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 kept, 0 broken" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("connectors/github/streams.py", "import connectors.gitlab.api", "independent"),
+        ("metrics/scorecard.py", "import connectors.core.records", "Layers"),
+        ("connectors/core/records.py", "import connectors.github.api", "imports no source"),
+        ("data/schema.py", "import metrics.filters", "Layers"),
+    ],
+)
+def test_a_forbidden_import_breaks_its_contract(
+    tmp_path: Path, module: str, line: str, contract: str
+) -> None:
+    for package in PACKAGES:
+        shutil.copytree(
+            REPO / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{line}  # noqa\n", encoding="utf-8")
+    done = lint(tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    broken = [row for row in done.stdout.splitlines() if row.endswith("BROKEN")]
+    # the core importing a source also joins every source to it: both contracts break
+    assert any(contract in row for row in broken), done.stdout
