@@ -11,7 +11,7 @@ The story: GitOps / CI-CD is adopted 330 days before ``end`` (date A). After A, 
 daily instead of twice a week, fewer changes fail (18 % → 8 %), lead time drops by 40 % and
 incidents are restored in ~30 minutes instead of ~4 hours; test coverage climbs toward 80 %.
 Two services breach their SLOs in the last 120 days: legacy-billing (availability) and
-search-api (P95 latency). See demo_delivery, demo_telemetry and demo_quality for the details.
+search-api (P95 latency). See delivery, telemetry and quality in this package for the details.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from data.demo_common import (
+from data.demo.common import (
     MINUTE,
     SOURCE,
     STREAM_DELIVERY,
@@ -36,11 +36,11 @@ from data.demo_common import (
     rng_for,
     rows_table,
 )
-from data.demo_delivery import Chunk, write_delivery
-from data.demo_ledger import write_actions, write_annotations, write_investments
-from data.demo_org import Organisation, Profiles, organisation, profiles, write_catalogue
-from data.demo_quality import write_quality
-from data.demo_telemetry import write_samples
+from data.demo.delivery import Chunk, write_delivery
+from data.demo.ledger import write_actions, write_annotations, write_investments
+from data.demo.org import Organisation, Profiles, organisation, profiles, write_catalogue
+from data.demo.quality import write_quality
+from data.demo.telemetry import write_samples
 from data.warehouse import WarehouseError, db_path, write_snapshot
 
 

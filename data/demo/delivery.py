@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from data.demo_common import (
+from data.demo.common import (
     DAY,
     HOUR,
     MINUTE,

@@ -13,7 +13,7 @@ from decimal import Decimal
 import duckdb
 import pyarrow as pa
 
-from data.demo_common import (
+from data.demo.common import (
     ADOPTION_DAYS_BEFORE_END,
     DEGRADED_DAYS_BEFORE_END,
     OUTAGE_DAYS_BEFORE_END,
@@ -24,7 +24,7 @@ from data.demo_common import (
     rng_for,
     rows_table,
 )
-from data.demo_org import AVAILABILITY_BREACH, LATENCY_BREACH
+from data.demo.org import AVAILABILITY_BREACH, LATENCY_BREACH
 
 # (id, days before end, scope, scope_id, kind, text)
 _ANNOTATIONS = [

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from data.demo_common import STREAM_PROFILES, insert, log_uniform, rng_for
+from data.demo.common import STREAM_PROFILES, insert, log_uniform, rng_for
 
 AVAILABILITY_BREACH = "legacy-billing"
 LATENCY_BREACH = "search-api"

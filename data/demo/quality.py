@@ -12,7 +12,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from data.demo_common import (
+from data.demo.common import (
     DAY,
     HOUR,
     SOURCE,
@@ -23,7 +23,7 @@ from data.demo_common import (
     rng_for,
     timestamps,
 )
-from data.demo_org import Organisation, Profiles
+from data.demo.org import Organisation, Profiles
 
 COVERAGE_START, COVERAGE_END = 0.55, 0.78
 NEW_CODE_COVERAGE = (0.62, 0.85)

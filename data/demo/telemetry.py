@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from data.demo_common import (
+from data.demo.common import (
     DAY,
     DEGRADED_DAYS_BEFORE_END,
     HOUR,
@@ -25,7 +25,7 @@ from data.demo_common import (
     timestamps,
     weekday,
 )
-from data.demo_org import AVAILABILITY_BREACH, LATENCY_BREACH, Organisation, Profiles
+from data.demo.org import AVAILABILITY_BREACH, LATENCY_BREACH, Organisation, Profiles
 
 BOUNDS_MS = np.array([5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000], dtype=float)
 LATENCY_COLUMNS = [f"latency_le_{int(b)}ms" for b in BOUNDS_MS] + ["latency_le_inf"]
