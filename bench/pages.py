@@ -47,21 +47,11 @@ EMPTY_PAGE = 'import streamlit as st\n\nst.title("Empty page")\n'
 
 def data_functions(filters: Any, targets: Any) -> dict[str, Any]:
     """Every metrics/ call the pages make for the default view, by page (what the UI caches)."""
-    from metrics import (
-        catalog,
-        delivery,
-        export,
-        incident_list,
-        incidents,
-        quality,
-        reliability,
-        review,
-        roi,
-        slo,
-        trends,
-    )
-    from metrics.definitions import BY_NAME, HEADLINE, KPIS
-    from metrics.scorecard import scorecard
+    from metrics.core import catalog, trends
+    from metrics.core.definitions import BY_NAME, HEADLINE, KPIS
+    from metrics.core.scorecard import scorecard
+    from metrics.kpis import delivery, incident_list, incidents, quality, reliability, slo
+    from metrics.reports import export, review, roi
 
     def card(names: Any, sparklines: bool = True) -> Any:
         kpis = tuple(BY_NAME[n] for n in names)
@@ -116,9 +106,9 @@ def data_functions(filters: Any, targets: Any) -> dict[str, Any]:
 def measure_functions(db: str, repeat: int) -> list[tuple[str, float, float]]:
     """(name, cold, warm) per data function: cold on a fresh reader, warm = median of repeat."""
     from data.warehouse import open_reader
-    from metrics import catalog
-    from metrics.filters import Filters
-    from metrics.targets import load_targets
+    from metrics.core import catalog
+    from metrics.core.filters import Filters
+    from metrics.core.targets import load_targets
 
     probe = open_reader(db)
     end = catalog.latest_data_day(probe)

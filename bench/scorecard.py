@@ -32,10 +32,10 @@ import duckdb
 import numpy as np
 
 from data.warehouse import open_reader
-from metrics.definitions import BY_NAME, HEADLINE, KPIS
-from metrics.filters import Filters
-from metrics.scorecard import period_series, scorecard, sparkline_series
-from metrics.targets import load_targets
+from metrics.core.definitions import BY_NAME, HEADLINE, KPIS
+from metrics.core.filters import Filters
+from metrics.core.scorecard import period_series, scorecard, sparkline_series
+from metrics.core.targets import load_targets
 
 QUARTER = Filters(dt.date(2026, 7, 1), dt.date(2026, 9, 30))
 HEADLINE_TARGET_S = 0.300

@@ -19,12 +19,18 @@ import duckdb
 import pandas as pd
 
 from data.warehouse import WarehouseError, damaged_error, db_path, is_damage, open_reader
-from metrics import export
-from metrics.catalog import validate_scope
-from metrics.filters import FilterError, Filters, parse_date
-from metrics.roi import RoiError, load_assumptions, parse_quarter, payback_quarter, roi_report
-from metrics.scorecard import overall_tier, records, scorecard
-from metrics.targets import TargetsError, load_targets
+from metrics.core.catalog import validate_scope
+from metrics.core.filters import FilterError, Filters, parse_date
+from metrics.core.scorecard import overall_tier, records, scorecard
+from metrics.core.targets import TargetsError, load_targets
+from metrics.reports import export
+from metrics.reports.roi import (
+    RoiError,
+    load_assumptions,
+    parse_quarter,
+    payback_quarter,
+    roi_report,
+)
 
 JSON_FIELDS = (
     "kpi",

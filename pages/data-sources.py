@@ -7,7 +7,7 @@ import streamlit as st
 
 from data import schema
 from data.warehouse import db_path
-from metrics import catalog
+from metrics.core import catalog
 from ui import warehouse
 from ui.csv_upload import csv_upload_panel
 from ui.frame import ensure_frame

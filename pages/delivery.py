@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from metrics.definitions import BY_NAME
-from metrics.delivery import DORA_KPIS
-from metrics.filters import Filters
+from metrics.core.definitions import BY_NAME
+from metrics.core.filters import Filters
+from metrics.kpis.delivery import DORA_KPIS
 from ui import charts, layout, page_data
 from ui.frame import ensure_frame
 from ui.table_download import table_download

@@ -1,6 +1,6 @@
 """Executive ROI: return on the engineering investment in business language (money, days, risk).
 
-Every figure comes from metrics.roi; the assumptions editor changes this session's view only
+Every figure comes from metrics.reports.roi; the assumptions editor changes this session's view only
 (the documented defaults live in config/roi.toml).
 """
 
@@ -12,8 +12,8 @@ import datetime as dt
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import roi
-from metrics.filters import Filters
+from metrics.core.filters import Filters
+from metrics.reports import roi
 from ui import auth, charts, layout, management_data, page_data
 from ui.frame import ensure_frame
 

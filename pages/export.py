@@ -1,6 +1,6 @@
 """Data export (analysts): any warehouse table or the KPI series as CSV, with the page filters.
 
-The bytes come from metrics.export, the same code `python -m metrics export` runs, so a file
+The bytes come from metrics.reports.export, the same code `python -m metrics export` runs, so a file
 downloaded here and one written by the CLI with the same filters are identical.
 """
 
@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from data import dictionary
-from metrics import export
-from metrics.filters import Filters
-from metrics.targets import TargetsError
-from metrics.trends import GRAINS
+from metrics.core.filters import Filters
+from metrics.core.targets import TargetsError
+from metrics.core.trends import GRAINS
+from metrics.reports import export
 from ui import auth, data, layout, warehouse
 from ui.frame import ensure_frame
 

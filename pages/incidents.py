@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from metrics.definitions import BY_NAME
-from metrics.filters import Filters
+from metrics.core.definitions import BY_NAME
+from metrics.core.filters import Filters
 from ui import charts, layout, limits, page_data
 from ui.frame import ensure_frame
 from ui.table_download import table_download

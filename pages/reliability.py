@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from metrics.definitions import BY_NAME
-from metrics.filters import Filters
-from metrics.slo import NO_TRAFFIC, OK, PAGE_FAST, PAGE_SLOW, TICKET
+from metrics.core.definitions import BY_NAME
+from metrics.core.filters import Filters
+from metrics.kpis.slo import NO_TRAFFIC, OK, PAGE_FAST, PAGE_SLOW, TICKET
 from ui import charts, layout, limits, page_data
 from ui.frame import ensure_frame
 

@@ -10,9 +10,10 @@ import streamlit as st
 
 from data.actions import STAGES, ActionError, add_action, update_action
 from data.warehouse import db_path
-from metrics import catalog, review
-from metrics.definitions import BY_NAME, HEADLINE
-from metrics.filters import Filters
+from metrics.core import catalog
+from metrics.core.definitions import BY_NAME, HEADLINE
+from metrics.core.filters import Filters
+from metrics.reports import review
 from ui import auth, charts, layout, management_data, page_data, warehouse
 from ui.frame import ensure_frame
 from ui.plain import md_literal

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics.definitions import HEADLINE, KPIS
-from metrics.scorecard import overall_tier, records
-from metrics.targets import TargetsError
+from metrics.core.definitions import HEADLINE, KPIS
+from metrics.core.scorecard import overall_tier, records
+from metrics.core.targets import TargetsError
 from ui import data, layout
 from ui.cards import kpi_card
 from ui.frame import ensure_frame

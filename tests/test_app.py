@@ -10,7 +10,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
 from data.warehouse import write_snapshot
-from metrics.definitions import HEADLINE as KPIS
+from metrics.core.definitions import HEADLINE as KPIS
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.export import DATASETS
+from metrics.reports.export import DATASETS
 from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 from ui import auth
 from ui.roles import ClaimsError, RolesError, dataset_matrix, may, may_read, pages_for, roles_for

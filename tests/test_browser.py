@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from metrics.definitions import HEADLINE as KPIS
+from metrics.core.definitions import HEADLINE as KPIS
 from tests.appserver import app_server
 from tests.browsing import open_page
 from tools.screenshots import wait_rendered

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from metrics.definitions import BY_NAME
+from metrics.core.definitions import BY_NAME
 from ui import charts
 
 

@@ -38,9 +38,9 @@ import pytest
 
 from connectors.core.results import SourceResult
 from data.warehouse import open_reader
-from metrics.filters import Filters
-from metrics.scorecard import records, scorecard
-from metrics.targets import load_targets
+from metrics.core.filters import Filters
+from metrics.core.scorecard import records, scorecard
+from metrics.core.targets import load_targets
 from tests.connector_helpers import (
     NO_SECRETS,
     cursors,

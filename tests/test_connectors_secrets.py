@@ -20,9 +20,9 @@ import pytest
 from connectors.core.config import load_config
 from connectors.sync import sync
 from data.warehouse import open_reader
-from metrics import export
-from metrics.filters import Filters
-from metrics.targets import load_targets
+from metrics.core.filters import Filters
+from metrics.core.targets import load_targets
+from metrics.reports import export
 from tests.appserver import REPO
 from tests.connector_helpers import warehouse_of, write_sources
 from tests.servers.sonar import Analysis, FakeSonar, Project

@@ -104,9 +104,9 @@ def test_readers_never_fail_or_see_half_a_write_while_a_writer_loops(tmp_path: P
 
     from bench.pages import data_functions
     from data.warehouse import Reader
-    from metrics.filters import Filters
-    from metrics.roi import RoiError
-    from metrics.targets import load_targets
+    from metrics.core.filters import Filters
+    from metrics.core.targets import load_targets
+    from metrics.reports.roi import RoiError
 
     db = tmp_path / "w.duckdb"
     with write_snapshot(db) as con:

@@ -57,10 +57,10 @@ import pytest
 from connectors.core.config import load_config
 from connectors.sync import sync
 from data.warehouse import open_reader, write_snapshot
-from metrics.delivery import DORA_KPIS
-from metrics.filters import Filters
-from metrics.scorecard import scorecard
-from metrics.targets import load_targets
+from metrics.core.filters import Filters
+from metrics.core.scorecard import scorecard
+from metrics.core.targets import load_targets
+from metrics.kpis.delivery import DORA_KPIS
 from tests.servers.github import (
     FakeCommit,
     FakeDeployment,

@@ -1,4 +1,4 @@
-"""Analyst data export (metrics.export, `python -m metrics export`, pages/export.py) on the
+"""Analyst data export (metrics.reports.export, `python -m metrics export`, pages/export.py) on the
 hand-computable fixture warehouse (tests/fixture_warehouse.py).
 
 Expected rows are read off the fixture by hand: in 2026-01-01 .. 2026-01-14, team alpha (a1, a2)
@@ -20,10 +20,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.warehouse import open_reader
-from metrics import catalog, export
 from metrics.__main__ import main
-from metrics.filters import FilterError, Filters
-from metrics.targets import Targets, load_targets
+from metrics.core import catalog
+from metrics.core.filters import FilterError, Filters
+from metrics.core.targets import Targets, load_targets
+from metrics.reports import export
 from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from metrics.definitions import BY_NAME
-from metrics.formatting import format_delta, format_value
+from metrics.core.definitions import BY_NAME
+from metrics.core.formatting import format_delta, format_value
 
 
 def test_values_keep_their_units() -> None:

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from connectors.core.config import load_config
 from connectors.core.errors import ConfigError
-from metrics.roi import RoiError, load_assumptions
-from metrics.targets import TargetsError, load_targets
+from metrics.core.targets import TargetsError, load_targets
+from metrics.reports.roi import RoiError, load_assumptions
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 FILES: dict[str, tuple[Path, Callable[[Path], Any], type[Exception]]] = {

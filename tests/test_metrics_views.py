@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 
 from data.warehouse import open_reader
-from metrics import incidents, slo, trends
-from metrics.filters import FilterError, Filters
-from metrics.targets import DEFAULT_TARGETS, load_targets
+from metrics.core import trends
+from metrics.core.filters import FilterError, Filters
+from metrics.core.targets import DEFAULT_TARGETS, load_targets
+from metrics.kpis import incidents, slo
 
 
 def test_error_budget_per_service(fixture_db: Path) -> None:

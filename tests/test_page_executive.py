@@ -1,5 +1,5 @@
 """Executive ROI page on the demo organisation (AppTest). Figures cross-checked with
-metrics.roi.roi_report, which tests/test_roi.py verifies by hand."""
+metrics.reports.roi.roi_report, which tests/test_roi.py verifies by hand."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from data.demo import build
 from data.warehouse import open_reader
-from metrics import roi
-from metrics.filters import Filters
+from metrics.core.filters import Filters
+from metrics.reports import roi
 from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 
 

@@ -16,10 +16,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.demo import build
-from metrics import delivery, incident_list, quality, reliability
-from metrics.filters import Filters
-from metrics.scorecard import scorecard
-from metrics.targets import load_targets
+from metrics.core.filters import Filters
+from metrics.core.scorecard import scorecard
+from metrics.core.targets import load_targets
+from metrics.kpis import delivery, incident_list, quality, reliability
 from tests.test_app import _real_navigation, run_app  # noqa: F401  (autouse fixture)
 
 PERIOD = {"start": "2026-01-01", "end": "2026-01-14"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from metrics.definitions import BY_NAME
+from metrics.core.definitions import BY_NAME
 from ui.charts import plotly_text, trend_chart
 from ui.plain import md_literal
 

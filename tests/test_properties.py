@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from connectors.prometheus.histogram import COLUMNS
 from data import derived, schema
-from metrics.filters import Filters
-from metrics.scorecard import query_series
+from metrics.core.filters import Filters
+from metrics.core.scorecard import query_series
 
 UTC = dt.UTC
 BOUNDS = (5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.actions import ActionError, add_action, update_action
 from data.warehouse import open_reader
-from metrics import review
+from metrics.reports import review
 from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 from ui.review_export import review_html
 
@@ -43,7 +43,7 @@ def test_quarters_and_cut_at_the_last_day() -> None:
 
 
 def _any():  # type: ignore[no-untyped-def]
-    from metrics.filters import Filters
+    from metrics.core.filters import Filters
 
     return Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 2))
 

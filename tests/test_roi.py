@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from data.warehouse import open_reader, write_snapshot
-from metrics import roi
-from metrics.filters import Filters
+from metrics.core.filters import Filters
+from metrics.reports import roi
 
 # --- The paper's own formula and figure -------------------------------------------------------
 

@@ -32,9 +32,9 @@ import pytest
 
 from data.warehouse import open_reader
 from metrics.__main__ import main
-from metrics.filters import FilterError, Filters
-from metrics.scorecard import overall_tier, records, scorecard
-from metrics.targets import load_targets
+from metrics.core.filters import FilterError, Filters
+from metrics.core.scorecard import overall_tier, records, scorecard
+from metrics.core.targets import load_targets
 
 PERIOD = {"start": dt.date(2026, 1, 1), "end": dt.date(2026, 1, 14)}
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from metrics.definitions import BY_NAME
-from metrics.targets import (
+from metrics.core.definitions import BY_NAME
+from metrics.core.targets import (
     AMBER,
     DEFAULT_TARGETS,
     GREEN,

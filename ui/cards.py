@@ -16,7 +16,7 @@ RAG_BADGE = {
 
 
 def kpi_card(row: dict[str, Any]) -> None:
-    """One headline KPI from a scorecard row (see metrics.scorecard.scorecard)."""
+    """One headline KPI from a scorecard row (see metrics.core.scorecard.scorecard)."""
     spark = [v for v in row["sparkline"] if v is not None]
     period_word = "vs previous period"
     help_text = (

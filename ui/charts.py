@@ -15,8 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.definitions import Kpi
-from metrics.filters import Filters
+from metrics.core.definitions import Kpi
+from metrics.core.filters import Filters
 
 GREEN, AMBER, RED, GREY, PRIMARY = "#1B873F", "#C77C02", "#C62828", "#8A8F98", "#1F5FAD"
 RAG = {"green": GREEN, "amber": AMBER, "red": RED, "no data": GREY, "tracked": PRIMARY}

@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from metrics import catalog
-from metrics import scorecard as scorecard_module
-from metrics.definitions import BY_NAME, KPIS
-from metrics.filters import Filters
-from metrics.targets import DEFAULT_TARGETS, ENV_VAR, Targets, load_targets
+from metrics.core import catalog
+from metrics.core import scorecard as scorecard_module
+from metrics.core.definitions import BY_NAME, KPIS
+from metrics.core.filters import Filters
+from metrics.core.targets import DEFAULT_TARGETS, ENV_VAR, Targets, load_targets
 from ui import warehouse
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import duckdb
 import streamlit as st
 
-from metrics import catalog
-from metrics.filters import MAX_PERIOD_DAYS, FilterError, Filters
+from metrics.core import catalog
+from metrics.core.filters import MAX_PERIOD_DAYS, FilterError, Filters
 from ui import warehouse
 
 ALL = ""  # the "all teams / all services" option

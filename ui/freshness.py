@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import catalog
+from metrics.core import catalog
 from ui import data
 
 

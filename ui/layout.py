@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.filters import Filters
+from metrics.core.filters import Filters
 from ui.cards import RAG_BADGE
 
 

@@ -12,8 +12,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from metrics import catalog, review, roi
-from metrics.filters import Filters
+from metrics.core import catalog
+from metrics.core.filters import Filters
+from metrics.reports import review, roi
 from ui import auth, data, warehouse
 
 

@@ -11,12 +11,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from metrics import catalog, delivery, incident_list, quality, reliability, slo, trends
-from metrics import incidents as incidents_module
-from metrics.definitions import BY_NAME
-from metrics.filters import Filters
-from metrics.scorecard import DEFAULT_LATENCY_TARGET_MS, records
-from metrics.targets import TargetsError, describe
+from metrics.core import catalog, trends
+from metrics.core.definitions import BY_NAME
+from metrics.core.filters import Filters
+from metrics.core.scorecard import DEFAULT_LATENCY_TARGET_MS, records
+from metrics.core.targets import TargetsError, describe
+from metrics.kpis import delivery, incident_list, quality, reliability, slo
+from metrics.kpis import incidents as incidents_module
 from ui import data, warehouse
 
 TargetsKey = tuple[str, int]

@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from metrics import export
+from metrics.reports import export
 
 
 def csv_file_name(name: str, today: dt.date | None = None) -> str:

@@ -10,7 +10,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from metrics.filters import FilterError, Filters
+from metrics.core.filters import FilterError, Filters
 
 FEEDS = {
     "deployments": "Deployments",

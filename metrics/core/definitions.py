@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-SQL_DIR = Path(__file__).with_name("sql")
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 
 TargetKind = Literal["threshold", "dora", "none"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metrics.definitions import Kpi
+from metrics.core.definitions import Kpi
 
 COMPACT_FROM = 10_000  # from here values read in thousands (k), so cards never cut them off
 

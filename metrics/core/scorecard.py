@@ -16,11 +16,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from metrics import dora
-from metrics.definitions import KPIS, Kpi, sql_text
-from metrics.filters import Filters
-from metrics.formatting import format_delta, format_value
-from metrics.targets import Targets, describe, status
+from metrics.core.definitions import KPIS, Kpi, sql_text
+from metrics.core.filters import Filters
+from metrics.core.formatting import format_delta, format_value
+from metrics.core.targets import Targets, describe, status
+from metrics.kpis import dora
 
 _PARAM = re.compile(r"\$([a-z_]+)")
 DEFAULT_LATENCY_TARGET_MS = 500.0

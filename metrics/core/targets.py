@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from metrics import dora, tomlfile
-from metrics.definitions import BY_NAME, Kpi
+from metrics.core import tomlfile
+from metrics.core.definitions import BY_NAME, Kpi
+from metrics.kpis import dora
 
-DEFAULT_TARGETS = Path(__file__).resolve().parent.parent / "config" / "targets.toml"
+DEFAULT_TARGETS = Path(__file__).resolve().parents[2] / "config" / "targets.toml"
 ENV_VAR = "TECHPULSE_TARGETS"
 
 GREEN, AMBER, RED, NO_DATA, TRACKED = "green", "amber", "red", "no data", "tracked"

@@ -12,9 +12,9 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from metrics.definitions import BY_NAME
-from metrics.filters import FilterError, Filters
-from metrics.scorecard import DEFAULT_LATENCY_TARGET_MS, kpi_series
+from metrics.core.definitions import BY_NAME
+from metrics.core.filters import FilterError, Filters
+from metrics.core.scorecard import DEFAULT_LATENCY_TARGET_MS, kpi_series
 
 Grain = Literal["week", "month", "quarter"]
 GRAINS: dict[str, tuple[str, dt.datetime]] = {

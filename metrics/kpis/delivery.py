@@ -14,12 +14,13 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
-from metrics import catalog, dora
-from metrics.definitions import BY_NAME, Kpi, sql_text
-from metrics.filters import Filters
-from metrics.formatting import format_value
-from metrics.scorecard import clean, query_series
-from metrics.targets import Targets, status
+from metrics.core import catalog
+from metrics.core.definitions import BY_NAME, Kpi, sql_text
+from metrics.core.filters import Filters
+from metrics.core.formatting import format_value
+from metrics.core.scorecard import clean, query_series
+from metrics.core.targets import Targets, status
+from metrics.kpis import dora
 
 FOUR_KEYS = ("deployment_frequency", "lead_time", "change_failure_rate", "time_to_restore")
 DORA_KPIS: tuple[Kpi, ...] = tuple(BY_NAME[name] for name in (*FOUR_KEYS, "rework_rate"))

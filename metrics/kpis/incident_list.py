@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from metrics.definitions import sql_text
-from metrics.filters import Filters
+from metrics.core.definitions import sql_text
+from metrics.core.filters import Filters
 
 
 def _scope(filters: Filters) -> dict[str, object]:

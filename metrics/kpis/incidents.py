@@ -7,8 +7,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from metrics.definitions import sql_text
-from metrics.filters import FilterError, Filters
+from metrics.core.definitions import sql_text
+from metrics.core.filters import FilterError, Filters
 
 
 def by_severity(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:

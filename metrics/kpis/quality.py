@@ -5,10 +5,10 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from metrics.definitions import BY_NAME, sql_text
-from metrics.filters import Filters
-from metrics.targets import NO_DATA, Targets, status
-from metrics.trends import GRAINS
+from metrics.core.definitions import BY_NAME, sql_text
+from metrics.core.filters import Filters
+from metrics.core.targets import NO_DATA, Targets, status
+from metrics.core.trends import GRAINS
 
 
 def projects(con: duckdb.DuckDBPyConnection, filters: Filters, targets: Targets) -> pd.DataFrame:

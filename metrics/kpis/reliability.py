@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from metrics.definitions import BY_NAME, sql_text
-from metrics.filters import Filters
-from metrics.targets import AMBER, GREEN, NO_DATA, RED, Targets, status
+from metrics.core.definitions import BY_NAME, sql_text
+from metrics.core.filters import Filters
+from metrics.core.targets import AMBER, GREEN, NO_DATA, RED, Targets, status
 
 CHECKED = ("availability", "p95_latency", "error_rate")
 RANK = {RED: 0, AMBER: 1, GREEN: 2, NO_DATA: 3}

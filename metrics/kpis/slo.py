@@ -13,10 +13,10 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from metrics.catalog import services
-from metrics.definitions import sql_text
-from metrics.filters import Filters
-from metrics.targets import Targets
+from metrics.core.catalog import services
+from metrics.core.definitions import sql_text
+from metrics.core.filters import Filters
+from metrics.core.targets import Targets
 
 PAGE_FAST, PAGE_SLOW, TICKET, OK, NO_TRAFFIC = (
     "page: fast burn",

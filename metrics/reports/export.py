@@ -41,12 +41,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from metrics.catalog import freshness
-from metrics.definitions import KPIS, Kpi
-from metrics.filters import FilterError, Filters
-from metrics.scorecard import DEFAULT_LATENCY_TARGET_MS, query_series
-from metrics.targets import Targets
-from metrics.trends import GRAINS
+from metrics.core.catalog import freshness
+from metrics.core.definitions import KPIS, Kpi
+from metrics.core.filters import FilterError, Filters
+from metrics.core.scorecard import DEFAULT_LATENCY_TARGET_MS, query_series
+from metrics.core.targets import Targets
+from metrics.core.trends import GRAINS
 
 KPI_DATASET = "kpis"
 KPI_COLUMNS = ("date", "team", "service", "metric", "value", "unit", "target")

@@ -7,12 +7,12 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from metrics.definitions import BY_NAME, HEADLINE
-from metrics.filters import Filters
-from metrics.formatting import format_value
-from metrics.roi import parse_quarter, quarter_label
-from metrics.scorecard import records, scorecard
-from metrics.targets import Targets
+from metrics.core.definitions import BY_NAME, HEADLINE
+from metrics.core.filters import Filters
+from metrics.core.formatting import format_value
+from metrics.core.scorecard import records, scorecard
+from metrics.core.targets import Targets
+from metrics.reports.roi import parse_quarter, quarter_label
 
 
 def quarter_filters(quarter: str, base: Filters, last_day: dt.date | None = None) -> Filters:

@@ -41,12 +41,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from metrics import tomlfile
-from metrics.filters import UTC, Filters
+from metrics.core import tomlfile
+from metrics.core.filters import UTC, Filters
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "roi.toml"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "roi.toml"
 ENV_VAR = "TECHPULSE_ROI"
-SQL_DIR = Path(__file__).with_name("sql")
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 DAYS_PER_YEAR = 365  # the paper's 730 deployments a year = 2 a day × 365
 _PARAM = re.compile(r"\$([a-z_]+)")
 _QUARTER = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")

@@ -6,7 +6,7 @@
 --   failed_deployments   of those, the ones that caused an incident or were repaired by a
 --                        rollback or hotfix deployment (same rule as change_failure_rate.sql)
 --   rework_deployments   of those, the ones that are themselves unplanned rework (hotfix or
---                        rollback): the rework proxy of metrics/roi.py
+--                        rollback): the rework proxy of metrics/reports/roi.py
 --   restored_incidents   resolved incidents caused by a deployment to the environment, started in
 --                        the quarter
 --   recovery_hours       their median hours from start to resolution (as time_to_restore.sql),
