@@ -13,12 +13,13 @@ import duckdb
 import streamlit as st
 
 from data.warehouse import WarehouseError, damaged_error, db_path, is_damage
-from ui import auth, data, warehouse
-from ui.filters import sidebar_filters
-from ui.frame import mark_frame
-from ui.freshness import freshness_stamp
-from ui.plain import md_literal
-from ui.roles import ClaimsError, RolesError, pages_for
+from ui.access import auth
+from ui.access.roles import ClaimsError, RolesError, pages_for
+from ui.components.filters import sidebar_filters
+from ui.components.frame import mark_frame
+from ui.components.freshness import freshness_stamp
+from ui.components.plain import md_literal
+from ui.fetch import data, warehouse
 
 st.set_page_config(
     page_title="TechPulse",

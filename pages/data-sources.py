@@ -8,10 +8,10 @@ import streamlit as st
 from data import schema
 from data.warehouse import db_path
 from metrics.core import catalog
-from ui import warehouse
-from ui.csv_upload import csv_upload_panel
-from ui.frame import ensure_frame
-from ui.sync_panel import sync_panel
+from ui.admin.csv_upload import csv_upload_panel
+from ui.admin.sync_panel import sync_panel
+from ui.components.frame import ensure_frame
+from ui.fetch import warehouse
 
 ensure_frame()
 

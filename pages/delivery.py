@@ -11,9 +11,10 @@ import streamlit as st
 from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
 from metrics.kpis.delivery import DORA_KPIS
-from ui import charts, layout, page_data
-from ui.frame import ensure_frame
-from ui.table_download import table_download
+from ui.components import charts, layout
+from ui.components.frame import ensure_frame
+from ui.components.table_download import table_download
+from ui.fetch import page_data
 
 ensure_frame()
 

@@ -14,8 +14,10 @@ import streamlit as st
 
 from metrics.core.filters import Filters
 from metrics.reports import roi
-from ui import auth, charts, layout, management_data, page_data
-from ui.frame import ensure_frame
+from ui.access import auth
+from ui.components import charts, layout
+from ui.components.frame import ensure_frame
+from ui.fetch import management_data, page_data
 
 ensure_frame()
 

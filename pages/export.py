@@ -14,8 +14,10 @@ from metrics.core.filters import Filters
 from metrics.core.targets import TargetsError
 from metrics.core.trends import GRAINS
 from metrics.reports import export
-from ui import auth, data, layout, warehouse
-from ui.frame import ensure_frame
+from ui.access import auth
+from ui.components import layout
+from ui.components.frame import ensure_frame
+from ui.fetch import data, warehouse
 
 ensure_frame()
 

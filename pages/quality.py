@@ -10,9 +10,10 @@ import streamlit as st
 
 from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
-from ui import charts, layout, limits, page_data
-from ui.frame import ensure_frame
-from ui.table_download import table_download
+from ui.components import charts, layout, limits
+from ui.components.frame import ensure_frame
+from ui.components.table_download import table_download
+from ui.fetch import page_data
 
 ensure_frame()
 

@@ -11,8 +11,9 @@ import streamlit as st
 from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
 from metrics.kpis.slo import NO_TRAFFIC, OK, PAGE_FAST, PAGE_SLOW, TICKET
-from ui import charts, layout, limits, page_data
-from ui.frame import ensure_frame
+from ui.components import charts, layout, limits
+from ui.components.frame import ensure_frame
+from ui.fetch import page_data
 
 ensure_frame()
 

@@ -14,10 +14,12 @@ from metrics.core import catalog
 from metrics.core.definitions import BY_NAME, HEADLINE
 from metrics.core.filters import Filters
 from metrics.reports import review
-from ui import auth, charts, layout, management_data, page_data, warehouse
-from ui.frame import ensure_frame
-from ui.plain import md_literal
-from ui.review_export import review_html
+from ui.access import auth
+from ui.components import charts, layout
+from ui.components.frame import ensure_frame
+from ui.components.plain import md_literal
+from ui.components.review_export import review_html
+from ui.fetch import management_data, page_data, warehouse
 
 ensure_frame()
 

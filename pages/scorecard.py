@@ -8,9 +8,10 @@ import streamlit as st
 from metrics.core.definitions import HEADLINE, KPIS
 from metrics.core.scorecard import overall_tier, records
 from metrics.core.targets import TargetsError
-from ui import data, layout
-from ui.cards import kpi_card
-from ui.frame import ensure_frame
+from ui.components import layout
+from ui.components.cards import kpi_card
+from ui.components.frame import ensure_frame
+from ui.fetch import data
 
 ensure_frame()
 

@@ -1,8 +1,8 @@
 """Optional login: roles from e-mail, domain and group claims decide pages and actions.
 
 The role rules are checked by hand; the app is driven through AppTest with Streamlit's
-``[auth]`` secrets set and the identity provider's answer (``ui.auth.current_user``) replaced,
-since no OIDC provider runs here.
+``[auth]`` secrets set and the identity provider's answer (``ui.access.auth.current_user``)
+replaced, since no OIDC provider runs here.
 """
 
 from __future__ import annotations
@@ -15,8 +15,16 @@ from streamlit.testing.v1 import AppTest
 
 from metrics.reports.export import DATASETS
 from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
-from ui import auth
-from ui.roles import ClaimsError, RolesError, dataset_matrix, may, may_read, pages_for, roles_for
+from ui.access import auth
+from ui.access.roles import (
+    ClaimsError,
+    RolesError,
+    dataset_matrix,
+    may,
+    may_read,
+    pages_for,
+    roles_for,
+)
 
 MAPPING = {
     "group_claim": "groups",

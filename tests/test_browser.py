@@ -84,7 +84,8 @@ def test_a_deep_link_as_the_first_request_shows_no_page_not_found_dialog(
 ) -> None:
     """The first request of a fresh server runs in Streamlit's legacy pages/ mode, which names
     pages after their files: a url_path that differs from the file name made Streamlit pop up
-    "Page not found" over the page (ui/frame.py). Every url_path now equals its file name."""
+    "Page not found" over the page (ui/components/frame.py). Every url_path now equals its file
+    name."""
     with app_server(fixture_db) as url:
         open_page(page, f"{url}/data-sources", "deep-link-data-sources")
         expect(page.locator("h1")).to_contain_text("Data sources")

@@ -29,7 +29,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("demo-browser") / "demo.duckdb"
     build(db, seed=42, end=dt.date(2026, 11, 25))
     with app_server(db) as url:
-        yield url  # deep links work as the first request (ui/frame.py)
+        yield url  # deep links work as the first request (ui/components/frame.py)
 
 
 @pytest.mark.parametrize("path", PAGES)

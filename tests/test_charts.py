@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from metrics.core.definitions import BY_NAME
-from ui import charts
+from ui.components import charts
 
 
 @pytest.mark.parametrize(("grain", "half_days"), [("week", 3.5), ("month", 15), ("quarter", 45)])

@@ -25,8 +25,8 @@ from connectors.csv.importer import CsvImportError, ImportResult, import_csv
 from data.warehouse import write_snapshot
 from tests.servers.warehouse import contents, query
 from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
-from ui import auth
-from ui.csv_upload import run_upload
+from ui.access import auth
+from ui.admin.csv_upload import run_upload
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "csv-import.md"
 DEPLOY_HEADER = "external_id,service_id,environment,started_at,status"

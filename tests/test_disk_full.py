@@ -15,7 +15,7 @@ import pytest
 
 from connectors.__main__ import main
 from data.warehouse import write_snapshot
-from ui.csv_upload import run_upload
+from ui.admin.csv_upload import run_upload
 
 ROWS = "external_id,service_id,environment,started_at,status\n" + "".join(
     f"d-{i},checkout-api,production,2026-01-05T09:00:00Z,success\n" for i in range(3000)

@@ -4,6 +4,7 @@ source, metrics importing a connector, the core importing a source, data importi
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -58,3 +59,36 @@ def test_a_forbidden_import_breaks_its_contract(
     broken = [row for row in done.stdout.splitlines() if row.endswith("BROKEN")]
     # the core importing a source also joins every source to it: both contracts break
     assert any(contract in row for row in broken), done.stdout
+
+
+SQL_CALLS = {"execute", "executemany", "sql", "query", "read_csv", "from_query"}
+
+
+def sql_calls(path: Path) -> list[str]:
+    """Calls that would run SQL (``con.execute(…)``, ``duckdb.sql(…)``) in one file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+    return [
+        f"{shown}:{node.lineno} .{node.func.attr}()"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in SQL_CALLS
+    ]
+
+
+def test_pages_and_ui_write_no_sql() -> None:
+    """SQL lives in metrics/ (reads) and the writers; a page or a ui piece only calls them."""
+    files = [
+        REPO / "app.py",
+        *sorted((REPO / "pages").glob("*.py")),
+        *sorted((REPO / "ui").rglob("*.py")),
+    ]
+    assert len(files) > 20
+    assert [hit for path in files for hit in sql_calls(path)] == []
+
+
+def test_the_sql_check_sees_a_query(tmp_path: Path) -> None:
+    page = tmp_path / "page.py"
+    page.write_text("import duckdb\n\nduckdb.connect().execute('SELECT 1')\n", encoding="utf-8")
+    assert sql_calls(page) == [f"{page}:3 .execute()"]

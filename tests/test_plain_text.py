@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from metrics.core.definitions import BY_NAME
-from ui.charts import plotly_text, trend_chart
-from ui.plain import md_literal
+from ui.components.charts import plotly_text, trend_chart
+from ui.components.plain import md_literal
 
 HOSTILE = "Fix [login](https://evil.example) ![x](https://t.example/p.png) https://evil.example"
 

@@ -14,7 +14,7 @@ from data.actions import ActionError, add_action, update_action
 from data.warehouse import open_reader
 from metrics.reports import review
 from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
-from ui.review_export import review_html
+from ui.components.review_export import review_html
 
 
 @pytest.fixture

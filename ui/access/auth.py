@@ -3,7 +3,7 @@
 Off unless ``.streamlit/secrets.toml`` has Streamlit's ``[auth]`` table: local use needs no
 login and may do everything. With login on, a visitor signs in with the configured identity
 provider and gets the roles that ``[techpulse.roles]`` maps from the e-mail, its domain or a
-group claim (ui/roles.py); pages and actions follow from the roles.
+group claim (ui/access/roles.py); pages and actions follow from the roles.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui import roles as role_rules
+from ui.access import roles as role_rules
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def viewer() -> Viewer:
 
 
 def may(action: str) -> bool:
-    """Whether this session may run ``action`` (see ui/roles.py ACTIONS)."""
+    """Whether this session may run ``action`` (see ui/access/roles.py ACTIONS)."""
     try:
         return role_rules.may(viewer().roles, action)
     except (role_rules.RolesError, role_rules.ClaimsError):
@@ -69,7 +69,7 @@ class AccessDenied(PermissionError):
 
 
 def may_read(dataset: str) -> bool:
-    """Whether this session may read ``dataset`` (ui/roles.py DATASET_PAGES)."""
+    """Whether this session may read ``dataset`` (ui/access/roles.py DATASET_PAGES)."""
     try:
         return role_rules.may_read(viewer().roles, dataset)
     except (role_rules.RolesError, role_rules.ClaimsError):

@@ -19,8 +19,8 @@ import streamlit as st
 from connectors.csv.columns import KINDS
 from connectors.csv.importer import CsvImportError, columns_table, import_csv
 from data.warehouse import WarehouseError, db_path
-from ui import auth
-from ui.plain import md_literal
+from ui.access import auth
+from ui.components.plain import md_literal
 
 RESULT_KEY = "csv_import_result"
 SHOWN = 20  # problems in the static table; the rest in a scrollable one

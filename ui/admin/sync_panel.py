@@ -10,8 +10,8 @@ from connectors.core.config import SourceConfig, load_config
 from connectors.core.errors import ConnectorError
 from connectors.registry import build_connector
 from data.warehouse import db_path
-from ui import auth
-from ui.sync_runner import SyncOutcome, run_sync
+from ui.access import auth
+from ui.admin.sync_runner import SyncOutcome, run_sync
 
 RESULT_KEY = "sync_result"
 

@@ -325,7 +325,7 @@ def style_status(frame: pd.DataFrame, columns: Sequence[str]) -> object:
 
 def card_grid(rows: dict[str, dict[str, object]], names: Sequence[str], per_row: int = 3) -> None:
     """KPI cards in rows of ``per_row``, wide enough that values are never cut off."""
-    from ui.cards import kpi_card
+    from ui.components.cards import kpi_card
 
     for offset in range(0, len(names), per_row):
         for column, name in zip(

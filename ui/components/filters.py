@@ -15,7 +15,7 @@ import streamlit as st
 
 from metrics.core import catalog
 from metrics.core.filters import MAX_PERIOD_DAYS, FilterError, Filters
-from ui import warehouse
+from ui.fetch import warehouse
 
 ALL = ""  # the "all teams / all services" option
 DEFAULT_DAYS = 90

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics.core import catalog
-from ui import data
+from ui.fetch import data
 
 
 def freshness_stamp() -> None:

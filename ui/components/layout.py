@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics.core.filters import Filters
-from ui.cards import RAG_BADGE
+from ui.components.cards import RAG_BADGE
 
 
 def page_filters(title: str) -> Filters | None:

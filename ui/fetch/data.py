@@ -17,7 +17,7 @@ from metrics.core import scorecard as scorecard_module
 from metrics.core.definitions import BY_NAME, KPIS
 from metrics.core.filters import Filters
 from metrics.core.targets import DEFAULT_TARGETS, ENV_VAR, Targets, load_targets
-from ui import warehouse
+from ui.fetch import warehouse
 
 
 def targets_path() -> Path:

@@ -1,6 +1,6 @@
 """Cached calls into metrics/ for the Executive ROI and Quarterly review pages.
 
-As in ui/page_data.py, every key holds the warehouse snapshot, so a sync expires them; the ROI
+As in ui/fetch/page_data.py, every key holds the warehouse snapshot, so a sync expires them; the ROI
 assumptions (edited per session) and the review's actions are part of the key too. Errors
 (RoiError) are not cached: the page shows them and a corrected input recomputes.
 """
@@ -15,7 +15,8 @@ import streamlit as st
 from metrics.core import catalog
 from metrics.core.filters import Filters
 from metrics.reports import review, roi
-from ui import auth, data, warehouse
+from ui.access import auth
+from ui.fetch import data, warehouse
 
 
 @st.cache_data(show_spinner="Computing ROI…", max_entries=64)

@@ -1,6 +1,6 @@
 """Cached calls into metrics/ for the Delivery, Reliability, Code quality and Incidents pages.
 
-Like ui/data.py, every key holds the warehouse snapshot (a sync expires the cache) and, where
+Like ui/fetch/data.py, every key holds the warehouse snapshot (a sync expires the cache) and, where
 targets matter, the targets file's path and modification time.
 """
 
@@ -18,7 +18,7 @@ from metrics.core.scorecard import DEFAULT_LATENCY_TARGET_MS, records
 from metrics.core.targets import TargetsError, describe
 from metrics.kpis import delivery, incident_list, quality, reliability, slo
 from metrics.kpis import incidents as incidents_module
-from ui import data, warehouse
+from ui.fetch import data, warehouse
 
 TargetsKey = tuple[str, int]
 
