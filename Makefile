@@ -45,10 +45,11 @@ bench: $(DEV_STAMP) system-deps  ## every benchmark in bench/ (builds data/enter
 migrate: $(APP_STAMP)  ## upgrade the warehouse schema in place, keeping its rows
 	$(PY) -m data migrate --db $(DB)
 
-lint: $(DEV_STAMP)  ## ruff, formatting, import contracts and an up-to-date data dictionary
+lint: $(DEV_STAMP)  ## ruff, formatting, import contracts, strict types and an up-to-date data dictionary
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m mypy
 	$(PY) -m data.dictionary --check
 	$(PY) -m metrics.docs --check
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 _DAY = "DATE '1970-01-01' + CAST(floor(epoch(bucket_start) / 86400) AS INTEGER)"
 _SELECT = f"""

@@ -13,9 +13,10 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from connectors.core.base import CursorUpdate, Record, ReplaceWindow, Row, Upsert
 from data.derived import refresh_daily_windows, refresh_service_level_daily
@@ -76,17 +77,6 @@ class Loader:
                     assert isinstance(moment, datetime)
                     key = (str(row["service_id"]), str(row.get("environment") or "production"))
                     self._touch(key, moment, moment + timedelta(microseconds=1))
-        elif isinstance(record, ReplaceWindow):
-            self._replace_window(record)
-            if record.table == ROLLED_UP:
-                service, environment = (
-                    record.match.get("service_id"),
-                    record.match.get("environment"),
-                )
-                if service is None or environment is None:
-                    self._refresh_all = True
-                else:
-                    self._touch((str(service), str(environment)), record.start, record.end)
         elif isinstance(record, CursorUpdate):
             now = datetime.now(UTC)
             rows = [
@@ -117,16 +107,17 @@ class Loader:
         if len(rows) == 0:
             return
         known = self.columns(table)
-        arrow = isinstance(rows, pa.Table)
-        wanted = set(rows.column_names) if arrow else {key for row in rows for key in row}
+        arrow: Any = rows if isinstance(rows, pa.Table) else None  # pyarrow is untyped
+        dicts: Sequence[Row] = [] if arrow is not None else rows
+        wanted = set(arrow.column_names) if arrow is not None else {k for r in dicts for k in r}
         dropped = wanted - set(known)
         if dropped:
             log.debug("%s: warehouse has no column %s; dropped", table, sorted(dropped))
         names = [c for c in known if c in wanted]
-        if arrow:
-            batch = rows.select(names)
+        if arrow is not None:
+            batch = arrow.select(names)
         else:
-            batch = pa.table({c: [row.get(c) for row in rows] for c in names})
+            batch = pa.table({c: [row.get(c) for row in dicts] for c in names})
         column_list = ", ".join(_quote(c) for c in names)
         verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
         self.con.register(_VIEW, batch)

@@ -8,6 +8,7 @@ credentials) and what was expected there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from connectors.core.errors import MalformedResponseError
@@ -26,3 +27,15 @@ def as_list(value: Any, url: str, what: str) -> list[Any]:
     if not isinstance(value, list):
         raise MalformedResponseError(short_url(url), f"expected {what} to be a list")
     return value
+
+
+def object_at(parent: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """``parent[key]`` when it is a JSON object, else an empty one: for optional sub-objects."""
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def list_at(parent: Mapping[str, Any], key: str) -> list[Any]:
+    """``parent[key]`` when it is a JSON array, else an empty one: for optional lists."""
+    value = parent.get(key)
+    return value if isinstance(value, list) else []

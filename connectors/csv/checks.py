@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from string import Template
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from connectors.csv.columns import (
     COUNT_MAX,

@@ -44,7 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from connectors.core.config import config_path, load_config
 from connectors.core.errors import ConnectorError

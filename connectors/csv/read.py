@@ -112,7 +112,8 @@ def _parity_even(quotes: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """True where an even number of quotes precede the position: outside a quoted field."""
     if len(quotes) == 0:
         return np.ones(len(positions), dtype=bool)
-    return np.searchsorted(quotes, positions) % 2 == 0
+    even: np.ndarray = np.searchsorted(quotes, positions) % 2 == 0
+    return even
 
 
 class _Records:

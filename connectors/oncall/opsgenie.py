@@ -54,6 +54,7 @@ from connectors.core.http import ClientPool
 from connectors.core.mapping import ServiceMap
 from connectors.core.options import find_ref, flag, text
 from connectors.core.pool import bounded_map
+from connectors.core.shapes import list_at, object_at
 from connectors.oncall import shared as oncall
 from connectors.oncall.opsgenie_api import MAX_OFFSET, PAGE_SIZE, REGIONS, GenieKeyAuth, OpsgenieApi
 
@@ -183,7 +184,7 @@ class OpsgenieConnector:
     def _needs_detail(self, alert: Mapping[str, Any]) -> bool:
         if self.fetch_details:
             return True
-        report = alert.get("report") if isinstance(alert.get("report"), dict) else {}
+        report = object_at(alert, "report")
         if alert.get("acknowledged") is True and _ms(report.get("ackTime")) is None:
             return True
         return alert.get("status") == "closed" and _ms(report.get("closeTime")) is None
@@ -242,14 +243,14 @@ class OpsgenieConnector:
         """The service keys the alert names, by ``service_field``."""
         if self.field.startswith("tag:"):
             prefix = self.field[len("tag:") :]
-            tags = alert.get("tags") if isinstance(alert.get("tags"), list) else []
+            tags = list_at(alert, "tags")
             return [
                 t[len(prefix) :].strip()
                 for t in tags
                 if isinstance(t, str) and t.startswith(prefix) and t[len(prefix) :].strip()
             ]
         if self.field.startswith("details:"):
-            details = alert.get("details") if isinstance(alert.get("details"), dict) else {}
+            details = object_at(alert, "details")
             value = details.get(self.field[len("details:") :])
         else:
             value = alert.get(self.field)
@@ -264,7 +265,7 @@ class OpsgenieConnector:
     ) -> dict[str, Any]:
         """The ``incidents`` row of one Opsgenie alert."""
         created = records.utc(alert.get("createdAt"), "createdAt")
-        report = alert.get("report") if isinstance(alert.get("report"), dict) else {}
+        report = object_at(alert, "report")
         ack_ms = _ms(report.get("ackTime"))
         acknowledged = created + timedelta(milliseconds=ack_ms) if ack_ms is not None else None
         resolved: datetime | None = None
@@ -281,7 +282,7 @@ class OpsgenieConnector:
         except records.RowError:
             unknown_priorities.add(str(priority))
             severity = "SEV3"
-        tags = alert.get("tags") if isinstance(alert.get("tags"), list) else []
+        tags = list_at(alert, "tags")
         details = alert.get("details")
         texts = [alert.get("message"), alert.get("alias"), alert.get("description"), *tags]
         if isinstance(details, dict) and details:

@@ -54,6 +54,7 @@ from connectors.core.http import ClientPool
 from connectors.core.mapping import ServiceMap
 from connectors.core.options import choice, find_ref, strings
 from connectors.core.pool import bounded_map
+from connectors.core.shapes import object_at
 from connectors.oncall import shared as oncall
 from connectors.oncall.pagerduty_api import (
     ACCEPT,
@@ -179,7 +180,7 @@ class PagerDutyConnector:
         oncall.refetch_open(ctx, listed, api.incident, "incident(s)", "PagerDuty")
         chosen: list[tuple[dict[str, Any], str]] = []
         for incident in sorted(listed.values(), key=lambda i: str(i.get("created_at"))):
-            service = incident.get("service") if isinstance(incident.get("service"), dict) else {}
+            service = object_at(incident, "service")
             keys = [k for k in (service.get("id"), service.get("summary")) if isinstance(k, str)]
             label = f"{keys[1]} ({keys[0]})" if len(keys) == 2 else "".join(keys) or "(no service)"
             service_id = oncall.resolve_service(smap, known, keys, label)
@@ -253,7 +254,7 @@ class PagerDutyConnector:
             )
             if resolved is None and resolves:
                 resolved = max(resolves)
-        body = incident.get("body") if isinstance(incident.get("body"), dict) else {}
+        body = object_at(incident, "body")
         details = body.get("details")
         if isinstance(details, dict | list):
             details = json.dumps(details)

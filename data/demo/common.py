@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -73,7 +74,8 @@ class Timeline:
     ) -> np.ndarray:
         """A level that moves geometrically from ``before`` to ``after`` across the ramp."""
         p = self.progress(t, ramp_days)
-        return np.exp(np.log(before) * (1.0 - p) + np.log(after) * p)
+        level: np.ndarray = np.exp(np.log(before) * (1.0 - p) + np.log(after) * p)
+        return level
 
 
 def weekday(t: np.ndarray) -> np.ndarray:
@@ -103,7 +105,8 @@ def stratified_flags(p: np.ndarray, rng: np.random.Generator, block: int = 50) -
     order = np.argsort(blocks + rng.random(n), kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n) % block
-    return rank < wanted[blocks]
+    flags: np.ndarray = rank < wanted[blocks]
+    return flags
 
 
 def loglogistic(
@@ -153,7 +156,7 @@ def timestamps(seconds: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
     return pa.array(us, type=pa.timestamp("us", tz="UTC"), mask=null)
 
 
-def rows_table(names: list[str], rows: list[tuple]) -> pa.Table:
+def rows_table(names: list[str], rows: Sequence[tuple[object, ...]]) -> pa.Table:
     """An Arrow table from a few Python row tuples (the small, hand-written tables)."""
     columns = zip(*rows, strict=True)
     return pa.table({name: list(col) for name, col in zip(names, columns, strict=True)})
@@ -169,4 +172,4 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, chunk: pa.Table, select: 
     con.from_arrow(chunk).query(
         "demo_chunk", f"INSERT INTO {table} BY NAME SELECT {select} FROM demo_chunk"
     )
-    return chunk.num_rows
+    return int(chunk.num_rows)

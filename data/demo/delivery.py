@@ -118,7 +118,8 @@ def _failure_probability(tl: Timeline, t: np.ndarray) -> np.ndarray:
     """Chance that a planned deployment is a failed change, so the CFR lands on target."""
     target = tl.blend(t, *CHANGE_FAILURE, RAMP_DAYS)
     share = tl.blend(t, *REMEDIATED_SHARE, RAMP_DAYS)
-    return target / (1.0 - target * share)
+    probability: np.ndarray = target / (1.0 - target * share)
+    return probability
 
 
 def planned_deployments(tl: Timeline, chunk: Chunk, rng: np.random.Generator) -> Rows:
@@ -198,7 +199,8 @@ def failed_changes(tl: Timeline, prod: Rows, rng: np.random.Generator) -> np.nda
     ok = ok[np.argsort(prod["finished_at"][ok], kind="stable")]
     flags = stratified_flags(_failure_probability(tl, prod["finished_at"][ok]), rng)
     failed = ok[flags]
-    return failed[prod["finished_at"][failed] + 2 * HOUR < tl.end]
+    restored: np.ndarray = failed[prod["finished_at"][failed] + 2 * HOUR < tl.end]
+    return restored
 
 
 def incidents(tl: Timeline, chunk: Chunk, prod: Rows, failed: np.ndarray, rng: Rng) -> Rows:

@@ -175,12 +175,14 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
     return months
 
 
-def _ledger_rows(start: dt.date, end: dt.date, team_ids: list[str], seed: int) -> list[tuple]:
+def _ledger_rows(
+    start: dt.date, end: dt.date, team_ids: list[str], seed: int
+) -> list[tuple[dt.date, str, str, str, str | None]]:
     """(spent_on, category, amount, description, team_id) in booking order."""
     rng = rng_for(seed, STREAM_LEDGER)
     size = len(team_ids) / 4
     volume = size**0.9  # licences and shared platform get volume discounts
-    rows: list[tuple] = []
+    rows: list[tuple[dt.date, str, str, str, str | None]] = []
 
     def book(day: dt.date, category: str, amount: float, what: str, team: str | None) -> None:
         rows.append((day, category, f"{amount:.2f}", what, team))
@@ -198,14 +200,14 @@ def _ledger_rows(start: dt.date, end: dt.date, team_ids: list[str], seed: int) -
             book(day_in(month, 5, 26), "training", rng.uniform(1_500, 6_000), what, team)
         for _ in range(rng.poisson(0.15 * math.sqrt(size))):
             what = str(rng.choice(_CONSULTING))
-            team = str(rng.choice(team_ids)) if rng.random() < 0.5 else None
-            book(day_in(month, 5, 26), "consulting", rng.uniform(8_000, 22_000), what, team)
+            owner = str(rng.choice(team_ids)) if rng.random() < 0.5 else None
+            book(day_in(month, 5, 26), "consulting", rng.uniform(8_000, 22_000), what, owner)
     adoption = end - dt.timedelta(days=ADOPTION_DAYS_BEFORE_END)
     for offset, category, what, amount, per_team in _ADOPTION_SPEND:
         day = adoption + dt.timedelta(days=offset)
-        for team in team_ids if per_team else [None]:
+        for payer in team_ids if per_team else [None]:
             scaled = amount * (1 if per_team else volume) * rng.uniform(0.95, 1.05)
-            book(day, category, scaled, what, team)
+            book(day, category, scaled, what, payer)
     return sorted((r for r in rows if start <= r[0] < end), key=lambda r: r[0])
 
 

@@ -8,6 +8,7 @@ services. Latency is a per-hour lognormal turned into exact histogram counts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -70,7 +71,8 @@ def _erf(x: np.ndarray) -> np.ndarray:
     t = 1.0 / (1.0 + 0.3275911 * x)
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
                 + t * 1.061405429))))  # fmt: skip
-    return sign * (1.0 - poly * np.exp(-x * x))
+    value: np.ndarray = sign * (1.0 - poly * np.exp(-x * x))
+    return value
 
 
 def bucket_probabilities(mu: np.ndarray, sigma: float) -> np.ndarray:
@@ -100,7 +102,8 @@ def latency_counts(
         floor = np.floor(requests[bad, None] * probs[bad]).astype(np.int64)
         floor[np.arange(bad.sum()), mode[bad]] += requests[bad] - floor.sum(axis=1)
         counts[bad] = floor
-    return counts
+    result: np.ndarray = counts
+    return result
 
 
 def service_samples(
@@ -134,7 +137,7 @@ def service_samples(
     }
 
 
-def _samples_table(grid: HourGrid, names: list[str], parts: list[dict]) -> pa.Table:
+def _samples_table(grid: HourGrid, names: list[str], parts: list[dict[str, Any]]) -> pa.Table:
     n = len(grid.t)
     rows = n * len(parts)
     latency = np.concatenate([p["latency"] for p in parts]).T

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import math
+
+import pandas as pd
+
 from metrics.core.definitions import Kpi
 
 COMPACT_FROM = 10_000  # from here values read in thousands (k), so cards never cut them off
+
+
+def is_missing(value: object) -> bool:
+    """An empty cell of a frame row: None, pandas' NA or NaN."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def id_or_none(value: object) -> str | None:
+    """A team or service id read from a frame row: its text, or None where the cell is empty."""
+    return None if is_missing(value) else str(value)
 
 
 def format_value(kpi: Kpi, value: float | None) -> str:

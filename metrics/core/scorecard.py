@@ -243,13 +243,14 @@ def overall_tier(frame: pd.DataFrame) -> str | None:
     tiers = [t for t in frame.loc[frame["tier"].notna(), "tier"]]
     if len(tiers) < 4:
         return None
-    return max(tiers, key=dora.tier_rank)
+    worst: str = max(tiers, key=dora.tier_rank)
+    return worst
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain dicts with None (not NaN) for missing values, for JSON and tests."""
     return [
-        {key: (None if _is_missing(value) else value) for key, value in row.items()}
+        {str(key): (None if _is_missing(value) else value) for key, value in row.items()}
         for row in frame.to_dict(orient="records")
     ]
 

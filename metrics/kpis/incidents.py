@@ -24,7 +24,7 @@ def by_severity(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFram
     ).df()
 
 
-def annotations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def annotation_list(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         "SELECT annotation_id, occurred_on, scope, scope_id, kind, text FROM annotations"
         " ORDER BY occurred_on"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import duckdb
 import pandas as pd
 
 from metrics.core.definitions import BY_NAME, sql_text
 from metrics.core.filters import Filters
+from metrics.core.formatting import id_or_none, is_missing
 from metrics.core.targets import NO_DATA, Targets, status
 from metrics.core.trends import GRAINS
 
@@ -28,11 +31,11 @@ def projects(con: duckdb.DuckDBPyConnection, filters: Filters, targets: Targets)
     kpi = BY_NAME["coverage"]
     frame["coverage_status"] = [
         NO_DATA
-        if row.stale or pd.isna(row.coverage)
+        if row.stale or is_missing(row.coverage)
         else status(
             kpi,
-            float(row.coverage),
-            targets.for_scope("coverage", row.team_id, row.service_id),
+            float(cast(float, row.coverage)),
+            targets.for_scope("coverage", id_or_none(row.team_id), id_or_none(row.service_id)),
             targets.benchmark_year,
         )[0]
         for row in frame.itertuples(index=False)

@@ -7,6 +7,7 @@ import pandas as pd
 
 from metrics.core.definitions import BY_NAME, sql_text
 from metrics.core.filters import Filters
+from metrics.core.formatting import id_or_none
 from metrics.core.targets import AMBER, GREEN, NO_DATA, RED, Targets, status
 
 CHECKED = ("availability", "p95_latency", "error_rate")
@@ -29,7 +30,7 @@ def per_service(con: duckdb.DuckDBPyConnection, filters: Filters, targets: Targe
         for name in CHECKED:
             value = getattr(row, name)
             value = None if pd.isna(value) else float(value)
-            target = targets.for_scope(name, row.team_id, row.service_id)
+            target = targets.for_scope(name, id_or_none(row.team_id), id_or_none(row.service_id))
             states.append(status(BY_NAME[name], value, target, targets.benchmark_year)[0])
         worst.append(states)
     for index, name in enumerate(CHECKED):

@@ -16,6 +16,7 @@ import pandas as pd
 from metrics.core.catalog import services
 from metrics.core.definitions import sql_text
 from metrics.core.filters import Filters
+from metrics.core.formatting import id_or_none
 from metrics.core.targets import Targets
 
 PAGE_FAST, PAGE_SLOW, TICKET, OK, NO_TRAFFIC = (
@@ -55,7 +56,9 @@ def error_budgets(
     objectives = [
         {
             "service_id": row.service_id,
-            "slo": targets.for_scope("availability", row.team_id, row.service_id).target,
+            "slo": targets.for_scope(
+                "availability", id_or_none(row.team_id), id_or_none(row.service_id)
+            ).target,
         }
         for row in scoped.itertuples(index=False)
     ]

@@ -318,10 +318,12 @@ def _iso_column(column: pd.Series) -> pd.Series:
     if isinstance(column.dtype, pd.DatetimeTZDtype):
         utc = column.dt.tz_convert("UTC")
         fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if (utc.dt.microsecond != 0).any() else "%Y-%m-%dT%H:%M:%SZ"
-        return utc.dt.strftime(fmt).astype(object).where(column.notna(), None)
+        shown: pd.Series = utc.dt.strftime(fmt).astype(object).where(column.notna(), None)
+        return shown
     is_date = (column.dropna() == column.dropna().dt.normalize()).all()
     fmt = "%Y-%m-%d" if is_date else "%Y-%m-%dT%H:%M:%S"
-    return column.dt.strftime(fmt).astype(object).where(column.notna(), None)
+    text: pd.Series = column.dt.strftime(fmt).astype(object).where(column.notna(), None)
+    return text
 
 
 def csv_ready(frame: pd.DataFrame) -> pd.DataFrame:

@@ -140,7 +140,8 @@ class Assumptions:
         if isinstance(value, bool) or not isinstance(value, int | float):
             numeric = [f.name for f in fields(self) if f.name in _NUMERIC]
             raise RoiError(f"cannot scale {name!r}; numeric assumptions: {', '.join(numeric)}")
-        return replace(self, **{name: value * factor})
+        changes: dict[str, Any] = {name: value * factor}
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -386,7 +387,7 @@ def _inputs(measured: Measured) -> pd.DataFrame:
 
 def _benefits(frame: pd.DataFrame, a: Assumptions, scope_share: float) -> pd.DataFrame:
     """Yearly modelled costs per quarter and the quarter's benefits against the baseline row."""
-    rows = frame.to_dict(orient="records")
+    rows = [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
     baseline = _yearly(rows[0], a, scope_share)
     yearly = [_yearly(row, a, scope_share, baseline) for row in rows]
     for column in _YEARLY:

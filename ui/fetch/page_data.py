@@ -40,7 +40,7 @@ def trend(kpi: str, filters: Filters, grain: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _annotations(snapshot: str) -> pd.DataFrame:
-    return incidents_module.annotations(warehouse.cursor())
+    return incidents_module.annotation_list(warehouse.cursor())
 
 
 def annotations() -> pd.DataFrame:
