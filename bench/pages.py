@@ -150,7 +150,7 @@ def measure_page(db: str, page: str | None, repeat: int) -> dict[str, Any]:
     from streamlit.testing.v1 import AppTest, app_test
 
     from data.warehouse import write_snapshot
-    from tests.test_app import _NavigationPagesManager
+    from tests.ui.test_app import _NavigationPagesManager
 
     app_test.PagesManager = _NavigationPagesManager  # type: ignore[misc]
     if page is None:

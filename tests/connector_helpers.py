@@ -17,8 +17,8 @@ import pytest
 from connectors.core.config import load_config
 from connectors.core.results import SourceResult
 from connectors.sync import sync
+from tests.connectors.test_connector_contract import toml_source, toml_value
 from tests.servers.warehouse import Service, build_warehouse, contents, query, sync_runs
-from tests.test_connector_contract import toml_source, toml_value
 
 __all__ = [
     "NO_SECRETS",

@@ -2,7 +2,7 @@
 
 Period under test: 2026-01-01 .. 2026-01-14 (14 days); the previous period is
 2025-12-18 .. 2025-12-31. Teams: alpha (services a1, a2) and beta (service b1).
-The expected values are derived step by step in tests/test_scorecard.py.
+The expected values are derived step by step in tests/metrics/test_scorecard.py.
 """
 
 from __future__ import annotations

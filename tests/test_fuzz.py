@@ -21,7 +21,7 @@ from connectors.__main__ import main as connectors_main
 from data.__main__ import main as data_main
 from data.demo import main as demo_main
 from metrics.__main__ import main as metrics_main
-from tests.test_app import _real_navigation, run_app  # noqa: F401  (autouse fixture)
+from tests.ui.test_app import _real_navigation, run_app  # noqa: F401  (autouse fixture)
 
 HOSTILE = [
     "alpha' OR '1'='1",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("ui", "metrics", "connectors", "data")
 LINT = Path(sys.executable).with_name("lint-imports")
 

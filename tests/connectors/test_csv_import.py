@@ -24,11 +24,11 @@ from connectors.csv.columns import KINDS
 from connectors.csv.importer import CsvImportError, ImportResult, import_csv
 from data.warehouse import write_snapshot
 from tests.servers.warehouse import contents, query
-from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
+from tests.ui.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 from ui.access import auth
 from ui.admin.csv_upload import run_upload
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "csv-import.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "csv-import.md"
 DEPLOY_HEADER = "external_id,service_id,environment,started_at,status"
 
 

@@ -61,6 +61,7 @@ from metrics.core.filters import Filters
 from metrics.core.scorecard import scorecard
 from metrics.core.targets import load_targets
 from metrics.kpis.delivery import DORA_KPIS
+from tests.connectors.test_connector_contract import toml_source
 from tests.servers.github import (
     FakeCommit,
     FakeDeployment,
@@ -72,8 +73,7 @@ from tests.servers.github import (
 )
 from tests.servers.pagerduty import FakePagerDuty, Incident, LogEntry
 from tests.servers.warehouse import build_warehouse, query
-from tests.test_app import run_app
-from tests.test_connector_contract import toml_source
+from tests.ui.test_app import run_app
 
 TOKEN = "e2e-token-0c41"
 UNTIL = datetime(2026, 1, 15, tzinfo=UTC)

@@ -129,7 +129,7 @@ def app_text(db: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every text the Data sources page and the scorecard show, tables included."""
     from streamlit.testing.v1 import AppTest, app_test
 
-    from tests.test_app import APP, _NavigationPagesManager
+    from tests.ui.test_app import APP, _NavigationPagesManager
 
     monkeypatch.setattr(app_test, "PagesManager", _NavigationPagesManager)
     monkeypatch.setenv("TECHPULSE_DB", str(db))

@@ -459,7 +459,7 @@ def test_sync_bookkeeping(con, built):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     return subprocess.run(
         [sys.executable, "-m", "data.demo", *args], cwd=root, capture_output=True, text=True
     )

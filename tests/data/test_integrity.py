@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.test_app import run_app
+from tests.ui.test_app import run_app
 
 HEADERS = 3 * 4096  # DuckDB's file header and two database headers precede block 0
 BLOCK = 262144  # the default block size (pragma_database_size reports it)

@@ -25,9 +25,9 @@ from metrics.core import catalog
 from metrics.core.filters import FilterError, Filters
 from metrics.core.targets import Targets, load_targets
 from metrics.reports import export
-from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
+from tests.ui.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 JAN = Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 14))
 JAN_ALPHA = Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 14), team="alpha")
 AS_OF = dt.datetime(2026, 1, 15, 0, 5, tzinfo=dt.UTC)  # the fixture's only sync run

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from data.actions import ActionError, add_action, update_action
 from data.warehouse import open_reader
 from metrics.reports import review
-from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
+from tests.ui.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 from ui.components.review_export import review_html
 
 

@@ -464,7 +464,7 @@ def _release(r: FakeRelease) -> dict[str, Any]:
     }
 
 
-# -- the contract source (tests/test_connector_contract.py) ------------------------------------
+# -- the contract source (tests/connectors/test_connector_contract.py) ----------------------
 
 CONTRACT_TOKEN = "contract-token-5f1d2a"
 

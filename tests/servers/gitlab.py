@@ -638,7 +638,8 @@ def contract_projects(populated: bool) -> list[Project]:
 
 @contextmanager
 def contract_source(kind: str, populated: bool) -> Iterator[dict[str, Any]]:
-    """The ``[sources.<name>]`` table of a fake GitLab for tests/test_connector_contract.py."""
+    """The ``[sources.<name>]`` table of a fake GitLab for
+    tests/connectors/test_connector_contract.py."""
     fake = FakeGitLab(contract_projects(populated), tokens={CONTRACT_TOKEN})
     with fake.running():
         yield {

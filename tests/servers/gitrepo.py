@@ -198,7 +198,7 @@ def fast_history(path: Path, rounds: int, tag_every: int, start: int) -> GitRepo
 
 @contextmanager
 def contract_source(kind: str, populated: bool) -> Iterator[dict[str, Any]]:
-    """The git source for tests/test_connector_contract.py.
+    """The git source for tests/connectors/test_connector_contract.py.
 
     Empty: a freshly ``git init``-ed repository (no commits, no refs). Populated:
     :func:`build_example` (January 2026) for service a1."""

@@ -20,7 +20,7 @@ Overall/Read, 404 for a missing job or one the user may not read (Job/Read).
 
 Faults are scripted per path (:meth:`FakeJenkins.fail`) and served before the normal answer.
 Every request is logged in :attr:`FakeJenkins.log`. :func:`contract_source` serves the
-connector contract's data set (tests/test_connector_contract.py).
+connector contract's data set (tests/connectors/test_connector_contract.py).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest, app_test
 from data.warehouse import write_snapshot
 from metrics.core.definitions import HEADLINE as KPIS
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 class _NavigationPagesManager(PagesManager):

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.connectors.test_sonarqube import TOKEN_ENV, projects, write_config
 from tests.servers.sonar import FakeSonar
 from tests.servers.warehouse import build_warehouse
-from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
-from tests.test_connectors_sonarqube import TOKEN_ENV, projects, write_config
+from tests.ui.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_sync_now_runs_the_connectors_and_shows_new_data(
     app.button[0].click().run()
     assert not app.exception
     assert any("Last sync succeeded" in s.value for s in app.success), [e.value for e in app.error]
-    # a1 has analyses A, B, C and b1 has D (see tests/test_connectors_sonarqube.py)
+    # a1 has analyses A, B, C and b1 has D (see tests/connectors/test_sonarqube.py)
     assert table_rows(app, "quality_snapshots") == 4
     shown = [e.value for kind in (app.markdown, app.success, app.caption) for e in kind]
     assert "good-token" not in str(shown)

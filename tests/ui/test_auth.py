@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.reports.export import DATASETS
-from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
+from tests.ui.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 from ui.access import auth
 from ui.access.roles import (
     ClaimsError,

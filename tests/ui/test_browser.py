@@ -95,7 +95,7 @@ def test_a_deep_link_as_the_first_request_shows_no_page_not_found_dialog(
 def test_every_url_path_is_its_file_name() -> None:
     import ast
 
-    tree = ast.parse((Path(__file__).parent.parent / "app.py").read_text(encoding="utf-8"))
+    tree = ast.parse((Path(__file__).resolve().parents[2] / "app.py").read_text(encoding="utf-8"))
     pages = [
         node
         for node in ast.walk(tree)

@@ -1,5 +1,5 @@
 """Executive ROI page on the demo organisation (AppTest). Figures cross-checked with
-metrics.reports.roi.roi_report, which tests/test_roi.py verifies by hand."""
+metrics.reports.roi.roi_report, which tests/metrics/test_roi.py verifies by hand."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from data.demo import build
 from data.warehouse import open_reader
 from metrics.core.filters import Filters
 from metrics.reports import roi
-from tests.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
+from tests.ui.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from metrics.core.filters import Filters
 from metrics.core.scorecard import scorecard
 from metrics.core.targets import load_targets
 from metrics.kpis import delivery, incident_list, quality, reliability
-from tests.test_app import _real_navigation, run_app  # noqa: F401  (autouse fixture)
+from tests.ui.test_app import _real_navigation, run_app  # noqa: F401  (autouse fixture)
 
 PERIOD = {"start": "2026-01-01", "end": "2026-01-14"}
 FIXTURE_PERIOD = Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 14))

@@ -14,7 +14,7 @@ HOSTILE = "Fix [login](https://evil.example) ![x](https://t.example/p.png) https
 def test_md_literal_escapes_every_markdown_construct() -> None:
     text = md_literal(HOSTILE)
     # every [ ] ( ) ! is escaped, so no link or image parses; escapes alone do not stop GFM's
-    # autolinks (tests/test_browser_plain_text.py), so a WORD JOINER sits inside every "://"
+    # autolinks (tests/ui/test_browser_plain_text.py), so a WORD JOINER sits inside every "://"
     assert "\\[login\\]\\(https\\:\u2060\\/\\/evil\\.example\\)" in text
     assert "\\!\\[x\\]" in text and "://" not in text.replace("\\", "")
     assert md_literal("www.a.org b@c.org") == "www\u2060\\.a\\.org b\u2060\\@c\\.org"

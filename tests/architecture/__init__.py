@@ -1,0 +1,1 @@
+"""The architecture: import contracts and where SQL may live."""

@@ -1,0 +1,1 @@
+"""Tests of connectors/ (the tree mirrors the product's)."""

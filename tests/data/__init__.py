@@ -1,0 +1,1 @@
+"""Tests of data/ (the tree mirrors the product's)."""

@@ -1,0 +1,1 @@
+"""Tests of metrics/ (the tree mirrors the product's)."""

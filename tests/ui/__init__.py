@@ -1,0 +1,1 @@
+"""Tests of ui/ (the tree mirrors the product's)."""
