@@ -26,7 +26,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from connectors.core.base import ReplaceWindow, Row
 from connectors.core.load import Loader
-from connectors.prometheus.histogram import COLUMNS
+from connectors.sources.prometheus.histogram import COLUMNS
 from data.warehouse import write_snapshot
 
 TARGET_ROWS_PER_S = 1_000_000

@@ -8,12 +8,12 @@ The tree, one job per entry:
 
 * ``__main__`` — the CLI; ``sync`` — one transaction per source run; ``registry`` — the
   explicit list of connector types;
-* ``core/`` — what every source shares: the HTTP client and paginators, errors and the secret
-  scrubber, the sources file, the connector contract (``base``), canonical rows (``records``),
-  the loader, linking across sources, progress and results;
-* one folder per source, each ``api.py`` (the client of its REST API) and ``streams.py`` (the
-  connector: what it yields): ``github/``, ``gitlab/``, ``jenkins/``, ``jira/``,
-  ``sonarqube/``, ``gitrepo/`` (+ ``history``), ``prometheus/`` (+ ``histogram``),
+* ``core/`` — what every source shares: errors and the secret scrubber, the sources file, the
+  connector contract (``base``), canonical rows (``records``), the loader, linking across
+  sources, progress and results; ``core/http/`` the HTTP client, paginators and pools;
+* ``sources/`` — one folder per source, each ``api.py`` (the client of its API) and
+  ``streams.py`` (the connector: what it yields): ``github/``, ``gitlab/``, ``jenkins/``,
+  ``jira/``, ``sonarqube/``, ``gitrepo/`` (+ ``history``), ``prometheus/`` (+ ``histogram``),
   ``oncall/`` (``shared`` by PagerDuty and Opsgenie, then each of them);
 * ``csv/`` — the CSV import: ``read``, ``columns``, ``checks``, ``importer``.
 

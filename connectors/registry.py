@@ -7,15 +7,15 @@ from collections.abc import Callable
 from connectors.core.base import Connector
 from connectors.core.config import SourceConfig
 from connectors.core.errors import ConfigError
-from connectors.github.streams import GitHubConnector
-from connectors.gitlab.streams import GitLabConnector
-from connectors.gitrepo.streams import GitRepoConnector
-from connectors.jenkins.streams import JenkinsConnector
-from connectors.jira.streams import JiraConnector
-from connectors.oncall.opsgenie import OpsgenieConnector
-from connectors.oncall.pagerduty import PagerDutyConnector
-from connectors.prometheus.streams import PrometheusConnector
-from connectors.sonarqube.streams import SonarQubeConnector
+from connectors.sources.github.streams import GitHubConnector
+from connectors.sources.gitlab.streams import GitLabConnector
+from connectors.sources.gitrepo.streams import GitRepoConnector
+from connectors.sources.jenkins.streams import JenkinsConnector
+from connectors.sources.jira.streams import JiraConnector
+from connectors.sources.oncall.opsgenie import OpsgenieConnector
+from connectors.sources.oncall.pagerduty import PagerDutyConnector
+from connectors.sources.prometheus.streams import PrometheusConnector
+from connectors.sources.sonarqube.streams import SonarQubeConnector
 
 CONNECTOR_TYPES: dict[str, Callable[[SourceConfig], Connector]] = {
     "prometheus": PrometheusConnector.from_config,

@@ -28,7 +28,7 @@ import duckdb
 from connectors.core.base import ServiceInfo, SourceContext
 from connectors.core.config import SourceConfig, SyncConfig
 from connectors.core.errors import ConnectorError
-from connectors.core.http import HttpStats
+from connectors.core.http.client import HttpStats
 from connectors.core.linking import link, unmatched_warning
 from connectors.core.load import Loader
 from connectors.core.progress import NullReporter, Reporter, SourceProgress

@@ -20,7 +20,7 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from connectors.core.http import HttpSettings, HttpStats
+from connectors.core.http.client import HttpSettings, HttpStats
 from connectors.core.linking import LinkSettings
 
 Row = Mapping[str, object]

@@ -19,7 +19,7 @@ from typing import Any
 
 from connectors.core import redact
 from connectors.core.errors import ConfigError
-from connectors.core.http import HttpSettings
+from connectors.core.http.client import HttpSettings
 from connectors.core.linking import LinkSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -38,9 +38,13 @@ def test_the_code_keeps_every_contract() -> None:
 @pytest.mark.parametrize(
     ("module", "line", "contract"),
     [
-        ("connectors/github/streams.py", "import connectors.gitlab.api", "independent"),
+        (
+            "connectors/sources/github/streams.py",
+            "import connectors.sources.gitlab.api",
+            "independent",
+        ),
         ("metrics/core/scorecard.py", "import connectors.core.records", "Layers"),
-        ("connectors/core/records.py", "import connectors.github.api", "imports no source"),
+        ("connectors/core/records.py", "import connectors.sources.github.api", "imports no source"),
         ("data/schema.py", "import metrics.core.filters", "Layers"),
     ],
 )

@@ -63,8 +63,8 @@ import pytest
 
 from connectors.core.config import load_config
 from connectors.core.errors import ConfigError
-from connectors.github.api import Status
-from connectors.github.streams import GitHubConnector, github_repo, label_severity, outcome
+from connectors.sources.github.api import Status
+from connectors.sources.github.streams import GitHubConnector, github_repo, label_severity, outcome
 from data.warehouse import write_snapshot
 from tests.connector_helpers import (
     Sleeps,

@@ -74,8 +74,8 @@ import requests
 
 from connectors.core.config import load_config
 from connectors.core.errors import ConfigError
-from connectors.gitlab.api import PrivateTokenAuth
-from connectors.gitlab.streams import GitLabConnector, repo_path
+from connectors.sources.gitlab.api import PrivateTokenAuth
+from connectors.sources.gitlab.streams import GitLabConnector, repo_path
 from data.warehouse import write_snapshot
 from tests.connector_helpers import (
     Sleeps,

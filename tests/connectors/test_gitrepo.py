@@ -430,7 +430,7 @@ def test_ten_thousand_commits_in_one_git_log(
         calls.append(list(args))
         return real(args, **kwargs)
 
-    monkeypatch.setattr("connectors.gitrepo.api.subprocess.run", counting)
+    monkeypatch.setattr("connectors.sources.gitrepo.api.subprocess.run", counting)
     clock = time.monotonic()
     result = run(tmp_path, db, repo.path, until=datetime(2026, 2, 1, tzinfo=UTC))
     seconds = time.monotonic() - clock

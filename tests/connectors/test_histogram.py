@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connectors.core.errors import ConnectorError
-from connectors.prometheus.histogram import (
+from connectors.sources.prometheus.histogram import (
     CANONICAL_BOUNDS_SECONDS,
     cumulative_at_canonical,
     parse_le,

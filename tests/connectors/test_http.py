@@ -17,15 +17,15 @@ from connectors.core.errors import (
     PaginationLoopError,
     UnreachableError,
 )
-from connectors.core.http import BearerAuth, HttpClient, HttpSettings, parse_retry_after
-from connectors.core.pagination import (
+from connectors.core.http.client import BearerAuth, HttpClient, HttpSettings, parse_retry_after
+from connectors.core.http.pagination import (
     CursorPaginator,
     LinkHeaderPaginator,
     OffsetPaginator,
     PageNumberPaginator,
     paginate,
 )
-from connectors.core.pool import bounded_map
+from connectors.core.http.pool import bounded_map
 from tests.appserver import free_port
 from tests.connector_helpers import Sleeps
 from tests.servers.scripted import scripted_server

@@ -39,7 +39,7 @@ import pytest
 import requests
 
 from connectors.core.config import load_config
-from connectors.jenkins.streams import JenkinsConnector
+from connectors.sources.jenkins.streams import JenkinsConnector
 from data.warehouse import write_snapshot
 from tests.connector_helpers import (
     Sleeps,

@@ -52,7 +52,7 @@ from typing import Any
 
 import pytest
 
-from connectors.jira.streams import compose_jql, has_order_by
+from connectors.sources.jira.streams import compose_jql, has_order_by
 from data.warehouse import write_snapshot
 from tests.connector_helpers import (
     Sleeps,

@@ -47,8 +47,8 @@ from typing import Any
 import pytest
 
 from connectors.core.config import load_config
-from connectors.oncall.opsgenie import LEGACY_WARNING, OpsgenieConnector
-from connectors.oncall.opsgenie_api import GenieKeyAuth
+from connectors.sources.oncall.opsgenie import LEGACY_WARNING, OpsgenieConnector
+from connectors.sources.oncall.opsgenie_api import GenieKeyAuth
 from tests.connector_helpers import (
     Sleeps,
     assert_failed,

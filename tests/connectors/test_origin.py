@@ -15,9 +15,9 @@ import pytest
 import requests
 
 from connectors.core.errors import CrossOriginError
-from connectors.core.http import BasicAuth, BearerAuth, HttpClient, HttpSettings, origin_of
-from connectors.core.pagination import LinkHeaderPaginator, paginate
-from connectors.gitlab.streams import PrivateTokenAuth
+from connectors.core.http.client import BasicAuth, BearerAuth, HttpClient, HttpSettings, origin_of
+from connectors.core.http.pagination import LinkHeaderPaginator, paginate
+from connectors.sources.gitlab.streams import PrivateTokenAuth
 from tests.connector_helpers import (
     Sleeps,
     assert_one_line_error,

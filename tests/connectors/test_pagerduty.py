@@ -44,7 +44,7 @@ from typing import Any
 
 import pytest
 
-from connectors.oncall.pagerduty_api import PagerDutyAuth
+from connectors.sources.oncall.pagerduty_api import PagerDutyAuth
 from data.warehouse import write_snapshot
 from tests.connector_helpers import (
     Sleeps,

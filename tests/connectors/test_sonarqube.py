@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from connectors.core.config import load_config
-from connectors.sonarqube.streams import SonarQubeConnector
+from connectors.sources.sonarqube.streams import SonarQubeConnector
 from tests.appserver import REPO, free_port
 from tests.connector_helpers import (
     Sleeps,

@@ -20,7 +20,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.prometheus.histogram import COLUMNS
+from connectors.sources.prometheus.histogram import COLUMNS
 from data import derived, schema
 from metrics.core.filters import Filters
 from metrics.core.scorecard import query_series

@@ -1,9 +1,9 @@
 """The HTTP clients of one source run: credentials from the source, a pool from the run.
 
-Every HTTP connector builds its :class:`~connectors.core.http.ClientPool` the same way — the run's
-timeouts and request counter, the test's ``sleep`` when one is injected — and must close it
-and explain a failure in its own terms however the run ends. Doing that here keeps a new
-connector from forgetting one of them.
+Every HTTP connector builds its :class:`~connectors.core.http.client.ClientPool` the same
+way — the run's timeouts and request counter, the test's ``sleep`` when one is injected — and
+must close it and explain a failure in its own terms however the run ends. Doing that here
+keeps a new connector from forgetting one of them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import requests
 from connectors.core.base import Record, SourceContext
 from connectors.core.config import SourceConfig
 from connectors.core.errors import ConnectorError
-from connectors.core.http import BasicAuth, BearerAuth, ClientPool
+from connectors.core.http.client import BasicAuth, BearerAuth, ClientPool
 
 
 def token_auth(

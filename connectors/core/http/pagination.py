@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from connectors.core.errors import ConnectorError, IncompletePagesError, PaginationLoopError
-from connectors.core.http import HttpClient, decode_json, short_url
+from connectors.core.http.client import HttpClient, decode_json, short_url
 
 Params = dict[str, str | int]
 BodyInt = Callable[[Any], int | None]

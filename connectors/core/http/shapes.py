@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.core.errors import MalformedResponseError
-from connectors.core.http import short_url
+from connectors.core.http.client import short_url
 
 
 def as_object(value: Any, url: str, what: str) -> dict[str, Any]:

@@ -39,9 +39,9 @@ from urllib.parse import quote, urlsplit
 
 from connectors.core import records
 from connectors.core.errors import MalformedResponseError
-from connectors.core.http import HttpClient, short_url
-from connectors.core.pagination import LinkHeaderPaginator, Page, Params, paginate
-from connectors.core.shapes import as_list, as_object
+from connectors.core.http.client import HttpClient, short_url
+from connectors.core.http.pagination import LinkHeaderPaginator, Page, Params, paginate
+from connectors.core.http.shapes import as_list, as_object
 
 API_VERSION = "2022-11-28"
 MEDIA_TYPE = "application/vnd.github+json"

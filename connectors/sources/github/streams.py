@@ -64,12 +64,12 @@ from urllib.parse import urlsplit
 
 from connectors.core import records
 from connectors.core.base import CursorUpdate, Record, SourceContext, Stream
-from connectors.core.clients import client_pool, token_auth, unreachable_fix
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
+from connectors.core.http.clients import client_pool, token_auth, unreachable_fix
 from connectors.core.mapping import ServiceMap, as_strings
 from connectors.core.options import choice, days, flag, hours, regex, renames
-from connectors.github.api import HEADERS, Deployment, GitHubApi, Status
+from connectors.sources.github.api import HEADERS, Deployment, GitHubApi, Status
 
 DEFAULT_URL = "https://api.github.com"
 DEPLOYMENTS = Stream("deployments", "deployments", records.DEPLOYMENT_KEY, "started_at")

@@ -34,10 +34,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 import requests
 
 from connectors.core.errors import ConnectorError, MalformedResponseError
-from connectors.core.http import HeaderAuth, HttpClient, short_url
-from connectors.core.pagination import LinkHeaderPaginator, Page, Paginator, Params, paginate
+from connectors.core.http.client import HeaderAuth, HttpClient, short_url
+from connectors.core.http.pagination import LinkHeaderPaginator, Page, Paginator, Params, paginate
+from connectors.core.http.shapes import as_list, as_object
 from connectors.core.records import cursor_time
-from connectors.core.shapes import as_list, as_object
 
 PAGE_SIZE = 100  # GitLab's maximum per_page
 

@@ -75,14 +75,14 @@ from urllib.parse import urlsplit
 
 from connectors.core import records
 from connectors.core.base import CursorUpdate, Record, SourceContext, Stream, Upsert
-from connectors.core.clients import extract_with, retry_later, token_auth, unreachable_fix
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
-from connectors.core.http import BasicAuth, ClientPool, HeaderAuth
+from connectors.core.http.client import BasicAuth, ClientPool, HeaderAuth
+from connectors.core.http.clients import extract_with, retry_later, token_auth, unreachable_fix
+from connectors.core.http.pool import bounded_map
 from connectors.core.mapping import ServiceMap, as_strings, configured
 from connectors.core.options import choice, days, flag, hours, page_size, renames
-from connectors.core.pool import bounded_map
-from connectors.gitlab.api import PAGE_SIZE, GitLabApi, GitLabProject, PrivateTokenAuth
+from connectors.sources.gitlab.api import PAGE_SIZE, GitLabApi, GitLabProject, PrivateTokenAuth
 
 log = logging.getLogger(__name__)
 

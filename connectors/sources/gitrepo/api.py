@@ -1,4 +1,5 @@
-"""Reading a local git repository through the ``git`` binary, for :mod:`connectors.gitrepo.streams`.
+"""Reading a local git repository through the ``git`` binary, for
+:mod:`connectors.sources.gitrepo.streams`.
 
 Every call runs ``git -C <path>`` with a clean environment: no system or user configuration
 (``GIT_CONFIG_NOSYSTEM``, ``GIT_CONFIG_GLOBAL=/dev/null``), ``-c safe.directory=*`` so a

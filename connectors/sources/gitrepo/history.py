@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from connectors.gitrepo.api import Commit
+from connectors.sources.gitrepo.api import Commit
 
 
 def first_parents(commits: Mapping[str, Commit], head: str) -> list[str]:

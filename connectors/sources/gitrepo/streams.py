@@ -2,9 +2,9 @@
 
 For a team whose only delivery record is its repository: releases are tags (or release
 branches), changes are commits, and the linker (connectors/core/linking.py) joins them into lead
-times. No HTTP: the repository is read with the ``git`` binary (:mod:`connectors.gitrepo.api`),
-one ``git log`` pass for the whole history, answered in memory
-(:mod:`connectors.gitrepo.history`). One source is one repository and one service.
+times. No HTTP: the repository is read with the ``git`` binary
+(:mod:`connectors.sources.gitrepo.api`), one ``git log`` pass for the whole history, answered
+in memory (:mod:`connectors.sources.gitrepo.history`). One source is one repository and one service.
 
 **Deployments from tags** (``deployments_from = "tags"``, default): every tag whose name
 matches ``tag_pattern`` (a glob, default ``v*``; ``*`` also matches ``/``) and names a commit
@@ -73,8 +73,8 @@ from connectors.core.records import (
     upserts,
     utc,
 )
-from connectors.gitrepo.api import Commit, Git, Ref
-from connectors.gitrepo.history import branch_line, claim, first_parents, non_merges
+from connectors.sources.gitrepo.api import Commit, Git, Ref
+from connectors.sources.gitrepo.history import branch_line, claim, first_parents, non_merges
 
 DEPLOYMENTS = Stream("deployments", "deployments", DEPLOYMENT_KEY, "finished_at")
 DEPLOYMENT_COMMITS = Stream("deployment_commits", "deployment_commits", COMMIT_KEY, "")

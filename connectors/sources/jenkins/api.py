@@ -33,7 +33,7 @@ from urllib.parse import quote
 import requests
 
 from connectors.core.errors import ConnectorError, MalformedResponseError, PaginationLoopError
-from connectors.core.http import HttpClient, short_url
+from connectors.core.http.client import HttpClient, short_url
 
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000

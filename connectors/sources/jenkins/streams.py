@@ -42,14 +42,14 @@ from typing import Any
 
 from connectors.core import records
 from connectors.core.base import CursorUpdate, Record, SourceContext, Stream
-from connectors.core.clients import extract_with, retry_later, token_auth, unreachable_fix
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
-from connectors.core.http import ClientPool
+from connectors.core.http.client import ClientPool
+from connectors.core.http.clients import extract_with, retry_later, token_auth, unreachable_fix
+from connectors.core.http.pool import bounded_map
 from connectors.core.mapping import ServiceMap
 from connectors.core.options import page_size
-from connectors.core.pool import bounded_map
-from connectors.jenkins.api import (
+from connectors.sources.jenkins.api import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     JenkinsApi,

@@ -30,10 +30,10 @@ from urllib.parse import quote
 import requests
 
 from connectors.core.errors import HttpStatusError, IncompletePagesError, MalformedResponseError
-from connectors.core.http import HttpClient, short_url
-from connectors.core.pagination import CursorPaginator, OffsetPaginator, Page, Params, paginate
+from connectors.core.http.client import HttpClient, short_url
+from connectors.core.http.pagination import CursorPaginator, OffsetPaginator, Page, Params, paginate
+from connectors.core.http.shapes import as_list, as_object
 from connectors.core.redact import redact
-from connectors.core.shapes import as_list, as_object
 
 CHANGELOG_PAGE_SIZE = 100  # the documented maximum of /issue/{key}/changelog
 

@@ -57,14 +57,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.core.base import CursorUpdate, Record, SourceContext, Stream
-from connectors.core.clients import client_pool, token_auth
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError, UnreachableError
+from connectors.core.http.clients import client_pool, token_auth
 from connectors.core.mapping import ServiceMap, as_strings, configured
 from connectors.core.options import choice, page_size, regex
 from connectors.core.records import RowError, cursor_time, incident, optional_utc, severity, upserts
 from connectors.core.records import utc as to_utc
-from connectors.jira.api import JiraApi, Status, embedded_changelog
+from connectors.sources.jira.api import JiraApi, Status, embedded_changelog
 
 STREAM = Stream(
     name="incidents",

@@ -35,7 +35,7 @@ integration key or one from API key management); it is sent as ``GenieKey <key>`
 ``region = "eu"`` selects ``https://api.eu.opsgenie.com``.
 
 **Rate limits.** 429 carries ``X-RateLimit-Period-In-Sec``, which becomes the wait; see
-:mod:`connectors.oncall.opsgenie_api`.
+:mod:`connectors.sources.oncall.opsgenie_api`.
 """
 
 from __future__ import annotations
@@ -47,16 +47,22 @@ from typing import Any
 
 from connectors.core import records
 from connectors.core.base import Record, SourceContext, Stream
-from connectors.core.clients import extract_with, retry_later, unreachable_fix
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
-from connectors.core.http import ClientPool
+from connectors.core.http.client import ClientPool
+from connectors.core.http.clients import extract_with, retry_later, unreachable_fix
+from connectors.core.http.pool import bounded_map
+from connectors.core.http.shapes import list_at, object_at
 from connectors.core.mapping import ServiceMap
 from connectors.core.options import find_ref, flag, text
-from connectors.core.pool import bounded_map
-from connectors.core.shapes import list_at, object_at
-from connectors.oncall import shared as oncall
-from connectors.oncall.opsgenie_api import MAX_OFFSET, PAGE_SIZE, REGIONS, GenieKeyAuth, OpsgenieApi
+from connectors.sources.oncall import shared as oncall
+from connectors.sources.oncall.opsgenie_api import (
+    MAX_OFFSET,
+    PAGE_SIZE,
+    REGIONS,
+    GenieKeyAuth,
+    OpsgenieApi,
+)
 
 LEGACY_WARNING = (
     "Opsgenie is being retired by Atlassian (no new sales since 2025-06-04; support and the REST "

@@ -30,8 +30,8 @@ import requests
 
 from connectors.core import records
 from connectors.core.errors import ConnectorError, MalformedResponseError, PaginationLoopError
-from connectors.core.http import HeaderAuth, HttpClient, short_url
-from connectors.core.shapes import as_list, as_object
+from connectors.core.http.client import HeaderAuth, HttpClient, short_url
+from connectors.core.http.shapes import as_list, as_object
 
 PAGE_SIZE = 100
 MAX_OFFSET = 20_000

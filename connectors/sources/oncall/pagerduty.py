@@ -26,17 +26,17 @@ it is split in halves and listed again.
 **Incremental.** Cursor ``incidents`` = the ``until`` of the last run. A run lists from the
 cursor minus ``reopen_days`` (default 14), so recent incidents are re-read with their current
 status. Older incidents still open at the last run are kept in the cursor ``incidents/open``
-(space-separated ids, at most :data:`connectors.oncall.shared.OPEN_LIMIT`) and fetched by id
+(space-separated ids, at most :data:`connectors.sources.oncall.shared.OPEN_LIMIT`) and fetched by id
 (``GET /incidents/{id}``) until they resolve — the connector cannot read the warehouse, only
 its cursors. An id that is gone (404) is dropped with a warning. Options, window, cursors and
-service resolution are shared with Opsgenie (:mod:`connectors.oncall.shared`).
+service resolution are shared with Opsgenie (:mod:`connectors.sources.oncall.shared`).
 
 **Auth.** ``auth = "bearer"`` and ``token_env``; the key is sent as ``Token token=<key>``
 (REST API key), or as ``Bearer <token>`` with ``token_type = "oauth"``. Read-only keys
 suffice. ``region = "eu"`` selects ``https://api.eu.pagerduty.com``.
 
 **Rate limits.** 960 requests a minute per key; 429 and ``ratelimit-reset`` are honoured by
-:mod:`connectors.core.http`. Log entries are read with ``concurrency`` threads.
+:mod:`connectors.core.http.client`. Log entries are read with ``concurrency`` threads.
 """
 
 from __future__ import annotations
@@ -47,16 +47,16 @@ from typing import Any
 
 from connectors.core import records
 from connectors.core.base import Record, SourceContext, Stream
-from connectors.core.clients import extract_with, retry_later, unreachable_fix
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConnectorError, HttpStatusError
-from connectors.core.http import ClientPool
+from connectors.core.http.client import ClientPool
+from connectors.core.http.clients import extract_with, retry_later, unreachable_fix
+from connectors.core.http.pool import bounded_map
+from connectors.core.http.shapes import object_at
 from connectors.core.mapping import ServiceMap
 from connectors.core.options import choice, find_ref, strings
-from connectors.core.pool import bounded_map
-from connectors.core.shapes import object_at
-from connectors.oncall import shared as oncall
-from connectors.oncall.pagerduty_api import (
+from connectors.sources.oncall import shared as oncall
+from connectors.sources.oncall.pagerduty_api import (
     ACCEPT,
     MAX_OFFSET,
     PAGE_SIZE,

@@ -14,7 +14,7 @@ Shapes follow developer.pagerduty.com (REST API v2):
   and ``created_at``. No date range is sent: the log of one incident is read whole.
 * ``GET /incidents/{id}`` → ``{"incident": {...}}``.
 * Errors: ``{"error": {"message", "code", "errors": [...]}}`` (read by the shared
-  :func:`connectors.core.http.error_detail`).
+  :func:`connectors.core.http.client.error_detail`).
 * Rate limits (960 requests a minute per key): ``ratelimit-limit``, ``ratelimit-remaining``,
   ``ratelimit-reset`` (seconds) on every answer and 429 when used up; the shared client waits
   for the reset.
@@ -27,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.core.errors import ConnectorError, HttpStatusError, MalformedResponseError
-from connectors.core.http import HeaderAuth, HttpClient, decode_json, short_url
-from connectors.core.shapes import as_list, as_object
+from connectors.core.http.client import HeaderAuth, HttpClient, decode_json, short_url
+from connectors.core.http.shapes import as_list, as_object
 
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 PAGE_SIZE = 100  # classic pagination refuses more

@@ -2,8 +2,8 @@
 
 For every service with a selector (``services.prometheus_selector``, or a
 ``[[sources.<name>.services]]`` entry) the connector runs range queries through
-``prometheus-api-client`` on the shared :class:`~connectors.core.http.HttpClient`, and yields one
-row per service, environment and hour.
+``prometheus-api-client`` on the shared :class:`~connectors.core.http.client.HttpClient`, and
+yields one row per service, environment and hour.
 
 **Which hour a sample lands in.** Queries are ``increase(x[$window])`` (window = step, 1 h by
 default) evaluated at whole multiples of the step since the Unix epoch (UTC). The value
@@ -25,8 +25,8 @@ are always explicit. Nothing here is Prometheus-specific beyond the HTTP API, so
 Mimir and VictoriaMetrics work unchanged (``[sources.<name>.headers]`` adds e.g. Mimir's
 ``X-Scope-OrgID``).
 
-Latency buckets are converted by :mod:`connectors.prometheus.histogram`; see it for bounds and
-rounding.
+Latency buckets are converted by :mod:`connectors.sources.prometheus.histogram`; see it for
+bounds and rounding.
 """
 
 from __future__ import annotations
@@ -52,7 +52,6 @@ from connectors.core.base import (
     SourceContext,
     Stream,
 )
-from connectors.core.clients import client_pool, token_auth
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import (
     ConfigError,
@@ -61,9 +60,10 @@ from connectors.core.errors import (
     MalformedResponseError,
     UnreachableError,
 )
-from connectors.core.http import ClientPool, HttpClient
-from connectors.core.pool import bounded_map
-from connectors.prometheus.histogram import COLUMNS, MODES, parse_le, to_warehouse_buckets
+from connectors.core.http.client import ClientPool, HttpClient
+from connectors.core.http.clients import client_pool, token_auth
+from connectors.core.http.pool import bounded_map
+from connectors.sources.prometheus.histogram import COLUMNS, MODES, parse_le, to_warehouse_buckets
 
 STREAM = Stream(
     name="service_level_samples",

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.core.errors import MalformedResponseError
-from connectors.core.http import HttpClient
-from connectors.core.pagination import Page, PageNumberPaginator, paginate
+from connectors.core.http.client import HttpClient
+from connectors.core.http.pagination import Page, PageNumberPaginator, paginate
 
 HISTORY_PAGE_SIZE = 1000
 SEARCH_PAGE_SIZE = 500

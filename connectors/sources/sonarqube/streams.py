@@ -36,13 +36,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.core.base import CursorUpdate, Record, Row, SourceContext, Stream, Upsert
-from connectors.core.clients import extract_with, retry_later, token_auth, unreachable_fix
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
-from connectors.core.http import ClientPool
+from connectors.core.http.client import ClientPool
+from connectors.core.http.clients import extract_with, retry_later, token_auth, unreachable_fix
+from connectors.core.http.pool import bounded_map
 from connectors.core.options import choice, page_size
-from connectors.core.pool import bounded_map
-from connectors.sonarqube.api import (
+from connectors.sources.sonarqube.api import (
     HISTORY_PAGE_SIZE,
     SEARCH_PAGE_SIZE,
     SonarApi,
