@@ -66,7 +66,9 @@ def write_file(path: Path, rows: int, services: int, broken_every: int = 0) -> N
 
 def build(db: Path, services: int) -> None:
     with write_snapshot(db, fresh=True) as con:
-        con.execute("INSERT INTO teams VALUES ('bench', 'Bench', NULL)")
+        con.execute(
+            "INSERT INTO teams (team_id, name, cost_centre) VALUES ('bench', 'Bench', NULL)"
+        )
         con.execute(
             "INSERT INTO services (service_id, team_id, name) SELECT 'svc-' || "
             "lpad(CAST(i AS VARCHAR), 3, '0'), 'bench', 'svc-' || i FROM range($n) AS t(i)",

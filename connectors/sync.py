@@ -177,8 +177,9 @@ def sync(
     if not target.exists():
         raise WarehouseError(
             f"No warehouse at {target}.",
-            "Build one first (`make demo` or `python -m data.demo --db PATH`), so that the "
-            "services the sources map to exist.",
+            "Create one first (`python -m data init --db PATH`, then declare your teams and "
+            "services with `python -m data catalog apply config/catalog.toml`), or build the "
+            "demo with `make demo`.",
         )
     report = reporter or NullReporter()
     chosen = config.select(list(names) if names else None)

@@ -1,5 +1,9 @@
-"""Warehouse maintenance.
+"""Warehouse maintenance and the organisation catalog.
 
+`python -m data init [--db PATH]` creates an empty warehouse at the latest schema (a real
+organisation starts here; the demo is `make demo`).
+`python -m data catalog apply FILE [--db PATH] [--yes]` shows what the catalog file changes
+(teams and services added, changed, retired, returned) and, with `--yes`, writes it.
 `python -m data migrate [--db PATH]` upgrades a warehouse in place: through the snapshot writer,
 so readers keep working, a failed migration leaves the warehouse as it was, and rows are kept.
 `python -m data check [--db PATH]` reads every block, so DuckDB verifies every checksum
@@ -11,23 +15,89 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 
+from data.catalog.apply import apply, preview
+from data.catalog.model import CatalogError
+from data.catalog.tomlfile import read_catalog
 from data.integrity import check
-from data.warehouse import WarehouseError, damaged_error, db_path, is_damage, upgrade
+from data.schema import LATEST_VERSION
+from data.warehouse import (
+    WarehouseError,
+    damaged_error,
+    db_path,
+    init_warehouse,
+    is_damage,
+    upgrade,
+)
+
+DB_HELP = "warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)"
+SHOWN_PROBLEMS = 20
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m data", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("init", "create an empty warehouse at the latest schema"),
+        ("migrate", "upgrade the warehouse schema in place"),
+        ("check", "read every block and verify its checksum"),
+    ):
+        commands.add_parser(name, help=text).add_argument("--db", help=DB_HELP)
+    catalog = commands.add_parser("catalog", help="the organisation catalog: teams and services")
+    actions = catalog.add_subparsers(dest="action", required=True)
+    applying = actions.add_parser("apply", help="show the diff of a catalog file; --yes writes it")
+    applying.add_argument("file", help="the catalog file, e.g. config/catalog.toml")
+    applying.add_argument("--db", help=DB_HELP)
+    applying.add_argument("--yes", action="store_true", help="write the changes (default: dry run)")
+    return parser
+
+
+def _init(db: str | None) -> int:
+    path = db_path(db)
+    if init_warehouse(db):
+        print(
+            f"{path}: created an empty warehouse (schema v{LATEST_VERSION}). Next: declare your "
+            "teams and services in config/catalog.toml (see config/catalog.example.toml) and run "
+            f"`python -m data catalog apply config/catalog.toml --db {path} --yes`."
+        )
+    else:
+        print(f"{path}: already a TechPulse warehouse; nothing changed")
+    return 0
+
+
+def _catalog_apply(file: str, db: str | None, yes: bool) -> int:
+    try:
+        catalog = read_catalog(Path(file))
+    except CatalogError as exc:
+        shown = exc.problems[:SHOWN_PROBLEMS]
+        for problem in shown:
+            print(f"error: {problem.text()}", file=sys.stderr)
+        if len(exc.problems) > len(shown):
+            print(f"error: and {len(exc.problems) - len(shown)} more", file=sys.stderr)
+        print(f"{file}: nothing was written; fix the file and run again", file=sys.stderr)
+        return 2
+    plan = apply(catalog, db) if yes else preview(catalog, db)
+    print("\n".join(plan.lines()))
+    if plan.empty:
+        print("the warehouse already matches the catalog; nothing to do")
+    elif yes:
+        print(f"applied to {db_path(db)}")
+    else:
+        print("dry run: nothing was written; run again with --yes to apply")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m data", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    migrate = commands.add_parser("migrate", help="upgrade the warehouse schema in place")
-    migrate.add_argument("--db", help="warehouse path (default: $TECHPULSE_DB or data/...)")
-    verify = commands.add_parser("check", help="read every block and verify its checksum")
-    verify.add_argument("--db", help="warehouse path (default: $TECHPULSE_DB or data/...)")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         path = db_path(args.db)
+        if args.command == "init":
+            return _init(args.db)
+        if args.command == "catalog":
+            return _catalog_apply(args.file, args.db, args.yes)
         if args.command == "check":
             print(check(args.db).message(path))
             return 0
@@ -38,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except duckdb.Error as exc:
         if not is_damage(exc):
             raise
-        print(f"error: {damaged_error(path, exc)}", file=sys.stderr)
+        print(f"error: {damaged_error(db_path(args.db), exc)}", file=sys.stderr)
         return 2
     if old == new:
         print(f"{path}: schema v{new}, already up to date")

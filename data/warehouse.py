@@ -224,8 +224,9 @@ def open_reader(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyCo
     if not target.exists():
         raise WarehouseError(
             f"No warehouse at {target}.",
-            "Build the demo organisation with `make demo` (or "
-            f"`python -m data.demo --db {target}`), or set {ENV_VAR} to an existing warehouse.",
+            f"Create an empty one for your organisation with `python -m data init --db {target}`, "
+            "build the demo organisation with `make demo`, or set "
+            f"{ENV_VAR} to an existing warehouse.",
         )
     if target.is_dir():
         raise WarehouseError(
@@ -389,11 +390,27 @@ def _assert_replaceable(target: Path) -> None:
         con.close()
 
 
+def init_warehouse(path: str | os.PathLike[str] | None = None) -> bool:
+    """Create an empty warehouse at the latest schema; False when one is already there (it is
+    left as it is). A file that is not a TechPulse warehouse is refused, never overwritten."""
+    target = db_path(path)
+    if target.exists():
+        open_reader(target).close()  # validates: a TechPulse warehouse, this schema or older
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with write_snapshot(target, fresh=True):
+        pass  # the snapshot writer migrates the new file to the latest schema
+    return True
+
+
 def upgrade(path: str | os.PathLike[str] | None = None) -> tuple[int, int]:
     """Migrate a warehouse in place (through a snapshot); returns (old, new) versions."""
     target = db_path(path)
     if not target.exists():
-        raise WarehouseError(f"No warehouse at {target}.", "Build one with `make demo`.")
+        raise WarehouseError(
+            f"No warehouse at {target}.",
+            "Create one with `python -m data init`, or build the demo with `make demo`.",
+        )
     if target.is_dir():
         raise WarehouseError(
             f"{target} is a directory, not a warehouse file.", "Pass a .duckdb file with --db."

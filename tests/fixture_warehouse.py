@@ -91,7 +91,7 @@ INCIDENTS = [
 def build_fixture(path: Path) -> Path:
     """Write the fixture warehouse to ``path`` through the normal writer."""
     with write_snapshot(path, fresh=True) as con:
-        con.executemany("INSERT INTO teams VALUES (?, ?, ?)", TEAMS)
+        con.executemany("INSERT INTO teams (team_id, name, cost_centre) VALUES (?, ?, ?)", TEAMS)
         con.executemany(
             "INSERT INTO services (service_id, team_id, name) VALUES (?, ?, ?)",
             [(s, t, s.upper()) for s, t in SERVICES],

@@ -487,8 +487,9 @@ def import_csv(
     if not target.exists():
         raise WarehouseError(
             f"No warehouse at {target}.",
-            "Build one first (`make demo` or `python -m data.demo --db PATH`), so that the "
-            "services the rows belong to exist.",
+            "Create one first (`python -m data init --db PATH`, then declare your teams and "
+            "services with `python -m data catalog apply config/catalog.toml`), or build the "
+            "demo with `make demo`.",
         )
     data, path = _read(file)
     found = scan(data)

@@ -36,8 +36,12 @@ DEPLOY_HEADER = "external_id,service_id,environment,started_at,status"
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "w.duckdb"
     with write_snapshot(path, fresh=True) as con:
-        con.execute("INSERT INTO teams VALUES ('payments', 'Payments', NULL)")
-        con.execute("INSERT INTO teams VALUES ('identity', 'Identity', NULL)")
+        con.execute(
+            "INSERT INTO teams (team_id, name, cost_centre) VALUES ('payments', 'Payments', NULL)"
+        )
+        con.execute(
+            "INSERT INTO teams (team_id, name, cost_centre) VALUES ('identity', 'Identity', NULL)"
+        )
         for service, team in (("checkout-api", "payments"), ("search", "payments")):
             con.execute(
                 "INSERT INTO services (service_id, team_id, name) VALUES ($s, $t, $s)",

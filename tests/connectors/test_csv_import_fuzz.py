@@ -64,7 +64,7 @@ TITLES = ["Checkout down", 'Search "slow", again', "Login\nerrors after deploy",
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("fuzz") / "w.duckdb"
     with write_snapshot(path, fresh=True) as con:
-        con.execute("INSERT INTO teams VALUES ('t', 't', NULL)")
+        con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('t', 't', NULL)")
         for service in SERVICES:
             con.execute(
                 "INSERT INTO services (service_id, team_id, name) VALUES ($s, 't', $s)",

@@ -73,7 +73,7 @@ def check(db: Path) -> int:
 def test_kill_minus_nine_at_random_points_leaves_old_or_new_data(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     with write_snapshot(db) as con:
-        con.execute("INSERT INTO teams VALUES ('t', 'Team', NULL)")
+        con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('t', 'Team', NULL)")
         con.execute("INSERT INTO services (service_id, team_id, name) VALUES ('s1', 't', 'S1')")
     rng = random.Random(20261201)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -110,7 +110,7 @@ def test_readers_never_fail_or_see_half_a_write_while_a_writer_loops(tmp_path: P
 
     db = tmp_path / "w.duckdb"
     with write_snapshot(db) as con:
-        con.execute("INSERT INTO teams VALUES ('t', 'Team', NULL)")
+        con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('t', 'Team', NULL)")
         con.execute("INSERT INTO services (service_id, team_id, name) VALUES ('s1', 't', 'S1')")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     child = subprocess.Popen(

@@ -49,7 +49,7 @@ def _sample(
 
 
 def _catalogue(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("INSERT INTO teams VALUES ('t', 'Team', NULL)")
+    con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('t', 'Team', NULL)")
     con.execute(
         "INSERT INTO services (service_id, team_id, name) VALUES ('a', 't', 'A'), ('b', 't', 'B')"
     )

@@ -42,7 +42,9 @@ def tmpfs(folder: Path, size: int) -> Iterator[Path]:
 
 def warehouse(path: Path) -> Path:
     with write_snapshot(path, fresh=True) as con:
-        con.execute("INSERT INTO teams VALUES ('payments', 'Payments', NULL)")
+        con.execute(
+            "INSERT INTO teams (team_id, name, cost_centre) VALUES ('payments', 'Payments', NULL)"
+        )
         con.execute(
             "INSERT INTO services (service_id, team_id, name) VALUES "
             "('checkout-api', 'payments', 'Checkout')"

@@ -18,7 +18,7 @@ def make_v1(path: Path) -> None:
     con = duckdb.connect(str(path))
     con.execute("BEGIN")
     schema.migrate(con, target=1)
-    con.execute("INSERT INTO teams VALUES ('t', 'Team', NULL)")
+    con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('t', 'Team', NULL)")
     con.execute("INSERT INTO services (service_id, team_id, name) VALUES ('s', 't', 'S')")
     con.execute(
         "INSERT INTO deployments (source, external_id, service_id, environment, started_at,"
@@ -35,7 +35,7 @@ def test_fresh_warehouse_has_latest_schema(tmp_path: Path) -> None:
     with write_snapshot(db):
         pass
     con = open_reader(db)
-    assert schema.current_version(con) == schema.LATEST_VERSION == 7
+    assert schema.current_version(con) == schema.LATEST_VERSION == 8
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert {
         "teams",
@@ -58,9 +58,9 @@ def test_fresh_warehouse_has_latest_schema(tmp_path: Path) -> None:
 def test_old_warehouse_upgrades_without_losing_rows(tmp_path: Path) -> None:
     db = tmp_path / "old.duckdb"
     make_v1(db)
-    with pytest.raises(WarehouseError, match="schema v1; this TechPulse needs v7"):
+    with pytest.raises(WarehouseError, match="schema v1; this TechPulse needs v8"):
         open_reader(db)
-    assert upgrade(db) == (1, 7)
+    assert upgrade(db) == (1, 8)
     con = open_reader(db)
     rows = con.execute(
         "SELECT external_id, status, change_type, remediates_external_id FROM deployments"
@@ -71,15 +71,15 @@ def test_old_warehouse_upgrades_without_losing_rows(tmp_path: Path) -> None:
     assert environments == [("production",)]  # v7: PRODUCTION (as DevLake writes it) lowered
     assert con.execute("SELECT count(*) FROM teams").fetchone() == (1,)
     versions = con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()
-    assert versions == [(1,), (2,), (3,), (4,), (5,), (6,), (7,)]
-    assert upgrade(db) == (7, 7)  # idempotent
+    assert versions == [(1,), (2,), (3,), (4,), (5,), (6,), (7,), (8,)]
+    assert upgrade(db) == (8, 8)  # idempotent
 
 
 def test_migrate_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "old.duckdb"
     make_v1(db)
     assert data_main(["migrate", "--db", str(db)]) == 0
-    assert "upgraded schema v1 → v7" in capsys.readouterr().out
+    assert "upgraded schema v1 → v8" in capsys.readouterr().out
     assert data_main(["migrate", "--db", str(tmp_path / "none.duckdb")]) == 2
     assert "No warehouse at" in capsys.readouterr().err
 
@@ -87,12 +87,12 @@ def test_migrate_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_reader_keeps_its_snapshot_and_follows_new_ones(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     with write_snapshot(db) as con:
-        con.execute("INSERT INTO teams VALUES ('a', 'A', NULL)")
+        con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('a', 'A', NULL)")
     reader = Reader(db)
     old_cursor = reader.cursor()
     first_id = reader.snapshot_id()
     with write_snapshot(db) as con:
-        con.execute("INSERT INTO teams VALUES ('b', 'B', NULL)")
+        con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('b', 'B', NULL)")
     # A query already holding the old snapshot finishes on it: never half a sync.
     assert old_cursor.execute("SELECT count(*) FROM teams").fetchone() == (1,)
     assert reader.snapshot_id() != first_id
@@ -106,7 +106,7 @@ def test_readers_and_writer_together_never_lock(tmp_path: Path) -> None:
         pass
     readers = [open_reader(db) for _ in range(3)]
     with write_snapshot(db) as con:
-        con.execute("INSERT INTO teams VALUES ('a', 'A', NULL)")
+        con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('a', 'A', NULL)")
     assert all(r.execute("SELECT count(*) FROM teams").fetchone() == (0,) for r in readers)
     assert open_reader(db).execute("SELECT count(*) FROM teams").fetchone() == (1,)
 
@@ -114,10 +114,10 @@ def test_readers_and_writer_together_never_lock(tmp_path: Path) -> None:
 def test_failed_write_leaves_warehouse_intact(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     with write_snapshot(db) as con:
-        con.execute("INSERT INTO teams VALUES ('a', 'A', NULL)")
+        con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('a', 'A', NULL)")
     before = db.stat().st_ino
     with pytest.raises(RuntimeError), write_snapshot(db) as con:
-        con.execute("INSERT INTO teams VALUES ('b', 'B', NULL)")
+        con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('b', 'B', NULL)")
         raise RuntimeError("source failed half-way")
     assert db.stat().st_ino == before
     assert open_reader(db).execute("SELECT team_id FROM teams").fetchall() == [("a",)]

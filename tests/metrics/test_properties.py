@@ -59,7 +59,7 @@ def warehouse() -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con.execute("SET TimeZone = 'UTC'")
         schema.migrate(con)
-        con.execute("INSERT INTO teams VALUES ('t', 'Team', NULL)")
+        con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('t', 'Team', NULL)")
         for service in SERVICES:
             con.execute(
                 "INSERT INTO services (service_id, team_id, name) VALUES ($s, 't', $s)",

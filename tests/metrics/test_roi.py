@@ -121,7 +121,7 @@ PERIOD = Filters(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
 
 def build_roi_fixture(path: Path) -> Path:
     with write_snapshot(path, fresh=True) as con:
-        con.executemany("INSERT INTO teams VALUES (?, ?, ?)", TEAMS)
+        con.executemany("INSERT INTO teams (team_id, name, cost_centre) VALUES (?, ?, ?)", TEAMS)
         con.executemany(
             "INSERT INTO services (service_id, team_id, name) VALUES (?, ?, ?)",
             [(s, t, s.upper()) for s, t in SERVICES],

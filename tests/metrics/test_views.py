@@ -119,7 +119,7 @@ def test_time_zones_are_explicit_and_boundaries_follow_the_start(tmp_path: Path)
 
     db = tmp_path / "tz.duckdb"
     with write_snapshot(db) as con:
-        con.execute("INSERT INTO teams VALUES ('t', 'T', NULL)")
+        con.execute("INSERT INTO teams (team_id, name, cost_centre) VALUES ('t', 'T', NULL)")
         con.execute("INSERT INTO services (service_id, team_id, name) VALUES ('s', 't', 'S')")
         con.execute(
             "INSERT INTO incidents (source, external_id, service_id, severity, started_at,"

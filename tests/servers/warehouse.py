@@ -15,7 +15,9 @@ Service = tuple[str, str | None, str | None]
 def build_warehouse(path: Path, services: Sequence[Service], team: str = "t1") -> Path:
     """A fresh warehouse with one team owning ``services``."""
     with write_snapshot(path, fresh=True) as con:
-        con.execute("INSERT INTO teams VALUES ($t, $t, NULL)", {"t": team})
+        con.execute(
+            "INSERT INTO teams (team_id, name, cost_centre) VALUES ($t, $t, NULL)", {"t": team}
+        )
         for service_id, sonar_key, selector in services:
             con.execute(
                 "INSERT INTO services (service_id, team_id, name, sonar_project_key,"

@@ -1,0 +1,136 @@
+"""Compare a catalog with the warehouse and apply it: added, changed, retired, returned.
+
+A team or service the file no longer lists is *retired*, not deleted: its row keeps its
+history (deployments, incidents, service levels stay attributed to it) and ``retired_on``
+records the UTC day. Listing it again brings it back. The write is one snapshot: all of the
+catalog or none of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import duckdb
+
+from data.catalog.model import SERVICE_FIELDS, TEAM_FIELDS, Catalog
+from data.warehouse import open_reader, write_snapshot
+
+Change = tuple[str, Any, Any]  # field, old, new
+
+
+@dataclass
+class Plan:
+    """What applying the catalog does, per kind (``teams``, ``services``)."""
+
+    added: dict[str, list[str]] = field(default_factory=lambda: {"teams": [], "services": []})
+    changed: dict[str, dict[str, list[Change]]] = field(
+        default_factory=lambda: {"teams": {}, "services": {}}
+    )
+    retired: dict[str, list[str]] = field(default_factory=lambda: {"teams": [], "services": []})
+    returned: dict[str, list[str]] = field(default_factory=lambda: {"teams": [], "services": []})
+
+    @property
+    def empty(self) -> bool:
+        return not any(
+            v for part in (self.added, self.changed, self.retired, self.returned)
+            for v in part.values()
+        )  # fmt: skip
+
+    def lines(self) -> list[str]:
+        """The diff a reviewer reads before ``--yes``."""
+        out = []
+        for kind in ("teams", "services"):
+            what = kind[:-1]
+            out.append(
+                f"{kind}: {len(self.added[kind])} added, {len(self.changed[kind])} changed, "
+                f"{len(self.retired[kind])} retired, {len(self.returned[kind])} returned"
+            )
+            out += [f"  + {what} {i}" for i in self.added[kind]]
+            for ident, changes in self.changed[kind].items():
+                shown = "; ".join(f"{f}: {_show(old)} → {_show(new)}" for f, old, new in changes)
+                out.append(f"  ~ {what} {ident}: {shown}")
+            out += [f"  - {what} {i} (retired; its history stays)" for i in self.retired[kind]]
+            out += [
+                f"  ↺ {what} {i} (listed again: no longer retired)" for i in self.returned[kind]
+            ]
+        return out
+
+
+def _show(value: Any) -> str:
+    return "(none)" if value is None else repr(value)
+
+
+def _current(
+    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    rows = con.execute(f"SELECT {', '.join(columns)}, retired_on FROM {table}").fetchall()
+    return {r[0]: dict(zip((*columns, "retired_on"), r, strict=True)) for r in rows} if rows else {}
+
+
+def plan(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> Plan:
+    """The changes applying ``catalog`` to the warehouse behind ``con`` would make."""
+    result = Plan()
+    for kind, table, columns, entries in (
+        ("teams", "teams", TEAM_FIELDS, [asdict(t) for t in catalog.teams]),
+        ("services", "services", SERVICE_FIELDS, [asdict(s) for s in catalog.services]),
+    ):
+        stored = _current(con, table, columns)
+        listed = {e[columns[0]] for e in entries}
+        for entry in entries:
+            ident = entry[columns[0]]
+            old = stored.get(ident)
+            if old is None:
+                result.added[kind].append(ident)
+                continue
+            changes = [(c, old[c], entry[c]) for c in columns[1:] if old[c] != entry[c]]
+            if changes:
+                result.changed[kind][ident] = changes
+            if old["retired_on"] is not None:
+                result.returned[kind].append(ident)
+        result.retired[kind] = sorted(
+            i for i, row in stored.items() if i not in listed and row["retired_on"] is None
+        )
+    return result
+
+
+def preview(catalog: Catalog, db: str | os.PathLike[str] | None = None) -> Plan:
+    """The plan against the published warehouse, without writing (the dry run)."""
+    con = open_reader(db)
+    try:
+        return plan(con, catalog)
+    finally:
+        con.close()
+
+
+def apply(
+    catalog: Catalog, db: str | os.PathLike[str] | None = None, today: dt.date | None = None
+) -> Plan:
+    """Write ``catalog`` in one snapshot; returns what changed."""
+    day = today or dt.datetime.now(dt.UTC).date()
+    with write_snapshot(db) as con:
+        result = plan(con, catalog)
+        _write(con, "teams", TEAM_FIELDS, [asdict(t) for t in catalog.teams], result, day)
+        _write(con, "services", SERVICE_FIELDS, [asdict(s) for s in catalog.services], result, day)
+    return result
+
+
+def _write(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
+           entries: list[dict[str, Any]], result: Plan, day: dt.date) -> None:  # fmt: skip
+    key = columns[0]
+    added = set(result.added[table])
+    for entry in entries:
+        ident = entry[key]
+        if ident in added:
+            names = ", ".join(columns)
+            marks = ", ".join(f"${c}" for c in columns)
+            con.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", entry)
+        elif ident in result.changed[table] or ident in result.returned[table]:
+            sets = ", ".join(f"{c} = ${c}" for c in columns[1:])
+            con.execute(f"UPDATE {table} SET {sets}, retired_on = NULL WHERE {key} = ${key}", entry)
+    for ident in result.retired[table]:
+        con.execute(
+            f"UPDATE {table} SET retired_on = $day WHERE {key} = $id", {"day": day, "id": ident}
+        )

@@ -1,0 +1,237 @@
+"""``config/catalog.toml``: the organisation as code, read into a validated catalog.
+
+Every problem is reported at once, with the line of its ``[[teams]]`` or ``[[services]]``
+entry, so a file is fixed in one pass; a file with any problem yields no catalog at all.
+See docs/catalog.md for the format.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from data.catalog.model import (
+    ID,
+    LIFECYCLES,
+    MAX_TEXT,
+    SERVICE_FIELDS,
+    TIERS,
+    Catalog,
+    CatalogError,
+    Problem,
+    Service,
+    Team,
+    check_references,
+)
+
+_HEADER = re.compile(r"^\s*\[\[\s*(teams|services)\s*\]\]\s*(#.*)?$")
+_AT_LINE = re.compile(r"\(at line (\d+)")
+TEAM_KEYS = {"id": "team_id", "name": "name", "parent": "parent_team_id",
+             "owner_group": "owner_group", "cost_centre": "cost_centre"}  # fmt: skip
+SERVICE_KEYS = {"id": "service_id", "team": "team_id"} | {
+    f: f for f in SERVICE_FIELDS if f not in ("service_id", "team_id")
+}
+
+
+def header_lines(text: str) -> dict[str, list[int]]:
+    """The line of each ``[[teams]]`` and ``[[services]]`` header, in file order."""
+    found: dict[str, list[int]] = {"teams": [], "services": []}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _HEADER.match(line)
+        if match:
+            found[match[1]].append(number)
+    return found
+
+
+def read_catalog(path: Path) -> Catalog:
+    """The catalog in ``path``; :class:`CatalogError` lists every problem (nothing is applied)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError(
+            [
+                Problem(
+                    None, f"no catalog file at {path}; copy config/catalog.example.toml and edit it"
+                )
+            ]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(
+            [Problem(None, f"cannot read {path} ({exc}); save it as UTF-8 text")]
+        ) from None
+    return parse_catalog(text)
+
+
+def parse_catalog(text: str) -> Catalog:
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        at = _AT_LINE.search(str(exc))
+        raise CatalogError(
+            [Problem(int(at[1]) if at else None, f"not valid TOML: {exc}")]
+        ) from None
+    lines = header_lines(text)
+    problems: list[Problem] = []
+    unknown = sorted(set(table) - {"teams", "services"})
+    if unknown:
+        problems.append(
+            Problem(
+                None,
+                f"unknown top-level key(s) {', '.join(unknown)}; the file holds [[teams]] and "
+                "[[services]]",
+            )
+        )
+    teams_raw = _entries(table, "teams", problems)
+    services_raw = _entries(table, "services", problems)
+    team_lines = _lines(lines["teams"], len(teams_raw))
+    service_lines = _lines(lines["services"], len(services_raw))
+    teams = [_team(raw, line, problems) for raw, line in zip(teams_raw, team_lines, strict=True)]
+    services = [
+        _service(raw, line, problems) for raw, line in zip(services_raw, service_lines, strict=True)
+    ]
+    kept_teams = [(t, line) for t, line in zip(teams, team_lines, strict=True) if t is not None]
+    kept_services = [
+        (s, line) for s, line in zip(services, service_lines, strict=True) if s is not None
+    ]
+    _duplicates([(t.team_id, line) for t, line in kept_teams], "team", problems)
+    _duplicates([(s.service_id, line) for s, line in kept_services], "service", problems)
+    team_ids = {t.team_id for t, _ in kept_teams}
+    for service, line in kept_services:
+        if service.team_id not in team_ids:
+            problems.append(
+                Problem(
+                    line,
+                    f"service {service.service_id}: team {service.team_id!r} is not declared "
+                    "in [[teams]]",
+                )
+            )
+    catalog = Catalog(tuple(t for t, _ in kept_teams), tuple(s for s, _ in kept_services))
+    problems += check_references(catalog, [line for _, line in kept_teams])
+    if problems:
+        raise CatalogError(sorted(problems, key=lambda p: (p.line or 0, p.message)))
+    return catalog
+
+
+def _entries(table: dict[str, Any], key: str, problems: list[Problem]) -> list[dict[str, Any]]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        problems.append(
+            Problem(None, f"{key} must be an array of tables: write each entry under [[{key}]]")
+        )
+        return []
+    return value
+
+
+def _lines(found: list[int], count: int) -> list[int | None]:
+    """Header lines for ``count`` entries (None where entries were written inline)."""
+    return [found[i] if i < len(found) and len(found) == count else None for i in range(count)]
+
+
+def _duplicates(ids: list[tuple[str, int | None]], what: str, problems: list[Problem]) -> None:
+    first: dict[str, int | None] = {}
+    for ident, line in ids:
+        if ident in first:
+            where = f" (first at line {first[ident]})" if first[ident] else ""
+            problems.append(Problem(line, f"{what} {ident!r} is declared twice{where}"))
+        else:
+            first[ident] = line
+
+
+def _fields(raw: dict[str, Any], keys: dict[str, str], what: str, line: int | None,
+            problems: list[Problem]) -> dict[str, Any] | None:  # fmt: skip
+    """The entry's values under their column names, or None after recording its problems."""
+    label = f"{what} {raw.get('id')!r}" if isinstance(raw.get("id"), str) else what
+    before = len(problems)
+    unknown = sorted(set(raw) - set(keys))
+    if unknown:
+        problems.append(
+            Problem(line, f"{label}: unknown key(s) {', '.join(unknown)}; known: {', '.join(keys)}")
+        )
+    values: dict[str, Any] = {}
+    for key, column in keys.items():
+        if key not in raw:
+            continue
+        value = raw[key]
+        if key == "environments":
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) and v.strip() for v in value
+            ):
+                problems.append(
+                    Problem(
+                        line,
+                        f"{label}: environments must be a list of names, e.g. "
+                        '["production", "staging"]',
+                    )
+                )
+                continue
+            names = list(dict.fromkeys(v.strip().lower() for v in value))
+            bad = [n for n in names if not ID.fullmatch(n)]
+            if bad:
+                problems.append(
+                    Problem(
+                        line,
+                        f"{label}: environment {bad[0]!r} is not a simple name (letters, "
+                        "digits, . _ -)",
+                    )
+                )
+                continue
+            values[column] = ",".join(names)
+            continue
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(line, f"{label}: {key} must be non-empty text"))
+            continue
+        text = value.strip()
+        if len(text) > MAX_TEXT or not text.isprintable():
+            problems.append(
+                Problem(
+                    line, f"{label}: {key} must be printable text of at most {MAX_TEXT} characters"
+                )
+            )
+            continue
+        values[column] = text
+    for key in ("id", "name"):
+        if key not in raw:
+            problems.append(Problem(line, f"{label}: {key} is required"))
+    for key in ("id", "parent", "team"):
+        ident = values.get(keys.get(key, ""))
+        if key in keys and ident is not None and not ID.fullmatch(ident):
+            problems.append(
+                Problem(
+                    line,
+                    f"{label}: {key} {ident!r} is not an id: lower-case letters, digits, '.', "
+                    "'_' or '-', up to 64, e.g. checkout-api",
+                )
+            )
+    return values if len(problems) == before else None
+
+
+def _team(raw: dict[str, Any], line: int | None, problems: list[Problem]) -> Team | None:
+    values = _fields(raw, TEAM_KEYS, "team", line, problems)
+    return Team(**values) if values is not None else None
+
+
+def _service(raw: dict[str, Any], line: int | None, problems: list[Problem]) -> Service | None:
+    values = _fields(raw, SERVICE_KEYS, "service", line, problems)
+    if values is None:
+        return None
+    label = f"service {values['service_id']}"
+    if "team_id" not in values:
+        problems.append(Problem(line, f"{label}: team is required"))
+        return None
+    for key, choices in (("tier", TIERS), ("lifecycle", LIFECYCLES)):
+        if key in values:
+            values[key] = values[key].lower()
+            if values[key] not in choices:
+                problems.append(
+                    Problem(
+                        line, f"{label}: {key} {values[key]!r} is not one of {', '.join(choices)}"
+                    )
+                )
+                return None
+    url = values.get("repo_url")
+    if url is not None and not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", url):
+        problems.append(Problem(line, f"{label}: repo_url {url!r} is not an http(s) URL"))
+        return None
+    return Service(**values)
