@@ -78,8 +78,15 @@ $(DEV_STAMP): requirements-dev.txt $(APP_STAMP)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The demo is built only when no warehouse is configured: with TECHPULSE_DB set, a missing file
+# is your organisation's, created empty by `python -m data init`, never filled with the demo.
 $(DB): | $(APP_STAMP)
+ifeq ($(TECHPULSE_DB),)
 	$(PY) -m data.demo --scale demo --seed $(SEED) --db $(DB)
+else
+	@echo "No warehouse at $(DB) (TECHPULSE_DB). Create it: $(PY) -m data init --db $(DB)" >&2
+	@exit 2
+endif
 
 system-deps:  ## Debian's chromium (browser tests), prometheus, victoria-metrics and git (connector tests)
 	@missing=""; \

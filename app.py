@@ -121,18 +121,43 @@ def _gate() -> auth.Viewer | None:
     return None
 
 
+GET_STARTED = st.Page(
+    "pages/welcome.py", title="Get started", icon=":material/flag:", url_path="welcome"
+)
+
+
+def _pages_for_empty(allowed: frozenset[str]) -> dict[str, list[Any]]:
+    """While the warehouse holds no facts: the Get started checklist, and Data sources for the
+    roles that may open it (nine "no data" pages would say nothing more)."""
+    pages: dict[str, list[Any]] = {"Start": [GET_STARTED]}
+    if "data-sources" in allowed:
+        pages["Data"] = [p for p in PAGES["Data"] if p.url_path == "data-sources"]
+    return pages
+
+
 def main() -> None:
     st.logo("docs/logo.svg", size="large")
     who = _gate()
     if who is None:
         return
-    navigation = st.navigation(_visible(PAGES, pages_for(who.roles)), position="sidebar")
-    mark_frame()
-    auth.signed_in_box(who)
+    allowed = pages_for(who.roles)
+    problem: tuple[WarehouseError, str] | None = None
+    empty = False
     try:
         warehouse.cursor()  # opens (and validates) the published snapshot
+        empty = not data.setup_status().has_facts
     except WarehouseError as exc:
-        _warehouse_problem(exc)
+        problem = (exc, "opened")
+    except duckdb.Error as exc:
+        if not is_damage(exc):
+            raise
+        problem = (damaged_error(db_path(), exc), "read")
+    pages = _pages_for_empty(allowed) if empty else _visible(PAGES, allowed)
+    navigation = st.navigation(pages, position="sidebar")
+    mark_frame()
+    auth.signed_in_box(who)
+    if problem is not None:
+        _warehouse_problem(*problem)
         return
     try:
         if data.is_empty():

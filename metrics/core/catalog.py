@@ -6,6 +6,7 @@ Pages use these to build filters and the "data as of" stamp without writing SQL 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -105,3 +106,48 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         count = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()  # names from catalog
         rows.append({"table": name, "rows": count[0] if count else 0, "description": comment})
     return pd.DataFrame(rows)
+
+
+FACT_TABLES = {
+    "deployments": "deployments",
+    "changes": "changes (pull requests, commits)",
+    "incidents": "incidents",
+    "service_level_samples": "service levels",
+    "quality_snapshots": "code quality",
+}
+
+
+@dataclass(frozen=True)
+class SetupStatus:
+    """How far a warehouse is on the way from empty to a live dashboard (the Get started page)."""
+
+    teams: int
+    services: int
+    successful_syncs: int
+    facts: dict[str, int]  # rows per fact table
+    demo: bool  # the demo organisation built it
+
+    @property
+    def has_facts(self) -> bool:
+        return any(self.facts.values())
+
+
+def setup_status(con: duckdb.DuckDBPyConnection) -> SetupStatus:
+    """Active teams and services, successful syncs, rows per fact table, demo or not."""
+    teams = con.execute("SELECT count(*) FROM teams WHERE retired_on IS NULL").fetchone()
+    services = con.execute("SELECT count(*) FROM services WHERE retired_on IS NULL").fetchone()
+    syncs = con.execute(
+        "SELECT count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE source = 'demo')"
+        " FROM sync_runs"
+    ).fetchone()
+    facts = {}
+    for table in FACT_TABLES:  # names from the constant above
+        row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        facts[table] = int(row[0]) if row else 0
+    return SetupStatus(
+        teams=int(teams[0]) if teams else 0,
+        services=int(services[0]) if services else 0,
+        successful_syncs=int(syncs[0]) if syncs else 0,
+        facts=facts,
+        demo=bool(syncs and syncs[1]),
+    )

@@ -124,11 +124,39 @@ def test_period_without_data_says_what_is_missing(
 def test_empty_warehouse_explains_how_to_fill_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An empty warehouse opens on the Get started checklist, not on nine "no data" pages; it
+    ticks itself as the catalog and the first facts arrive."""
     db = tmp_path / "empty.duckdb"
     with write_snapshot(db):
         pass
+    monkeypatch.setenv("TECHPULSE_SOURCES", str(tmp_path / "no-sources.toml"))
     app = run_app(db, monkeypatch)
-    assert any("holds no data yet" in i.value for i in app.info)
+    assert [t.value for t in app.title] == ["Get started"]
+    steps = [m.value for m in app.markdown if m.value.startswith(":material/")]
+    assert steps == [
+        ":material/check_circle: **1. Create the warehouse**",
+        ":material/radio_button_unchecked: **2. Declare your teams and services**",
+        ":material/radio_button_unchecked: **3. Connect your sources**",
+        ":material/radio_button_unchecked: **4. Run the first sync**",
+        ":material/radio_button_unchecked: **5. Read the dashboard**",
+    ]
+    assert any("python -m data catalog apply" in c.value for c in app.code)
+    with write_snapshot(db) as con:  # the catalog, no facts yet: still the checklist
+        con.execute("INSERT INTO teams (team_id, name) VALUES ('payments', 'Payments')")
+        con.execute(
+            "INSERT INTO services (service_id, team_id, name) VALUES ('checkout', 'payments', 'C')"
+        )
+    app = run_app(db, monkeypatch)
+    assert [t.value for t in app.title] == ["Get started"]
+    assert any("1 teams and 1 services declared" in c.value for c in app.caption)
+    with write_snapshot(db) as con:  # the first deployment: the KPI pages open
+        con.execute(
+            "INSERT INTO deployments (source, external_id, service_id, environment, started_at,"
+            " finished_at, status) VALUES ('csv', 'd1', 'checkout', 'production',"
+            " '2026-01-05 10:00+00', '2026-01-05 10:05+00', 'success')"
+        )
+    app = run_app(db, monkeypatch)
+    assert [t.value for t in app.title] == ["Scorecard"]
 
 
 @pytest.mark.parametrize("kind", ["missing", "foreign", "garbage"])

@@ -114,3 +114,12 @@ def _show_last_result() -> None:
             f"previous data for failed sources.\n{lines}",
             icon=":material/sync_problem:",
         )
+
+
+def sources_summary() -> tuple[int, str | None]:
+    """(enabled sources, the sources file's problem or None), for the Get started page."""
+    try:
+        config = load_config()
+    except ConnectorError as exc:
+        return 0, f"{exc.problem[0].upper()}{exc.problem[1:]}. {exc.fix[0].upper()}{exc.fix[1:]}."
+    return sum(1 for s in config.sources if s.enabled), None

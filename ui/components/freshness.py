@@ -5,13 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from data.warehouse import db_path
 from metrics.core import catalog
+from ui.components.plain import md_literal
 from ui.fetch import data
 
 
 def freshness_stamp() -> None:
     frame = data.freshness()
+    demo = data.setup_status().demo
     with st.sidebar:
+        st.caption(  # which warehouse is open: the demo never passes for real data
+            f"Warehouse: {md_literal(db_path().name)}"
+            + (" · **demo organisation**" if demo else "")
+        )
         if frame.empty:
             st.caption("Data as of: no successful sync recorded yet.")
             return

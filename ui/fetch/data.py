@@ -79,3 +79,13 @@ def is_empty() -> bool:
 def freshness() -> pd.DataFrame:
     """Last successful sync per source and stream, for the "data as of" stamp."""
     return _frame_facts(warehouse.snapshot_id())[1]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _setup_status(snapshot: str) -> catalog.SetupStatus:
+    return catalog.setup_status(warehouse.cursor())
+
+
+def setup_status() -> catalog.SetupStatus:
+    """How far this warehouse is from a live dashboard (the Get started page and the frame)."""
+    return _setup_status(warehouse.snapshot_id())
