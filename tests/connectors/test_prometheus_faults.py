@@ -137,3 +137,37 @@ def test_fault_matrix(tmp_path: Path, fault: str) -> None:
         assert_one_line_error(result, "prom", expected)
         assert contents(db) == before, "a failed source must leave the warehouse as it was"
         assert sync_runs(db)[-1][:2] == ("prom", "failed")
+
+
+@pytest.mark.parametrize(
+    ("services", "expected"),
+    [
+        (
+            '[[sources.prom.services]]\nservice_id = "checkout"\nselector = \'{job="c"}\'\n',
+            "prom: every [[sources.prom.services]] entry was skipped (no such service in the "
+            "warehouse, or no selector): nothing to sync — declare the services in "
+            "config/catalog.toml and apply it",
+        ),
+        (
+            "",
+            "prom: [sources.prom]: no service has a prometheus_selector and the source lists no "
+            "services entries: nothing to sync — set prometheus_selector for your services",
+        ),
+    ],
+)
+def test_a_sync_that_maps_nothing_fails_with_the_fix(
+    tmp_path: Path, services: str, expected: str
+) -> None:
+    """Every mapped service skipped used to end "all ok" with exit 0; now the source fails,
+    before any request, and the warehouse is unchanged."""
+    db = warehouse_of(tmp_path / "w.duckdb", "a1")  # a1 has no selector
+    before = contents(db)
+    config = write_sources(
+        tmp_path / "sources.toml",
+        f'[sources.prom]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\n{services}',
+    )
+    result = sync_source(config, db)
+    assert result.status == "failed" and result.error is not None
+    assert result.error.startswith(expected), result.error
+    assert result.requests == 0
+    assert contents(db) == before

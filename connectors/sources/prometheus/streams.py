@@ -366,10 +366,19 @@ class PrometheusConnector:
             found[(service_id, environment)] = replace(
                 target, environment=environment, matchers=matchers(str(selector))
             )
-        if not found:
-            ctx.warn(
-                "no service has a prometheus_selector (services table) or a services entry "
-                "in the sources file; nothing to sync"
+        if not found:  # nothing would be synced because of configuration: a failure, not "ok"
+            if self.options.services:
+                raise ConfigError(
+                    f"every [[sources.{self.name}.services]] entry was skipped (no such service "
+                    "in the warehouse, or no selector): nothing to sync",
+                    "declare the services in config/catalog.toml and apply it (`python -m data "
+                    "catalog apply config/catalog.toml --yes`), or fix their service_id",
+                )
+            raise ConfigError(
+                f"[sources.{self.name}]: no service has a prometheus_selector and the source "
+                "lists no services entries: nothing to sync",
+                "set prometheus_selector for your services in config/catalog.toml and apply it, "
+                f"or add [[sources.{self.name}.services]] entries with a selector",
             )
         return [found[k] for k in sorted(found)]
 
