@@ -27,7 +27,7 @@ from connectors.csv.columns import KINDS
 from connectors.csv.importer import CsvImportError, import_csv
 from connectors.registry import CONNECTOR_TYPES, build_connector
 from connectors.sync import sync
-from data.warehouse import WarehouseError
+from data.warehouse import WarehouseError, db_path, open_reader
 
 
 def parse_moment(text: str) -> datetime:
@@ -41,10 +41,26 @@ def parse_moment(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _common() -> argparse.ArgumentParser:
+    """The options every subcommand takes: the sources file, the warehouse, logging."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", help="sources file (default: $TECHPULSE_SOURCES or config/sources.toml)"
+    )
+    common.add_argument("--db", help="warehouse (default: $TECHPULSE_DB or data/techpulse.duckdb)")
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log requests (-vv: debug)"
+    )
+    return common
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m connectors", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("sync", help="pull the configured sources into the warehouse")
+    common = _common()
+    run = commands.add_parser(
+        "sync", parents=[common], help="pull the configured sources into the warehouse"
+    )
     run.add_argument(
         "--source",
         dest="sources",
@@ -53,10 +69,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="sync only these sources (default: every enabled one)",
     )
-    run.add_argument(
-        "--config", help="sources file (default: $TECHPULSE_SOURCES or config/sources.toml)"
-    )
-    run.add_argument("--db", help="warehouse (default: $TECHPULSE_DB or data/techpulse.duckdb)")
     run.add_argument(
         "--since",
         type=parse_moment,
@@ -73,13 +85,13 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="auto: a bar on a terminal, lines otherwise; json: JSON lines on stdout",
     )
-    run.add_argument("-v", "--verbose", action="count", default=0, help="log requests (-vv: debug)")
     csv = commands.add_parser(
-        "import", help="import a CSV file of deployments, changes, incidents, … (all or nothing)"
+        "import",
+        parents=[common],
+        help="import a CSV file of deployments, changes, incidents, … (all or nothing)",
     )
     csv.add_argument("kind", choices=list(KINDS), metavar="KIND", help=", ".join(KINDS))
     csv.add_argument("file", metavar="FILE", help="the CSV file (UTF-8, header on line 1)")
-    csv.add_argument("--db", help="warehouse (default: $TECHPULSE_DB or data/techpulse.duckdb)")
     csv.add_argument(
         "--source", default="csv", help="the rows' source (default: csv); the file has none"
     )
@@ -89,8 +101,9 @@ def _parser() -> argparse.ArgumentParser:
         help="IANA zone of times without an offset, e.g. Europe/Berlin (default: refuse them)",
     )
     csv.add_argument("--format", choices=("table", "json"), default="table")
-    listing = commands.add_parser("sources", help="list the configured sources (no secrets)")
-    listing.add_argument("--config", help="sources file")
+    listing = commands.add_parser(
+        "sources", parents=[common], help="list the configured sources and their last sync"
+    )
     listing.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
@@ -108,6 +121,7 @@ def _logging(verbosity: int) -> None:
 
 def _sources(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    last = _last_successes(args.db)
     rows: list[dict[str, Any]] = []
     for source in config.sources:
         connector = build_connector(source)
@@ -120,6 +134,7 @@ def _sources(args: argparse.Namespace) -> int:
                 "auth": source.auth,
                 "token": "set" if source.token else (source.token_origin or "-"),
                 "streams": [s.name for s in connector.streams],
+                "last_success": last.get(source.name),
             }
         )
     if args.format == "json":
@@ -131,7 +146,8 @@ def _sources(args: argparse.Namespace) -> int:
         print(
             redact(
                 f"{row['name']}{state}: {row['type']} at {row['url']}; token: {token}; "
-                f"streams: {', '.join(row['streams'])}"
+                f"streams: {', '.join(row['streams'])}; last success: "
+                f"{row['last_success'] or 'never'}"
             )
         )
     if not rows:
@@ -139,10 +155,31 @@ def _sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _last_successes(db: str | None) -> dict[str, str]:
+    """Each source's last successful run in the warehouse (UTC, ISO 8601); {} without one."""
+    path = db_path(db)
+    if not path.exists():
+        return {}
+    con = open_reader(path)
+    try:
+        rows = con.execute(
+            "SELECT source, max(finished_at) FROM sync_runs WHERE status = 'success' GROUP BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return {str(s): f"{t.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" for s, t in rows if t is not None}
+
+
 def _import(args: argparse.Namespace) -> int:
     try:
+        linking = load_config(args.config).linking if args.config else None  # else the default
         result = import_csv(
-            args.kind, args.file, db=args.db, source=args.source, timezone=args.timezone
+            args.kind,
+            args.file,
+            db=args.db,
+            source=args.source,
+            timezone=args.timezone,
+            linking=linking,
         )
     except CsvImportError as exc:
         if args.format == "json":

@@ -143,10 +143,12 @@ def test_cli_start_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     assert bad_date.returncode == 2 and "is not a date" in bad_date.stderr
 
 
-def test_cli_lists_sources_without_secrets() -> None:
-    listing = cli("sources", "--config", str(EXAMPLE_CONFIG))
+def test_cli_lists_sources_without_secrets(tmp_path: Path) -> None:
+    listing = cli("sources", "--config", str(EXAMPLE_CONFIG), "--db", str(tmp_path / "none"))
     assert listing.returncode == 0, listing.stderr
-    assert listing.stdout.splitlines() == [
+    lines = listing.stdout.splitlines()
+    assert all(line.endswith("; last success: never") for line in lines), lines
+    assert [line.removesuffix("; last success: never") for line in lines] == [
         "prometheus: prometheus at http://prometheus.internal:9090; token: no auth; "
         "streams: service_level_samples",
         "sonarqube: sonarqube at https://sonarqube.internal; token: $SONAR_TOKEN or "
@@ -169,3 +171,26 @@ def test_cli_lists_sources_without_secrets() -> None:
         "opsgenie (disabled): opsgenie at https://api.opsgenie.com; token: $OPSGENIE_API_KEY; "
         "streams: incidents",
     ]
+
+
+def test_every_subcommand_takes_the_common_options(tmp_path: Path) -> None:
+    """`sources` used to refuse --db; it now reads each source's last successful run there."""
+    from tests.servers.warehouse import build_warehouse
+
+    db = build_warehouse(tmp_path / "w.duckdb", [("a1", None, None)])
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute(
+        "INSERT INTO sync_runs (run_id, source, started_at, finished_at, status) VALUES"
+        " ('r1', 'prometheus', '2026-01-05 09:00+00', '2026-01-05 09:01:30+00', 'success'),"
+        " ('r2', 'prometheus', '2026-01-06 09:00+00', '2026-01-06 09:02:00+00', 'failed')"
+    )
+    con.close()
+    listing = cli("sources", "--config", str(EXAMPLE_CONFIG), "--db", str(db), "-v")
+    assert listing.returncode == 0, listing.stderr
+    first = listing.stdout.splitlines()[0]
+    assert first.endswith("; last success: 2026-01-05T09:01:30Z"), first  # the failed run: not
+    for command in ("sync", "import", "sources"):
+        done = cli(command, "--help")
+        assert all(option in done.stdout for option in ("--config", "--db", "--verbose"))
