@@ -2,8 +2,9 @@
 
 `python -m data init [--db PATH]` creates an empty warehouse at the latest schema (a real
 organisation starts here; the demo is `make demo`).
-`python -m data catalog apply FILE [--db PATH] [--yes]` shows what the catalog file changes
-(teams and services added, changed, retired, returned) and, with `--yes`, writes it.
+`python -m data catalog apply FILE|DIR [--db PATH] [--yes]` shows what the catalog changes
+(teams and services added, changed, retired, returned) and, with `--yes`, writes it. FILE is
+config/catalog.toml, or Backstage descriptors: a catalog-info.yaml or a folder tree of them.
 `python -m data migrate [--db PATH]` upgrades a warehouse in place: through the snapshot writer,
 so readers keep working, a failed migration leaves the warehouse as it was, and rows are kept.
 `python -m data check [--db PATH]` reads every block, so DuckDB verifies every checksum
@@ -20,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from data.catalog.apply import apply, preview
+from data.catalog.backstage import read_backstage
 from data.catalog.model import CatalogError
 from data.catalog.tomlfile import read_catalog
 from data.integrity import check
@@ -49,7 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     catalog = commands.add_parser("catalog", help="the organisation catalog: teams and services")
     actions = catalog.add_subparsers(dest="action", required=True)
     applying = actions.add_parser("apply", help="show the diff of a catalog file; --yes writes it")
-    applying.add_argument("file", help="the catalog file, e.g. config/catalog.toml")
+    applying.add_argument(
+        "file",
+        help="config/catalog.toml, or Backstage catalog-info.yaml files: one file or a folder",
+    )
     applying.add_argument("--db", help=DB_HELP)
     applying.add_argument("--yes", action="store_true", help="write the changes (default: dry run)")
     return parser
@@ -70,7 +75,9 @@ def _init(db: str | None) -> int:
 
 def _catalog_apply(file: str, db: str | None, yes: bool) -> int:
     try:
-        catalog = read_catalog(Path(file))
+        path = Path(file)
+        backstage = path.is_dir() or path.suffix.lower() in (".yaml", ".yml")
+        catalog = read_backstage(path) if backstage else read_catalog(path)
     except CatalogError as exc:
         shown = exc.problems[:SHOWN_PROBLEMS]
         for problem in shown:

@@ -85,8 +85,24 @@ def parse_catalog(text: str) -> Catalog:
         )
     teams_raw = _entries(table, "teams", problems)
     services_raw = _entries(table, "services", problems)
-    team_lines = _lines(lines["teams"], len(teams_raw))
-    service_lines = _lines(lines["services"], len(services_raw))
+    return catalog_from_entries(
+        teams_raw,
+        _lines(lines["teams"], len(teams_raw)),
+        services_raw,
+        _lines(lines["services"], len(services_raw)),
+        problems,
+    )
+
+
+def catalog_from_entries(
+    teams_raw: list[dict[str, Any]],
+    team_lines: list[int | None],
+    services_raw: list[dict[str, Any]],
+    service_lines: list[int | None],
+    problems: list[Problem],
+) -> Catalog:
+    """The validated catalog of entries written as in catalog.toml (``id``, ``team``, …), from
+    any reader; raises :class:`CatalogError` with ``problems`` and every new one, sorted."""
     teams = [_team(raw, line, problems) for raw, line in zip(teams_raw, team_lines, strict=True)]
     services = [
         _service(raw, line, problems) for raw, line in zip(services_raw, service_lines, strict=True)
