@@ -212,13 +212,14 @@ DERIVED: tuple[Derived, ...] = (
                   -- shipped before the merge (deployed from its branch, then merged): no
                   -- merge-to-deploy time rather than a negative one; lead time still counts
                   CASE WHEN d.finished_at >= c.merged_at
-                       THEN hours_between(c.merged_at, d.finished_at) END AS merge_to_deploy_h
+                       THEN hours_between(c.merged_at, d.finished_at) END AS merge_to_deploy_h,
+                  c.source AS change_source, c.external_id AS change_external_id
            FROM changes AS c
            JOIN deployments AS d
                ON d.source = c.deployment_source AND d.external_id = c.deployment_external_id
            WHERE d.status = 'success' AND d.finished_at IS NOT NULL
              AND c.first_commit_at IS NOT NULL
-           ORDER BY deployed_at, d.service_id""",
+           ORDER BY deployed_at, d.service_id, c.source, c.external_id""",
     ),
     Derived(
         "deployment_outcomes",

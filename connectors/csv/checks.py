@@ -36,7 +36,7 @@ from connectors.csv.columns import (
 from connectors.csv.read import Problem
 
 MAX_ERRORS = 200  # messages kept; every error is counted
-TS = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
+TS = r"\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?"  # 2026-1-5 9:05 too
 OFFSET = r"([Zz]|[+-]\d{2}(:?\d{2})?)"
 # Offsets that exist on Earth: -12:00 (Baker Island) to +14:00 (Line Islands).
 REAL_OFFSET = r"([Zz]|\+(0\d|1[0-3])(:?[0-5]\d)?|\+14(:?00)?|-(0\d|1[01])(:?[0-5]\d)?|-12(:?00)?)"

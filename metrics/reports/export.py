@@ -120,7 +120,7 @@ TABLES: dict[str, TableSpec] = {
         time="deployed_at",
         scope=f"service_id IN ({_SCOPED_SERVICES})",
         environment=True,
-        order="deployed_at, service_id, lead_time_h",
+        order="deployed_at, service_id, change_source, change_external_id",
     ),
     "deployment_outcomes": TableSpec(
         time="finished_at",

@@ -836,3 +836,20 @@ def test_upload_function_never_raises(db: Path, tmp_path: Path) -> None:
     )
     missing = run_upload("deployments", THREE.encode(), "x.csv", db=tmp_path / "none.duckdb")
     assert not missing.ok and missing.message.startswith("No warehouse at")
+
+
+def test_unpadded_times_and_long_fractions_are_read(db: Path) -> None:
+    """As other tools export them (seen converting DevLake's fixtures): no leading zeros, nine
+    fraction digits, a naive time under --timezone. Berlin is UTC+1 on 5 January."""
+    text = (
+        f"{DEPLOY_HEADER}\n"
+        "d-1,search,production,2026-1-5T9:05:00Z,ok\n"
+        "d-2,search,production,2026-01-05 09:05:00.123456789+01:00,ok\n"
+        "d-3,search,production,2026-1-5 9:05,ok\n"
+    )
+    run("deployments", text, db, timezone="Europe/Berlin")
+    assert query(db, "SELECT external_id, started_at FROM deployments ORDER BY 1") == [
+        ("d-1", utc(2026, 1, 5, 9, 5)),
+        ("d-2", utc(2026, 1, 5, 8, 5, 0, 123456)),
+        ("d-3", utc(2026, 1, 5, 8, 5)),
+    ]

@@ -60,7 +60,7 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     db = tmp_path / "org" / "w.duckdb"  # the folder does not exist yet
     code, out, _ = cli(capsys, "init", "--db", str(db))
-    assert code == 0 and out.startswith(f"{db}: created an empty warehouse (schema v8)")
+    assert code == 0 and out.startswith(f"{db}: created an empty warehouse (schema v9)")
     return db
 
 
@@ -71,7 +71,7 @@ def test_init_creates_an_empty_warehouse_once(
     tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
     rows = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
     con.close()
-    assert rows.pop("schema_migrations") == 8
+    assert rows.pop("schema_migrations") == 9
     assert set(rows.values()) == {0} and {"teams", "services", "deployments"} <= set(rows)
     before = digest(empty)
     code, out, _ = cli(capsys, "init", "--db", str(empty))

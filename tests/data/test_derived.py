@@ -222,6 +222,10 @@ def test_shipped_changes_and_outcomes_follow_their_sources(tmp_path: Path) -> No
         ("a", "2026-01-05 10:00:00", 2.5, None),
         ("a", "2026-01-05 10:00:00", 24.0, 6.0),
     ]
+    # each row names its change, so lead times can be compared with another tool row by row
+    assert reader.execute(
+        "SELECT change_source, change_external_id, lead_time_h FROM shipped_changes ORDER BY 2"
+    ).fetchall() == [("gh", "c1", 24.0), ("gh", "c2", 2.5), ("gh", "c4", 2.0)]
     assert reader.execute(OUTCOMES).fetchall() == [
         ("d1", "planned", True),  # caused i1
         ("d2", "planned", True),  # repaired by the hotfix d3

@@ -35,7 +35,7 @@ def test_fresh_warehouse_has_latest_schema(tmp_path: Path) -> None:
     with write_snapshot(db):
         pass
     con = open_reader(db)
-    assert schema.current_version(con) == schema.LATEST_VERSION == 8
+    assert schema.current_version(con) == schema.LATEST_VERSION == 9
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert {
         "teams",
@@ -58,9 +58,9 @@ def test_fresh_warehouse_has_latest_schema(tmp_path: Path) -> None:
 def test_old_warehouse_upgrades_without_losing_rows(tmp_path: Path) -> None:
     db = tmp_path / "old.duckdb"
     make_v1(db)
-    with pytest.raises(WarehouseError, match="schema v1; this TechPulse needs v8"):
+    with pytest.raises(WarehouseError, match="schema v1; this TechPulse needs v9"):
         open_reader(db)
-    assert upgrade(db) == (1, 8)
+    assert upgrade(db) == (1, 9)
     con = open_reader(db)
     rows = con.execute(
         "SELECT external_id, status, change_type, remediates_external_id FROM deployments"
@@ -71,15 +71,15 @@ def test_old_warehouse_upgrades_without_losing_rows(tmp_path: Path) -> None:
     assert environments == [("production",)]  # v7: PRODUCTION (as DevLake writes it) lowered
     assert con.execute("SELECT count(*) FROM teams").fetchone() == (1,)
     versions = con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()
-    assert versions == [(1,), (2,), (3,), (4,), (5,), (6,), (7,), (8,)]
-    assert upgrade(db) == (8, 8)  # idempotent
+    assert versions == [(1,), (2,), (3,), (4,), (5,), (6,), (7,), (8,), (9,)]
+    assert upgrade(db) == (9, 9)  # idempotent
 
 
 def test_migrate_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "old.duckdb"
     make_v1(db)
     assert data_main(["migrate", "--db", str(db)]) == 0
-    assert "upgraded schema v1 → v8" in capsys.readouterr().out
+    assert "upgraded schema v1 → v9" in capsys.readouterr().out
     assert data_main(["migrate", "--db", str(tmp_path / "none.duckdb")]) == 2
     assert "No warehouse at" in capsys.readouterr().err
 

@@ -96,7 +96,7 @@ def test_deployment_filters(
         ("deployment_outcomes", 5),  # d1-d5 succeeded in production; d8 was staging
         ("deployment_incidents", 1),  # i1, caused by d2 (alpha's a1), started 5 Jan
         ("service_first_deployments", 2),  # a1 (d9 is beta's), a2 in production
-        ("schema_migrations", 8),  # no time or scope column: exported whole
+        ("schema_migrations", 9),  # no time or scope column: exported whole
         ("deployment_commits", 0),  # the fixture records no commit lists
     ],
 )
