@@ -509,6 +509,42 @@ QUALITY = Kind(
     references=(SERVICE_EXISTS,),
 )
 
+DEPLOYMENT_COMMITS = Kind(
+    name="deployment_commits",
+    table="deployment_commits",
+    key=("deployment_external_id", "commit_sha"),
+    summary=(
+        "The commits each deployment shipped (new since the previous deployment of its service "
+        "and environment), so imported changes link by commit instead of by time. Each row is "
+        "its own key: a re-import adds what is new and changes nothing else."
+    ),
+    columns=(
+        _id(
+            "deployment_external_id",
+            True,
+            "d-1042",
+            "external_id of a deployment of the same source",
+        ),
+        Column(
+            "commit_sha",
+            "sha",
+            True,
+            "9fceb02d0ae598e95dc970b74767f19372d61af8",
+            "a commit it shipped",
+        ),
+    ),
+    references=(SameSourceDeployment("deployment_external_id"),),
+)
+
 KINDS: dict[str, Kind] = {
-    k.name: k for k in (DEPLOYMENTS, CHANGES, INCIDENTS, INVESTMENTS, ANNOTATIONS, QUALITY)
+    k.name: k
+    for k in (
+        DEPLOYMENTS,
+        DEPLOYMENT_COMMITS,
+        CHANGES,
+        INCIDENTS,
+        INVESTMENTS,
+        ANNOTATIONS,
+        QUALITY,
+    )
 }

@@ -381,10 +381,15 @@ def _upsert(con: duckdb.DuckDBPyConnection, spec: Kind) -> tuple[int, int]:
     names = _output_columns(spec)
     columns = ", ".join(ident(c) for c in names)
     picked = ", ".join(f"b.{ident(c)}" for c in names)
-    changed = con.execute(
-        f"INSERT OR REPLACE INTO {table} ({columns}) SELECT {picked}"
-        f" FROM csv_typed AS b JOIN {table} AS t ON {join} WHERE {_changed_sql(spec)}"
-    ).fetchone()
+    condition = _changed_sql(spec)  # empty when every column is part of the key
+    changed = (
+        con.execute(
+            f"INSERT OR REPLACE INTO {table} ({columns}) SELECT {picked}"
+            f" FROM csv_typed AS b JOIN {table} AS t ON {join} WHERE {condition}"
+        ).fetchone()
+        if condition
+        else None
+    )
     new = con.execute(
         f"INSERT INTO {table} ({columns}) SELECT {picked} FROM csv_typed AS b"
         f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {join})"

@@ -76,7 +76,10 @@ def utc(*parts: int) -> datetime:
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_the_documented_sample_of_every_kind_imports(kind: str, db: Path) -> None:
-    # The samples (docs and page) use service checkout-api and team payments, which exist.
+    # The samples (docs and page) use service checkout-api and team payments, which exist;
+    # the commit list names the deployments sample's d-1042.
+    if kind == "deployment_commits":
+        run("deployments", KINDS["deployments"].sample(), db)
     result = run(kind, KINDS[kind].sample(), db)
     assert (result.rows, result.new, result.changed) == (1, 1, 0)
 
@@ -852,4 +855,39 @@ def test_unpadded_times_and_long_fractions_are_read(db: Path) -> None:
         ("d-1", utc(2026, 1, 5, 9, 5)),
         ("d-2", utc(2026, 1, 5, 8, 5, 0, 123456)),
         ("d-3", utc(2026, 1, 5, 8, 5)),
+    ]
+
+
+def test_commit_lists_link_changes_by_commit_not_by_time(db: Path) -> None:
+    """d-1 shipped aaa1111 and bbb2222; d-2 shipped ccc3333. pr-b (bbb2222, merged 08:00 before
+    d-1) links to d-1 by commit; pr-c (ccc3333, merged before d-1 too) waits for d-2 instead of
+    taking d-1 by time; pr-x (a commit in no list) stays unlinked. A re-import changes nothing."""
+    run(
+        "deployments",
+        f"{DEPLOY_HEADER},finished_at\n"
+        "d-1,checkout-api,production,2026-01-05T09:00:00Z,success,2026-01-05T09:05:00Z\n"
+        "d-2,checkout-api,production,2026-01-06T09:00:00Z,success,2026-01-06T09:05:00Z\n",
+        db,
+    )
+    lists = "deployment_external_id,commit_sha\nd-1,aaa1111\nd-1,BBB2222\nd-2,ccc3333\n"
+    result = run("deployment_commits", lists, db)
+    assert (result.rows, result.new, result.changed) == (3, 3, 0)
+    run(
+        "changes",
+        "external_id,service_id,commit_sha,merged_at\n"
+        "pr-b,checkout-api,bbb2222,2026-01-05T08:00:00Z\n"
+        "pr-c,checkout-api,ccc3333,2026-01-05T08:30:00Z\n"
+        "pr-x,checkout-api,ddd4444,2026-01-05T08:45:00Z\n",
+        db,
+    )
+    assert query(
+        db, "SELECT external_id, deployment_external_id, link_method FROM changes ORDER BY 1"
+    ) == [("pr-b", "d-1", "commit"), ("pr-c", "d-2", "commit"), ("pr-x", None, None)]
+    again = run("deployment_commits", lists, db)
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 3)
+    assert refused(
+        "deployment_commits", "deployment_external_id,commit_sha\nd-9,aaa1111\n", db
+    ) == [
+        "line 2: deployment_external_id 'd-9' is not a deployment of source csv in the "
+        "warehouse; import the deployments first (with the same --source) or leave it empty"
     ]

@@ -26,6 +26,7 @@ RESULT_KEY = "csv_import_result"
 SHOWN = 20  # problems in the static table; the rest in a scrollable one
 LABELS = {
     "deployments": "Deployments",
+    "deployment_commits": "Commits each deployment shipped",
     "changes": "Changes (pull requests, commits)",
     "incidents": "Incidents",
     "investments": "Investments (ROI ledger)",
