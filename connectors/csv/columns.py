@@ -69,7 +69,12 @@ def _status(value: str) -> str:
         ) from None
 
 
+UNKNOWN_SEVERITY = "unknown"  # a tool with no severity field: stored as such, never guessed
+
+
 def _severity(value: str) -> str:
+    if value.strip().lower() == UNKNOWN_SEVERITY:
+        return UNKNOWN_SEVERITY
     try:
         return records.severity(value)
     except records.RowError:
@@ -324,11 +329,13 @@ INCIDENTS = Kind(
         Column(
             "severity",
             "choice",
-            True,
+            False,
             "SEV2",
-            "SEV1 (worst) to SEV4; P1-P5, critical/high/medium/low are converted",
+            "SEV1 (worst) to SEV4; P1-P5, critical/high/medium/low are converted; empty or "
+            "missing when your tool has none",
             normalise=_severity,
-            choices=records.SEVERITIES,
+            choices=(*records.SEVERITIES, UNKNOWN_SEVERITY),
+            default=UNKNOWN_SEVERITY,
         ),
         Column("title", "text", False, "Checkout errors after deploy", "short description"),
         _ts("started_at", True, "2026-01-14T10:20:00Z", "impact start (or alert time)"),

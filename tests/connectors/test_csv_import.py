@@ -784,7 +784,10 @@ def test_page_shows_the_columns_of_the_chosen_kind(
     frame = app.table[0].value
     assert list(frame.index) == [c.name for c in KINDS["incidents"].columns]
     assert frame.loc["resolved_at", "Required"] == "no"
-    assert frame.loc["severity", "Values"] == "one of SEV1, SEV2, SEV3, SEV4"
+    assert (
+        frame.loc["severity", "Values"]
+        == "one of SEV1, SEV2, SEV3, SEV4, unknown (default unknown)"
+    )
 
 
 def test_page_upload_imports_or_lists_the_rows_to_fix(
@@ -890,4 +893,24 @@ def test_commit_lists_link_changes_by_commit_not_by_time(db: Path) -> None:
     ) == [
         "line 2: deployment_external_id 'd-9' is not a deployment of source csv in the "
         "warehouse; import the deployments first (with the same --source) or leave it empty"
+    ]
+
+
+def test_a_tool_without_severities_imports_as_unknown(db: Path) -> None:
+    text = (
+        "external_id,service_id,started_at,resolved_at\n"
+        "INC-1,checkout-api,2026-01-05T10:00:00Z,2026-01-05T11:30:00Z\n"
+    )
+    run("incidents", text, db)
+    with_column = "external_id,service_id,severity,started_at\nINC-2,search,,2026-01-05T12:00:00Z\n"
+    run("incidents", with_column, db)
+    run(
+        "incidents",
+        "external_id,service_id,severity,started_at\nINC-3,search,Unknown,2026-01-05T12:00:00Z\n",
+        db,
+    )
+    assert query(db, "SELECT external_id, severity FROM incidents ORDER BY 1") == [
+        ("INC-1", "unknown"),
+        ("INC-2", "unknown"),
+        ("INC-3", "unknown"),
     ]
