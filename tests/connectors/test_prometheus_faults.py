@@ -171,3 +171,21 @@ def test_a_sync_that_maps_nothing_fails_with_the_fix(
     assert result.error.startswith(expected), result.error
     assert result.requests == 0
     assert contents(db) == before
+
+
+def test_a_new_service_starts_at_midnight_utc(tmp_path: Path) -> None:
+    """Without --since or a cursor, history starts lookback_days back at 00:00 UTC: until
+    2026-01-05 03:00 less the 5 settle minutes is 02:55, floored to the hour 02:00; 30 days
+    before is 2025-12-06 02:00, whose day starts 2025-12-06 00:00 (before: 02:00, a partial
+    first day). A range query is evaluated at the end of each hour, so the first query starts
+    at 01:00: the hour 00:00-01:00 (before: 03:00, the hour from 02:00)."""
+    db = warehouse_of(tmp_path / "w.duckdb", ("a1", None, '{job="a1"}'))
+
+    def route(path: str, params: dict[str, str], headers: dict[str, str]) -> Any:
+        return ok_answer(params.get("query", ""))
+
+    with scripted_server(route) as (url, log):
+        result = sync_source(config(tmp_path / "s.toml", url), db, until=UNTIL)
+    assert result.ok, result.error
+    starts = {float(params["start"]) for _, params in log if "start" in params}
+    assert min(starts) == datetime(2025, 12, 6, 1, tzinfo=UTC).timestamp()

@@ -15,8 +15,8 @@ neighbouring windows; scrapes are rarely aligned to the second, and increase() i
 
 **Incremental.** Cursor per service and environment (``service_level_samples/<id>/<env>``) =
 end of the last bucket fetched. The next run starts there; with no new complete bucket it
-sends no query at all. ``--since`` re-fetches from that date; a new service starts
-``lookback_days`` back. The fetched window of each service replaces what the warehouse had
+sends no query at all. ``--since`` re-fetches from that date; a new service starts at
+midnight UTC ``lookback_days`` back, so its first day is whole. The fetched window of each service replaces what the warehouse had
 for it (delete-then-insert), so re-runs never duplicate rows.
 
 **Query size.** Windows are split so that no query asks for more than
@@ -390,8 +390,9 @@ class PrometheusConnector:
             first = _floor(ctx.since, step) + step
         elif cursor:
             first = _epoch(cursor) + step
-        else:
-            first = last - self.options.lookback_days * 86400 + step
+        else:  # a new service: whole UTC days, so its first day is not a partial one
+            back = last - self.options.lookback_days * 86400
+            first = back - back % 86400 + step
         return Window(first, last, step) if first <= last else None
 
     # -- extraction -----------------------------------------------------------------------
