@@ -16,8 +16,9 @@ neighbouring windows; scrapes are rarely aligned to the second, and increase() i
 **Incremental.** Cursor per service and environment (``service_level_samples/<id>/<env>``) =
 end of the last bucket fetched. The next run starts there; with no new complete bucket it
 sends no query at all. ``--since`` re-fetches from that date; a new service starts at
-midnight UTC ``lookback_days`` back, so its first day is whole. The fetched window of each service replaces what the warehouse had
-for it (delete-then-insert), so re-runs never duplicate rows.
+midnight UTC ``lookback_days`` back, so its first day is whole. The fetched window of each
+service replaces what the warehouse had for it (delete-then-insert), so re-runs never
+duplicate rows.
 
 **Query size.** Windows are split so that no query asks for more than
 ``max_points_per_query`` (default 11,000, Prometheus's limit) points per series. Start and end
