@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from data.warehouse import WarehouseError, damaged_error, db_path, is_damage, open_reader
+from metrics.core import coverage
 from metrics.core.catalog import validate_scope
 from metrics.core.filters import FilterError, Filters, parse_date
 from metrics.core.scorecard import overall_tier, records, scorecard
@@ -66,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
         "--db", help="warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)"
     )
     card.add_argument("--targets", help="targets TOML (default: config/targets.toml)")
+    cover = commands.add_parser(
+        "coverage", help="per service: which KPI families have data, which source fills the rest"
+    )
+    cover.add_argument("--team", help="team id (default: all teams)")
+    cover.add_argument("--format", choices=("table", "csv"), default="table")
+    cover.add_argument(
+        "--db", help="warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)"
+    )
     roi = commands.add_parser("roi", help="return on investment by quarter against a baseline")
     roi.add_argument("--baseline", required=True, help="baseline quarter, e.g. 2025-Q4")
     roi.add_argument("--end", required=True, help="last day, inclusive, YYYY-MM-DD (UTC)")
@@ -170,6 +179,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         sys.stdout.buffer.write(payload)
         sys.stdout.flush()
+        return 0
+    if args.command == "coverage":
+        try:
+            frame = coverage.coverage(open_reader(args.db), args.team)
+        except WarehouseError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if args.format == "csv":
+            sys.stdout.buffer.write(export.to_csv_bytes(frame))
+            return 0
+        print("\n".join(coverage.summary(frame)))
+        for row in frame.to_dict(orient="records"):
+            state = f"missing {row['missing']}" if row["missing"] else "every KPI family has data"
+            print(f"  {row['service_id']} ({row['team_id']}): {state}")
         return 0
     if args.command == "roi":
         try:

@@ -8,12 +8,45 @@ import streamlit as st
 from data import schema
 from data.warehouse import db_path
 from metrics.core import catalog
+from metrics.core import coverage as coverage_module
 from ui.admin.csv_upload import csv_upload_panel
 from ui.admin.sync_panel import sync_panel
+from ui.components import limits
 from ui.components.frame import ensure_frame
-from ui.fetch import warehouse
+from ui.fetch import data, warehouse
 
 ensure_frame()
+
+
+def _coverage() -> None:
+    """Which KPI families each service has data for, and which source would fill the rest."""
+    frame = data.coverage()
+    if frame.empty:
+        return
+    st.subheader("Coverage per service")
+    st.caption(" · ".join(coverage_module.summary(frame)))
+    shown = frame.sort_values("missing", ascending=False, key=lambda c: c.str.len())
+    shown = limits.first(shown, limits.MOST_TABLE_ROWS)
+    short = {"deployments": "Deploys", "lead_time": "Lead time", "incidents": "Incidents",
+             "service_levels": "Service levels", "quality": "Quality"}  # fmt: skip
+    counts = {
+        name: st.column_config.NumberColumn(
+            short[name], format="localized", help=f"{label}: rows (days, for service levels)"
+        )
+        for name, (label, _, _) in coverage_module.FAMILIES.items()
+    }
+    st.dataframe(
+        shown[["service_id", "team_id", "missing", *coverage_module.FAMILIES]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "service_id": "Service",
+            "team_id": "Team",
+            **counts,
+            "missing": st.column_config.TextColumn("Would fill the empty ones", width="large"),
+        },
+    )
+
 
 st.title("Data sources")
 con = warehouse.cursor()
@@ -55,5 +88,6 @@ st.dataframe(
     },
 )
 st.caption("Column definitions and units: docs/data-dictionary.md.")
+_coverage()
 sync_panel()
 csv_upload_panel()

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics.core import catalog
+from metrics.core import coverage as coverage_module
 from metrics.core import scorecard as scorecard_module
 from metrics.core.definitions import BY_NAME, KPIS
 from metrics.core.filters import Filters
@@ -89,3 +90,13 @@ def _setup_status(snapshot: str) -> catalog.SetupStatus:
 def setup_status() -> catalog.SetupStatus:
     """How far this warehouse is from a live dashboard (the Get started page and the frame)."""
     return _setup_status(warehouse.snapshot_id())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _coverage(snapshot: str) -> pd.DataFrame:
+    return coverage_module.coverage(warehouse.cursor())
+
+
+def coverage() -> pd.DataFrame:
+    """Per active service: rows per KPI family and the sources that would fill the empty ones."""
+    return _coverage(warehouse.snapshot_id())

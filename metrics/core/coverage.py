@@ -1,0 +1,73 @@
+"""Which KPIs each service has data for, and which source would fill the rest.
+
+Shown after a first sync (``python -m metrics coverage``, the Data sources page) so a new
+organisation sees what is connected per service instead of guessing from empty cards. A KPI
+family counts as covered once the service has one row of its facts, whatever the period.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+# family → (label, the table whose rows count, the sources that fill it)
+FAMILIES: dict[str, tuple[str, str, str]] = {
+    "deployments": (
+        "Deployments (frequency, change failure)",
+        "deployments",
+        "GitHub, GitLab, Jenkins, a git repository, or the deployments CSV",
+    ),
+    "lead_time": (
+        "Lead time (changes shipped)",
+        "shipped_changes",
+        "GitHub or GitLab pull requests, a git repository, or the changes CSV",
+    ),
+    "incidents": (
+        "Incidents (MTTR, MTTA)",
+        "incidents",
+        "PagerDuty, Opsgenie, Jira, or the incidents CSV",
+    ),
+    "service_levels": (
+        "Service levels (availability, P95, errors)",
+        "service_level_daily",
+        "Prometheus or VictoriaMetrics, with the service's prometheus_selector",
+    ),
+    "quality": (
+        "Code quality (coverage)",
+        "quality_snapshots",
+        "SonarQube, with the service's sonar_project_key, or the quality CSV",
+    ),
+}
+
+
+def coverage(con: duckdb.DuckDBPyConnection, team: str | None = None) -> pd.DataFrame:
+    """One row per active service: its team, a row count per KPI family, and ``missing``: the
+    sources that would fill its empty families ('' when it has them all)."""
+    parts = [  # one grouped scan per table (names from the constant above), then joins
+        f"{name} AS (SELECT service_id, count(*) AS n FROM {table} GROUP BY 1)"
+        for name, (_, table, _) in FAMILIES.items()
+    ]
+    counts = ", ".join(f"coalesce({name}.n, 0) AS {name}" for name in FAMILIES)
+    joins = " ".join(f"LEFT JOIN {name} USING (service_id)" for name in FAMILIES)
+    frame = con.execute(
+        f"""WITH {", ".join(parts)}
+            SELECT s.service_id, s.team_id, {counts}
+            FROM services AS s {joins}
+            WHERE s.retired_on IS NULL AND ($team IS NULL OR s.team_id = $team)
+            ORDER BY s.team_id, s.service_id""",
+        {"team": team},
+    ).df()
+    frame["missing"] = [
+        "; ".join(f"{FAMILIES[f][0]}: {FAMILIES[f][2]}" for f in FAMILIES if not row[f])
+        for _, row in frame.iterrows()
+    ]
+    return frame
+
+
+def summary(frame: pd.DataFrame) -> list[str]:
+    """One line per family: how many services it covers."""
+    total = len(frame)
+    return [
+        f"{label}: {int((frame[name] > 0).sum())} of {total} services"
+        for name, (label, _, _) in FAMILIES.items()
+    ]
