@@ -31,17 +31,21 @@ class Plan:
     )
     retired: dict[str, list[str]] = field(default_factory=lambda: {"teams": [], "services": []})
     returned: dict[str, list[str]] = field(default_factory=lambda: {"teams": [], "services": []})
+    renamed: dict[str, str] = field(default_factory=dict)  # old service id → new
 
     @property
     def empty(self) -> bool:
-        return not any(
+        return not self.renamed and not any(
             v for part in (self.added, self.changed, self.retired, self.returned)
             for v in part.values()
         )  # fmt: skip
 
     def lines(self) -> list[str]:
         """The diff a reviewer reads before ``--yes``."""
-        out = []
+        out = [f"  ⇒ service {old} renamed to {new} (its history moves with it)"
+               for old, new in self.renamed.items()]  # fmt: skip
+        if out:
+            out.insert(0, f"renamed: {len(self.renamed)}")
         for kind in ("teams", "services"):
             what = kind[:-1]
             out.append(
@@ -70,14 +74,28 @@ def _current(
     return {r[0]: dict(zip((*columns, "retired_on"), r, strict=True)) for r in rows} if rows else {}
 
 
+def _service_rows(catalog: Catalog) -> list[dict[str, Any]]:
+    """The services as warehouse rows (``renamed_from`` is an instruction, not a column)."""
+    return [{k: v for k, v in asdict(s).items() if k in SERVICE_FIELDS} for s in catalog.services]
+
+
 def plan(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> Plan:
-    """The changes applying ``catalog`` to the warehouse behind ``con`` would make."""
+    """The changes applying ``catalog`` to the warehouse behind ``con`` would make. A rename is
+    planned as if it had happened: the new id then compares with the old id's row."""
     result = Plan()
+    known = {r[0] for r in con.execute("SELECT service_id FROM services").fetchall()}
+    for service in catalog.services:
+        previous = service.renamed_from
+        if previous is not None and previous in known and service.service_id not in known:
+            result.renamed[previous] = service.service_id
     for kind, table, columns, entries in (
         ("teams", "teams", TEAM_FIELDS, [asdict(t) for t in catalog.teams]),
-        ("services", "services", SERVICE_FIELDS, [asdict(s) for s in catalog.services]),
+        ("services", "services", SERVICE_FIELDS, _service_rows(catalog)),
     ):
         stored = _current(con, table, columns)
+        if kind == "services":
+            for previous, new in result.renamed.items():
+                stored[new] = {**stored.pop(previous), "service_id": new}
         listed = {e[columns[0]] for e in entries}
         for entry in entries:
             ident = entry[columns[0]]
@@ -112,9 +130,41 @@ def apply(
     day = today or dt.datetime.now(dt.UTC).date()
     with write_snapshot(db) as con:
         result = plan(con, catalog)
+        for old, new in result.renamed.items():
+            rename_service(con, old, new)
         _write(con, "teams", TEAM_FIELDS, [asdict(t) for t in catalog.teams], result, day)
-        _write(con, "services", SERVICE_FIELDS, [asdict(s) for s in catalog.services], result, day)
+        _write(con, "services", SERVICE_FIELDS, _service_rows(catalog), result, day)
     return result
+
+
+def rename_service(con: duckdb.DuckDBPyConnection, old: str, new: str) -> None:
+    """Move every row of ``old`` to ``new``: facts, derived tables, service annotations and
+    cursors (the writer rebuilds derived tables from the moved facts before commit)."""
+    tables = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_columns() WHERE column_name = 'service_id'"
+            " AND schema_name = 'main' AND database_name = current_database()"
+            " AND table_name <> 'services' ORDER BY 1"
+        ).fetchall()
+    ]
+    con.execute(
+        "UPDATE services SET service_id = $new WHERE service_id = $old", {"old": old, "new": new}
+    )
+    for table in tables:  # names from the catalog of the warehouse itself
+        con.execute(
+            f'UPDATE "{table}" SET service_id = $new WHERE service_id = $old',
+            {"old": old, "new": new},
+        )
+    con.execute(
+        "UPDATE annotations SET scope_id = $new WHERE scope = 'service' AND scope_id = $old",
+        {"old": old, "new": new},
+    )
+    con.execute(
+        "UPDATE sync_cursors SET stream = replace(stream, $from, $to)"
+        " WHERE contains(stream, $from)",
+        {"from": f"/{old}/", "to": f"/{new}/"},
+    )
 
 
 def _write(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],

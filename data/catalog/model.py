@@ -54,10 +54,11 @@ class Service:
     jenkins_job: str | None = None
     pagerduty_service: str | None = None
     jira_component: str | None = None
+    renamed_from: str | None = None  # the id it had: its history moves to the new id
 
 
 TEAM_FIELDS = tuple(f.name for f in fields(Team))
-SERVICE_FIELDS = tuple(f.name for f in fields(Service))
+SERVICE_FIELDS = tuple(f.name for f in fields(Service) if f.name != "renamed_from")
 
 
 @dataclass(frozen=True)

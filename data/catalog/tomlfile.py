@@ -30,9 +30,11 @@ _HEADER = re.compile(r"^\s*\[\[\s*(teams|services)\s*\]\]\s*(#.*)?$")
 _AT_LINE = re.compile(r"\(at line (\d+)")
 TEAM_KEYS = {"id": "team_id", "name": "name", "parent": "parent_team_id",
              "owner_group": "owner_group", "cost_centre": "cost_centre"}  # fmt: skip
-SERVICE_KEYS = {"id": "service_id", "team": "team_id"} | {
-    f: f for f in SERVICE_FIELDS if f not in ("service_id", "team_id")
-}
+SERVICE_KEYS = (
+    {"id": "service_id", "team": "team_id"}
+    | {f: f for f in SERVICE_FIELDS if f not in ("service_id", "team_id")}
+    | {"renamed_from": "renamed_from"}
+)
 
 
 def header_lines(text: str) -> dict[str, list[int]]:
@@ -113,6 +115,16 @@ def catalog_from_entries(
     ]
     _duplicates([(t.team_id, line) for t, line in kept_teams], "team", problems)
     _duplicates([(s.service_id, line) for s, line in kept_services], "service", problems)
+    listed = {s.service_id for s, _ in kept_services}
+    for service, line in kept_services:
+        if service.renamed_from is not None and service.renamed_from in listed:
+            problems.append(
+                Problem(
+                    line,
+                    f"service {service.service_id}: renamed_from {service.renamed_from!r} is "
+                    "still listed as a service; remove that entry (its history moves here)",
+                )
+            )
     team_ids = {t.team_id for t, _ in kept_teams}
     for service, line in kept_services:
         if service.team_id not in team_ids:
@@ -210,7 +222,7 @@ def _fields(raw: dict[str, Any], keys: dict[str, str], what: str, line: int | No
     for key in ("id", "name"):
         if key not in raw:
             problems.append(Problem(line, f"{label}: {key} is required"))
-    for key in ("id", "parent", "team"):
+    for key in ("id", "parent", "team", "renamed_from"):
         ident = values.get(keys.get(key, ""))
         if key in keys and ident is not None and not ID.fullmatch(ident):
             problems.append(

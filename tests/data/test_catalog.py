@@ -209,7 +209,7 @@ def test_every_problem_is_listed_with_its_line_and_nothing_is_written(
         "line 21: service 'checkout-api': name is required",
         "line 21: service 'checkout-api': unknown key(s) owner; known: id, team, name, tier, "
         "lifecycle, environments, repo_url, prometheus_selector, sonar_project_key, "
-        "gitlab_project, jenkins_job, pagerduty_service, jira_component",
+        "gitlab_project, jenkins_job, pagerduty_service, jira_component, renamed_from",
     ]
     file = tmp_path / "bad.toml"
     file.write_text(BAD, encoding="utf-8")
@@ -274,3 +274,59 @@ def test_from_nothing_to_a_kpi(
     }
     assert card["deployment_frequency"]["value"] == pytest.approx(2.0)
     assert con.execute("SELECT count(*) FROM sync_runs WHERE source = 'demo'").fetchone() == (0,)
+
+
+def test_a_rename_moves_the_history(empty: Path) -> None:
+    """ledger becomes general-ledger: its deployment, its derived rows and its annotation move
+    with it; nothing is retired; the scorecard of the new id counts the old deployment."""
+    apply(parse_catalog(CATALOG), empty)
+    from connectors.csv.importer import import_csv
+
+    import_csv(
+        "deployments",
+        b"external_id,service_id,environment,started_at,status,finished_at\n"
+        b"d-1,ledger,production,2026-01-05T09:00:00Z,success,2026-01-05T09:05:00Z\n",
+        db=empty,
+    )
+    import_csv(
+        "annotations",
+        b"annotation_id,occurred_on,scope,scope_id,kind,text\n"
+        b"a-1,2026-01-05,service,ledger,release,Ledger v2\n",
+        db=empty,
+    )
+    renamed = CATALOG.replace(
+        'id = "ledger"\nname = "Ledger"',
+        'id = "general-ledger"\nname = "Ledger"\nrenamed_from = "ledger"',
+    )
+    plan = apply(parse_catalog(renamed), empty)
+    assert plan.lines()[:2] == [
+        "renamed: 1",
+        "  ⇒ service ledger renamed to general-ledger (its history moves with it)",
+    ]
+    assert plan.retired["services"] == [] and plan.added["services"] == []
+    assert query(empty, "SELECT service_id FROM services ORDER BY 1") == [
+        ("checkout-api",),
+        ("general-ledger",),
+    ]
+    assert query(empty, "SELECT external_id, service_id FROM deployments") == [
+        ("d-1", "general-ledger")
+    ]
+    assert query(empty, "SELECT service_id FROM deployment_outcomes") == [("general-ledger",)]
+    assert query(empty, "SELECT scope_id FROM annotations") == [("general-ledger",)]
+    again = apply(parse_catalog(renamed), empty)
+    assert again.empty  # applied once: the rename is done
+
+
+def test_renamed_from_a_listed_service_is_refused() -> None:
+    """CATALOG is 22 lines; a blank line, then the new [[services]] header on line 24."""
+    both = (
+        CATALOG
+        + '\n[[services]]\nid = "ledger-2"\nname = "L2"\nteam = "payments"\n'
+        + 'renamed_from = "ledger"\n'
+    )
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(both)
+    assert [p.text() for p in caught.value.problems] == [
+        "line 24: service ledger-2: renamed_from 'ledger' is still listed as a service; remove "
+        "that entry (its history moves here)"
+    ]
