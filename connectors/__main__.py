@@ -17,6 +17,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from connectors.core.config import load_config
@@ -27,6 +28,9 @@ from connectors.csv.columns import KINDS
 from connectors.csv.importer import CsvImportError, import_csv
 from connectors.registry import CONNECTOR_TYPES, build_connector
 from connectors.sync import sync
+from data.catalog.apply import apply
+from data.catalog.csvfile import merged_catalog, read_rows
+from data.catalog.model import CatalogError
 from data.warehouse import WarehouseError, db_path, open_reader
 
 
@@ -90,7 +94,12 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="import a CSV file of deployments, changes, incidents, … (all or nothing)",
     )
-    csv.add_argument("kind", choices=list(KINDS), metavar="KIND", help=", ".join(KINDS))
+    csv.add_argument(
+        "kind",
+        choices=[*KINDS, *CATALOG_KINDS],
+        metavar="KIND",
+        help=", ".join([*KINDS, *CATALOG_KINDS]),
+    )
     csv.add_argument("file", metavar="FILE", help="the CSV file (UTF-8, header on line 1)")
     csv.add_argument(
         "--source", default="csv", help="the rows' source (default: csv); the file has none"
@@ -170,7 +179,41 @@ def _last_successes(db: str | None) -> dict[str, str]:
     return {str(s): f"{t.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" for s, t in rows if t is not None}
 
 
+CATALOG_KINDS = ("teams", "services")  # into the catalog: validated as one, never retiring
+
+
+def _import_catalog(args: argparse.Namespace) -> int:
+    """teams or services from a CSV: the same validated catalog as config/catalog.toml."""
+    path = Path(args.file)
+    kind, _ = read_rows(path)
+    if kind != args.kind:
+        print(
+            f"error: {args.file} holds {kind} (a team column means services), not "
+            f"{args.kind}; import it as {kind}",
+            file=sys.stderr,
+        )
+        return 2
+    con = open_reader(args.db)
+    try:
+        catalog = merged_catalog(con, path)
+    finally:
+        con.close()
+    print("\n".join(apply(catalog, args.db, retire=False).lines()))
+    return 0
+
+
 def _import(args: argparse.Namespace) -> int:
+    if args.kind in CATALOG_KINDS:
+        try:
+            return _import_catalog(args)
+        except CatalogError as exc:
+            for problem in exc.problems[:20]:
+                print(f"error: {problem.text()}", file=sys.stderr)
+            print(
+                f"{args.file}: nothing was written; fix the file and import it again",
+                file=sys.stderr,
+            )
+            return 2
     try:
         linking = load_config(args.config).linking if args.config else None  # else the default
         result = import_csv(

@@ -22,6 +22,7 @@ import duckdb
 
 from data.catalog.apply import apply, preview
 from data.catalog.backstage import read_backstage
+from data.catalog.csvfile import merged_catalog
 from data.catalog.model import CatalogError
 from data.catalog.tomlfile import read_catalog
 from data.integrity import check
@@ -32,6 +33,7 @@ from data.warehouse import (
     db_path,
     init_warehouse,
     is_damage,
+    open_reader,
     upgrade,
 )
 
@@ -76,8 +78,17 @@ def _init(db: str | None) -> int:
 def _catalog_apply(file: str, db: str | None, yes: bool) -> int:
     try:
         path = Path(file)
-        backstage = path.is_dir() or path.suffix.lower() in (".yaml", ".yml")
-        catalog = read_backstage(path) if backstage else read_catalog(path)
+        partial = path.suffix.lower() == ".csv"  # teams or services only: nothing retired
+        if partial:
+            con = open_reader(db)
+            try:
+                catalog = merged_catalog(con, path)
+            finally:
+                con.close()
+        elif path.is_dir() or path.suffix.lower() in (".yaml", ".yml"):
+            catalog = read_backstage(path)
+        else:
+            catalog = read_catalog(path)
     except CatalogError as exc:
         shown = exc.problems[:SHOWN_PROBLEMS]
         for problem in shown:
@@ -86,7 +97,8 @@ def _catalog_apply(file: str, db: str | None, yes: bool) -> int:
             print(f"error: and {len(exc.problems) - len(shown)} more", file=sys.stderr)
         print(f"{file}: nothing was written; fix the file and run again", file=sys.stderr)
         return 2
-    plan = apply(catalog, db) if yes else preview(catalog, db)
+    retire = not partial
+    plan = apply(catalog, db, retire=retire) if yes else preview(catalog, db, retire=retire)
     print("\n".join(plan.lines()))
     if plan.empty:
         print("the warehouse already matches the catalog; nothing to do")

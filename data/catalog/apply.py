@@ -79,7 +79,7 @@ def _service_rows(catalog: Catalog) -> list[dict[str, Any]]:
     return [{k: v for k, v in asdict(s).items() if k in SERVICE_FIELDS} for s in catalog.services]
 
 
-def plan(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> Plan:
+def plan(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, retire: bool = True) -> Plan:
     """The changes applying ``catalog`` to the warehouse behind ``con`` would make. A rename is
     planned as if it had happened: the new id then compares with the old id's row."""
     result = Plan()
@@ -109,27 +109,36 @@ def plan(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> Plan:
             if old["retired_on"] is not None:
                 result.returned[kind].append(ident)
         result.retired[kind] = sorted(
-            i for i, row in stored.items() if i not in listed and row["retired_on"] is None
+            i
+            for i, row in stored.items()
+            if retire and i not in listed and row["retired_on"] is None
         )
     return result
 
 
-def preview(catalog: Catalog, db: str | os.PathLike[str] | None = None) -> Plan:
+def preview(
+    catalog: Catalog, db: str | os.PathLike[str] | None = None, *, retire: bool = True
+) -> Plan:
     """The plan against the published warehouse, without writing (the dry run)."""
     con = open_reader(db)
     try:
-        return plan(con, catalog)
+        return plan(con, catalog, retire=retire)
     finally:
         con.close()
 
 
 def apply(
-    catalog: Catalog, db: str | os.PathLike[str] | None = None, today: dt.date | None = None
+    catalog: Catalog,
+    db: str | os.PathLike[str] | None = None,
+    today: dt.date | None = None,
+    *,
+    retire: bool = True,
 ) -> Plan:
-    """Write ``catalog`` in one snapshot; returns what changed."""
+    """Write ``catalog`` in one snapshot; returns what changed. ``retire=False`` (a partial
+    source such as a CSV) retires nothing the catalog does not list."""
     day = today or dt.datetime.now(dt.UTC).date()
     with write_snapshot(db) as con:
-        result = plan(con, catalog)
+        result = plan(con, catalog, retire=retire)
         for old, new in result.renamed.items():
             rename_service(con, old, new)
         _write(con, "teams", TEAM_FIELDS, [asdict(t) for t in catalog.teams], result, day)

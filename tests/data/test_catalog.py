@@ -330,3 +330,45 @@ def test_renamed_from_a_listed_service_is_refused() -> None:
         "line 24: service ledger-2: renamed_from 'ledger' is still listed as a service; remove "
         "that entry (its history moves here)"
     ]
+
+
+def test_teams_and_services_from_csv_add_without_retiring(
+    empty: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A spreadsheet of one team's services: added to the catalog already there, nothing
+    retired; a row naming an unknown team is refused with its line, nothing written."""
+    from connectors.__main__ import main as connectors_main
+
+    apply(parse_catalog(CATALOG), empty)
+    teams = tmp_path / "teams.csv"
+    teams.write_text("id,name,parent\ngrowth,Growth,commerce\n", encoding="utf-8")
+    services = tmp_path / "services.csv"
+    services.write_text(
+        "id,name,team,tier,environments\n"
+        'search,Search,growth,tier-1,"production;staging"\n'
+        "ledger,Ledger v2,payments,,\n",
+        encoding="utf-8",
+    )
+    assert connectors_main(["import", "teams", str(teams), "--db", str(empty)]) == 0
+    assert connectors_main(["import", "services", str(services), "--db", str(empty)]) == 0
+    out = capsys.readouterr().out
+    assert "  ~ service ledger: name: 'Ledger' → 'Ledger v2'" in out
+    assert query(
+        empty, "SELECT service_id, team_id, tier, environments, retired_on FROM services ORDER BY 1"
+    ) == [
+        ("checkout-api", "payments", "tier-1", "production,staging", None),
+        ("ledger", "payments", "tier-2", None, None),
+        ("search", "growth", "tier-1", "production,staging", None),
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name,team\nbilling,Billing,finance\n", encoding="utf-8")
+    before = digest(empty)
+    assert connectors_main(["import", "services", str(bad), "--db", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.splitlines()[0]
+        == "error: line 2: service billing: team 'finance' is not declared in [[teams]]"
+    )
+    assert digest(empty) == before
+    assert connectors_main(["import", "teams", str(services), "--db", str(empty)]) == 2
+    assert "holds services (a team column means services), not teams" in capsys.readouterr().err
