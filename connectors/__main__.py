@@ -26,6 +26,7 @@ from connectors.core.progress import make_reporter
 from connectors.core.redact import RedactingFilter, redact
 from connectors.csv.columns import KINDS
 from connectors.csv.importer import CsvImportError, import_csv
+from connectors.discovery import discover
 from connectors.registry import CONNECTOR_TYPES, build_connector
 from connectors.sync import sync
 from data.catalog.apply import apply
@@ -110,6 +111,15 @@ def _parser() -> argparse.ArgumentParser:
         help="IANA zone of times without an offset, e.g. Europe/Berlin (default: refuse them)",
     )
     csv.add_argument("--format", choices=("table", "json"), default="table")
+    found = commands.add_parser(
+        "discover",
+        parents=[common],
+        help="list what each source knows that maps to no service, with a suggested mapping",
+    )
+    found.add_argument(
+        "--source", dest="sources", action="extend", nargs="+", metavar="NAME",
+        help="ask only these sources (default: every enabled one)",
+    )  # fmt: skip
     listing = commands.add_parser(
         "sources", parents=[common], help="list the configured sources and their last sync"
     )
@@ -162,6 +172,30 @@ def _sources(args: argparse.Namespace) -> int:
     if not rows:
         print(f"no sources in {config.path}; known types: {', '.join(CONNECTOR_TYPES)}")
     return 0
+
+
+def _discover(args: argparse.Namespace) -> int:
+    """What each source knows that no service maps, with the catalog line that would map it."""
+    config = load_config(args.config)
+    results = discover(config, db=args.db, names=args.sources)
+    for result in results:
+        if result.error:
+            print(f"error: {result.error}", file=sys.stderr)
+        elif not result.listed:
+            print(f"{result.source}: this source type cannot list what it knows")
+        elif not result.suggestions:
+            print(f"{result.source}: everything it knows maps to a service")
+        else:
+            what = result.suggestions[0].found.what
+            print(f"{result.source}: {len(result.suggestions)} {what}(s) map to no service")
+            for suggestion in result.suggestions:
+                print(redact(suggestion.line()))
+    if any(r.suggestions for r in results):
+        print(
+            "Add each line to the service's [[services]] entry in config/catalog.toml and apply "
+            "it (python -m data catalog apply config/catalog.toml --yes); nothing was mapped."
+        )
+    return 2 if any(r.error for r in results) else 0
 
 
 def _last_successes(db: str | None) -> dict[str, str]:
@@ -264,6 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "sources":
             return _sources(args)
+        if args.command == "discover":
+            return _discover(args)
         if args.command == "import":
             return _import(args)
         config = load_config(args.config)

@@ -92,6 +92,19 @@ class ProgressSink(Protocol):
     def advance(self, done: int = 1) -> None: ...
 
 
+@dataclass(frozen=True)
+class Found:
+    """Something a source knows that no service maps: shown by ``connectors discover`` with the
+    catalog line that would map it (``field = value`` in the service's entry)."""
+
+    source: str
+    what: str  # "SonarQube project", "Prometheus job"
+    key: str
+    label: str
+    field: str  # the catalog field: sonar_project_key, prometheus_selector, …
+    value: str
+
+
 @dataclass
 class SourceContext:
     """Everything a connector may know about the warehouse and the run."""

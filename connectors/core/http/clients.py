@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TypeVar
 
 import requests
 
-from connectors.core.base import Record, SourceContext
+from connectors.core.base import SourceContext
 from connectors.core.config import SourceConfig
 from connectors.core.errors import ConnectorError
 from connectors.core.http.client import BasicAuth, BearerAuth, ClientPool
@@ -33,6 +34,9 @@ def token_auth(
     if token_as_login:
         return BasicAuth(token, "")
     return BasicAuth(source.username or "", token)
+
+
+T = TypeVar("T")  # what a unit of work yields: records, or discovered things
 
 
 def client_pool(
@@ -55,12 +59,12 @@ def client_pool(
 
 def extract_with(
     ctx: SourceContext,
-    work: Callable[[ClientPool], Iterable[Record]],
+    work: Callable[[ClientPool], Iterable[T]],
     explain: Callable[[ConnectorError], ConnectorError],
     *,
     auth: requests.auth.AuthBase | None = None,
     headers: Mapping[str, str] | None = None,
-) -> Iterator[Record]:
+) -> Iterator[T]:
     """The records of ``work`` run on a new pool: a failure leaves as ``explain`` words it (the
     connector knows which option to fix), and the pool is closed however the run ends."""
     pool = client_pool(ctx, auth, headers)

@@ -47,6 +47,7 @@ from urllib3.util.retry import Retry
 
 from connectors.core.base import (
     CursorUpdate,
+    Found,
     Record,
     ReplaceWindow,
     Row,
@@ -455,6 +456,31 @@ class PrometheusConnector:
         newest = max(window.last, _epoch(previous)) if previous else window.last
         records.append(CursorUpdate({cursor_key: _iso(newest)}))
         return records
+
+    def discover(self, ctx: SourceContext) -> Iterator[Found]:
+        """Values of the ``job`` label that no service's selector names (``connectors
+        discover``): each would be the service's ``prometheus_selector = '{job="…"}'``."""
+        selectors = [s.prometheus_selector or "" for s in ctx.services]
+        selectors += [str(e.get("selector") or "") for e in self.options.services]
+        url = f"{self.source.url.rstrip('/')}/api/v1/label/job/values"
+        pool = client_pool(ctx, token_auth(self.source), self.options.headers)
+        try:
+            body = pool.client().get_json(url)
+        except UnreachableError as exc:
+            raise exc.with_fix(
+                f"check url = {self.source.url} in [sources.{self.name}] and that the server "
+                "is running and reachable from this machine"
+            ) from None
+        finally:
+            pool.close()
+        values = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise MalformedResponseError(url, "expected data to be a list of label values")
+        for job in values:
+            if not any(re.search(rf'job\s*=~?\s*"{re.escape(job)}"', s) for s in selectors):
+                yield Found(
+                    self.name, "Prometheus job", job, job, "prometheus_selector", f'{{job="{job}"}}'
+                )
 
     def _query(self, pool: ClientPool, target: Target, name: str, query: str, chunk: Window) -> Any:
         where = f"query '{name}' for service {target.service_id} ({target.environment})"

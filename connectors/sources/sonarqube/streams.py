@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.core.base import CursorUpdate, Record, Row, SourceContext, Stream, Upsert
+from connectors.core.base import CursorUpdate, Found, Record, Row, SourceContext, Stream, Upsert
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
 from connectors.core.http.client import ClientPool
@@ -242,6 +242,24 @@ class SonarQubeConnector:
                 continue
             mapping[key] = service_id
         return mapping
+
+    def discover(self, ctx: SourceContext) -> Iterator[Found]:
+        """Projects on the server that map to no service (``connectors discover``)."""
+        yield from extract_with(
+            ctx,
+            lambda pool: self._unmapped(pool, ctx),
+            self._explain,
+            auth=token_auth(self.source, token_as_login=True),
+        )
+
+    def _unmapped(self, pool: ClientPool, ctx: SourceContext) -> list[Found]:
+        listed, _ = self._list(self._api(pool), ctx)
+        mapping = self._mapping(ctx)
+        return [
+            Found(self.name, "SonarQube project", p.key, p.name, "sonar_project_key", p.key)
+            for p in listed
+            if p.key not in mapping
+        ]
 
     # -- extraction -----------------------------------------------------------------------
 
