@@ -39,6 +39,7 @@ from tests.connector_helpers import (
     token_changed,
     token_fixture,
     warehouse_fixture,
+    warehouse_of,
     write_sources,
 )
 from tests.servers.sonar import METRICS, SERVER_TZ, Analysis, FakeSonar, Fault, Project
@@ -576,3 +577,18 @@ def test_duplicate_history_points_are_stored_once(warehouse: Path, tmp_path: Pat
         "SELECT project_key, analysed_at, count(*) FROM quality_snapshots GROUP BY ALL ORDER BY 2",
     )
     assert [(key, n) for key, _, n in stored] == [("acme:a1", 1), ("acme:a1", 1)]
+
+
+def test_a_sync_that_maps_no_project_fails_with_the_fix(tmp_path: Path, token: None) -> None:
+    """No service has a sonar_project_key and the source maps none: before, "all ok" with 0 rows;
+    now a failure naming the fix, before any request."""
+    db = warehouse_of(tmp_path / "w.duckdb", "a1")
+    with FakeSonar(projects()).running() as fake:
+        config = write_config(tmp_path / "s.toml", fake.url, projects="")
+        result = run(config, db)
+        assert fake.log == []
+    assert result.status == "failed" and result.error is not None
+    assert result.error.startswith(
+        "sonar: [sources.sonar]: no service has a sonar_project_key and the source maps no "
+        "projects: nothing to sync — set sonar_project_key for your services"
+    ), result.error

@@ -273,6 +273,15 @@ class SonarQubeConnector:
 
     def _extract(self, pool: ClientPool, ctx: SourceContext) -> Iterator[Record]:
         api = self._api(pool)
+        mapping = self._mapping(ctx)
+        if not mapping:  # nothing would be synced because of configuration: a failure
+            raise ConfigError(
+                f"[sources.{self.name}]: no service has a sonar_project_key and the source maps "
+                "no projects: nothing to sync",
+                "set sonar_project_key for your services in config/catalog.toml and apply it "
+                "(`python -m connectors discover` lists the server's projects), or add "
+                f"[sources.{self.name}.projects]",
+            )
         chosen, missing = choose_metrics(api.metric_keys())
         stored_missing = [c for c in missing if c not in ("coverage", "new_coverage")]
         if stored_missing:
@@ -287,7 +296,6 @@ class SonarQubeConnector:
             )
         listed, dated = self._list(api, ctx)
         by_key = {p.key: p for p in listed}
-        mapping = self._mapping(ctx)
         unmapped = sorted(k for k in by_key if k not in mapping)
         if unmapped:
             shown = ", ".join(unmapped[:5]) + (" …" if len(unmapped) > 5 else "")
