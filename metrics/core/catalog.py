@@ -23,15 +23,24 @@ FEEDS = {
 }
 
 
-def teams(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("SELECT team_id, name FROM teams ORDER BY name").df()
+def teams(con: duckdb.DuckDBPyConnection, *, include_retired: bool = False) -> pd.DataFrame:
+    """Active teams (a retired one leaves current lists; its history stays in every total)."""
+    return con.execute(
+        "SELECT team_id, name FROM teams WHERE $all OR retired_on IS NULL ORDER BY name",
+        {"all": include_retired},
+    ).df()
 
 
-def services(con: duckdb.DuckDBPyConnection, team: str | None = None) -> pd.DataFrame:
+def services(
+    con: duckdb.DuckDBPyConnection, team: str | None = None, *, include_retired: bool = False
+) -> pd.DataFrame:
+    """Services of the catalog, active ones only unless ``include_retired`` (a deep link to a
+    retired service's past still resolves)."""
     return con.execute(
         "SELECT service_id, name, team_id, tier FROM services"
-        " WHERE $team IS NULL OR team_id = $team ORDER BY name",
-        {"team": team},
+        " WHERE ($team IS NULL OR team_id = $team) AND ($all OR retired_on IS NULL)"
+        " ORDER BY name",
+        {"team": team, "all": include_retired},
     ).df()
 
 
@@ -79,13 +88,13 @@ def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
 def validate_scope(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
     """Raise FilterError for a team or service the warehouse does not know, listing valid ones."""
     if filters.team is not None:
-        known = teams(con)["team_id"].tolist()
+        known = teams(con, include_retired=True)["team_id"].tolist()
         if filters.team not in known:
             raise FilterError(
                 f"unknown team {filters.team!r}; known teams: {', '.join(known) or 'none'}"
             )
     if filters.service is not None:
-        scoped = services(con, filters.team)["service_id"].tolist()
+        scoped = services(con, filters.team, include_retired=True)["service_id"].tolist()
         if filters.service not in scoped:
             where = f" in team {filters.team!r}" if filters.team else ""
             raise FilterError(

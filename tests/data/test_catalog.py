@@ -372,3 +372,29 @@ def test_teams_and_services_from_csv_add_without_retiring(
     assert digest(empty) == before
     assert connectors_main(["import", "teams", str(services), "--db", str(empty)]) == 2
     assert "holds services (a team column means services), not teams" in capsys.readouterr().err
+
+
+def test_a_retired_service_leaves_current_lists_but_keeps_its_past(empty: Path) -> None:
+    """ledger retired: not among the services offered by the filters, its deployment still
+    counts for team payments, and a deep link to it still resolves."""
+    from connectors.csv.importer import import_csv
+    from data.warehouse import open_reader
+    from metrics.core.catalog import services, validate_scope
+    from metrics.core.filters import Filters
+
+    apply(parse_catalog(CATALOG), empty)
+    import_csv(
+        "deployments",
+        b"external_id,service_id,environment,started_at,status,finished_at\n"
+        b"d-1,ledger,production,2026-01-05T09:00:00Z,success,2026-01-05T09:05:00Z\n",
+        db=empty,
+    )
+    apply(parse_catalog(CATALOG.split('[[services]]\nid = "ledger"')[0]), empty)
+    con = open_reader(empty)
+    assert services(con)["service_id"].tolist() == ["checkout-api"]
+    assert sorted(services(con, include_retired=True)["service_id"]) == ["checkout-api", "ledger"]
+    validate_scope(con, Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 14), service="ledger"))
+    validate_scope(con, Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 14), team="payments"))
+    assert query(empty, "SELECT count(*) FROM deployment_outcomes WHERE service_id = 'ledger'") == [
+        (1,)
+    ]
