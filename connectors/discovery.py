@@ -36,10 +36,15 @@ class Suggestion:
     service_id: str | None  # the most similar service, or None
     similarity: float
 
+    @property
+    def setting(self) -> str:
+        """The catalog line that maps it: ``sonar_project_key = "acme:ledger"``."""
+        return f"{self.found.field} = {_toml(self.found.value)}"
+
     def line(self) -> str:
         f = self.found
         what = f"{f.key} ({f.label})" if f.label and f.label != f.key else f.key
-        setting = f"{f.field} = {_toml(f.value)}"
+        setting = self.setting
         if self.service_id is None:
             return f"  {what}: no similar service; declare one with {setting}"
         return (

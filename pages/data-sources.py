@@ -10,6 +10,7 @@ from data.warehouse import db_path
 from metrics.core import catalog
 from metrics.core import coverage as coverage_module
 from ui.admin.csv_upload import csv_upload_panel
+from ui.admin.discovery_panel import discovery_panel
 from ui.admin.sync_panel import sync_panel
 from ui.components import limits
 from ui.components.frame import ensure_frame
@@ -90,4 +91,5 @@ st.dataframe(
 st.caption("Column definitions and units: docs/data-dictionary.md.")
 _coverage()
 sync_panel()
+discovery_panel()
 csv_upload_panel()
