@@ -160,7 +160,7 @@ def main() -> None:
         _warehouse_problem(*problem)
         return
     try:
-        if data.is_empty():
+        if empty or data.is_empty():  # Get started and Data sources need no filters
             st.session_state["filters"] = None
         else:
             st.session_state["filters"] = sidebar_filters()
