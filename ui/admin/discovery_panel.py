@@ -21,6 +21,10 @@ RESULT_KEY = "discovery_result"
 
 
 def discovery_panel() -> None:
+    try:
+        config = load_config()
+    except ConnectorError:
+        return  # no sources file: the Sync now panel above says how to add one
     st.subheader("Unmapped in your sources")
     st.caption(
         "What SonarQube and Prometheus know that maps to no service, with the most similar "
@@ -29,9 +33,11 @@ def discovery_panel() -> None:
     if not auth.may("sync"):
         st.caption("Asking the sources needs the admin role.")
         return
-    if st.button("Find unmapped projects and jobs", icon=":material/travel_explore:"):
+    if st.button(
+        "Find unmapped projects and jobs", icon=":material/travel_explore:", key="discover"
+    ):
         try:
-            st.session_state[RESULT_KEY] = discover(load_config(), db=db_path())
+            st.session_state[RESULT_KEY] = discover(config, db=db_path())
         except ConnectorError as exc:
             st.session_state[RESULT_KEY] = exc
     _show(st.session_state.get(RESULT_KEY))
