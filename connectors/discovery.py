@@ -23,7 +23,7 @@ from connectors.core.http.client import HttpStats
 from connectors.core.progress import NullReporter, SourceProgress
 from connectors.core.redact import redact
 from connectors.registry import build_connector
-from connectors.sync import read_services
+from connectors.sync import read_retired, read_services
 from data.warehouse import db_path, open_reader
 
 MIN_SIMILARITY = 0.6
@@ -102,6 +102,7 @@ def discover(
     con = open_reader(db_path(db))
     try:
         services = read_services(con)
+        retired = read_retired(con)
         named = [
             (str(r[0]), str(r[1]))
             for r in con.execute(
@@ -128,6 +129,7 @@ def discover(
             progress=SourceProgress(NullReporter(), source.name),
             linking=config.linking,
             url=source.url,
+            retired=retired,
         )
         try:
             found = sorted(lister(ctx), key=lambda f: f.key)

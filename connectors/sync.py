@@ -40,12 +40,33 @@ from data.warehouse import WarehouseError, WarehouseUnusable, db_path, write_sna
 log = logging.getLogger(__name__)
 
 
+CATALOG_KEYS = ("gitlab_project", "jenkins_job", "pagerduty_service", "jira_component")
+
+
 def read_services(con: duckdb.DuckDBPyConnection) -> list[ServiceInfo]:
+    """The catalog's active services with every source key; a retired service is left out, so
+    syncs add nothing to it (its history stays)."""
     rows = con.execute(
-        "SELECT service_id, team_id, sonar_project_key, prometheus_selector, repo_url"
-        " FROM services ORDER BY service_id"
+        "SELECT service_id, team_id, sonar_project_key, prometheus_selector, repo_url, "
+        + ", ".join(CATALOG_KEYS)
+        + " FROM services WHERE retired_on IS NULL ORDER BY service_id"
     ).fetchall()
-    return [ServiceInfo(str(r[0]), str(r[1]), r[2], r[3], r[4]) for r in rows]
+    return [
+        ServiceInfo(
+            str(r[0]),
+            str(r[1]),
+            r[2],
+            r[3],
+            r[4],
+            {name: str(v) for name, v in zip(CATALOG_KEYS, r[5:], strict=True) if v},
+        )
+        for r in rows
+    ]
+
+
+def read_retired(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    rows = con.execute("SELECT service_id FROM services WHERE retired_on IS NOT NULL").fetchall()
+    return frozenset(str(r[0]) for r in rows)
 
 
 def read_cursors(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
@@ -121,6 +142,7 @@ def run_source(
             ctx = SourceContext(
                 source=source.name,
                 services=read_services(con),
+                retired=read_retired(con),
                 cursors=read_cursors(con, source.name),
                 since=since,
                 until=until,

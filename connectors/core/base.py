@@ -84,6 +84,12 @@ class ServiceInfo:
     sonar_project_key: str | None
     prometheus_selector: str | None
     repo_url: str | None = None
+    # the catalog's other source keys: gitlab_project, jenkins_job, pagerduty_service,
+    # jira_component → value (only the ones set)
+    keys: Mapping[str, str] = field(default_factory=dict)
+
+    def key(self, catalog_field: str) -> str | None:
+        return self.keys.get(catalog_field)
 
 
 class ProgressSink(Protocol):
@@ -121,6 +127,8 @@ class SourceContext:
     sleep: Callable[[float], None] | None = None
     linking: LinkSettings = field(default_factory=LinkSettings)  # [linking] of the sources file
     url: str = ""  # the source's configured URL: the only origin its credentials go to
+    # services the catalog retired: not in ``services``, so nothing new is synced for them
+    retired: frozenset[str] = frozenset()
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

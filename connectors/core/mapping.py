@@ -4,12 +4,15 @@ Every delivery and incident connector maps its own keys (``acme/checkout`` on Gi
 Jenkins job, a PagerDuty service id, a Jira component) to ``services.service_id``:
 
 1. ``[sources.<name>.services]`` in the sources file, ``"source key" = "service_id"``; wins;
-2. for repositories, ``services.repo_url``: a key ``owner/name`` matches a URL ending in
+2. the catalog's key for this kind of source (``gitlab_project``, ``jenkins_job``,
+   ``pagerduty_service``, ``jira_component``; case ignored);
+3. for repositories, ``services.repo_url``: a key ``owner/name`` matches a URL ending in
    ``/owner/name`` (``.git`` and case ignored), so the demo's and most real service catalogues
    need no mapping at all.
 
 A mapped service that is not in the warehouse fails the run (a typo must not drop data
-silently); keys that map to nothing are skipped and counted in one warning.
+silently); one the catalog retired is dropped with a warning (its history stays, nothing new
+is added); keys that map to nothing are skipped and counted in one warning.
 """
 
 from __future__ import annotations
@@ -56,8 +59,12 @@ class ServiceMap:
         services: Sequence[ServiceInfo],
         *,
         by_repo_url: bool = False,
+        catalog_field: str | None = None,
+        retired: frozenset[str] = frozenset(),
     ) -> None:
         known = {s.service_id for s in services}
+        self.retired_keys = sorted(k for k, v in explicit.items() if v in retired)
+        explicit = {k: v for k, v in explicit.items() if v not in retired}
         missing = sorted({v for v in explicit.values() if v not in known})
         if missing:
             raise ConfigError(
@@ -72,18 +79,54 @@ class ServiceMap:
             for service in services:
                 if service.repo_url:
                     self._repos.setdefault(_repo_key(service.repo_url), service.service_id)
+        self._catalog: dict[str, str] = {}
+        if catalog_field:
+            for service in services:
+                value = service.key(catalog_field)
+                if value:
+                    self._catalog.setdefault(value.lower(), service.service_id)
         self._lower = {k.lower(): v for k, v in self._explicit.items()}
         self.unmapped: set[str] = set()
 
     @classmethod
     def for_source(
-        cls, source: SourceConfig, ctx: SourceContext, *, by_repo_url: bool = False
+        cls,
+        source: SourceConfig,
+        ctx: SourceContext,
+        *,
+        by_repo_url: bool = False,
+        catalog_field: str | None = None,
     ) -> ServiceMap:
-        return cls(source.name, configured(source), ctx.services, by_repo_url=by_repo_url)
+        smap = cls(
+            source.name,
+            configured(source),
+            ctx.services,
+            by_repo_url=by_repo_url,
+            catalog_field=catalog_field,
+            retired=ctx.retired,
+        )
+        if smap.retired_keys:
+            sample = ", ".join(smap.retired_keys[:5])
+            ctx.warn(
+                f"[sources.{source.name}.{OPTION}] maps {sample} to retired services: not "
+                "synced (their history stays); remove the lines or return the services"
+            )
+        return smap
 
     def keys(self) -> list[str]:
         """Every key mapped explicitly, in the file's order."""
         return list(self._explicit)
+
+    def catalog_keys(self) -> list[str]:
+        """Every key the catalog declares for this source (lower case)."""
+        return list(self._catalog)
+
+    def _lookup(self, key: str) -> str | None:
+        lowered = key.lower()
+        found = self._explicit.get(key) or self._lower.get(lowered) or self._catalog.get(lowered)
+        if found is None and self._repos:
+            found = self._repos.get(_repo_key(key))
+        return found
 
     def repositories(self) -> list[str]:
         """Every repository key known: explicit ones first, then from services.repo_url."""
@@ -93,9 +136,7 @@ class ServiceMap:
         """The service of ``key``, or None (remembered for :meth:`warn_unmapped`)."""
         if not key:
             return None
-        found = self._explicit.get(key) or self._lower.get(key.lower())
-        if found is None and self._repos:
-            found = self._repos.get(_repo_key(key))
+        found = self._lookup(key)
         if found is None:
             self.unmapped.add(key)
         return found
@@ -104,9 +145,7 @@ class ServiceMap:
         """The service of the first key that maps (a Jira issue's components, say)."""
         candidates = [k for k in keys if k]
         for key in candidates:
-            found = self._explicit.get(key) or self._lower.get(key.lower())
-            if found is None and self._repos:
-                found = self._repos.get(_repo_key(key))
+            found = self._lookup(key)
             if found is not None:
                 return found
         self.unmapped.update(candidates)

@@ -867,3 +867,16 @@ def test_repo_urls_give_full_project_paths() -> None:
     )
     assert repo_path("https://github.com/acme/web", "gitlab.com") is None
     assert repo_path("https://gitlab.com/acme", "gitlab.com") is None
+
+
+def test_the_catalogs_gitlab_project_maps_without_a_services_table(
+    fake: FakeGitLab, warehouse: Path, tmp_path: Path
+) -> None:
+    """The catalog declares gitlab_project "acme/web" for web (its repo_url is on github.com,
+    which GitLab cannot use); no [sources.gl.services] line: the same first sync as the mapped
+    one, web's project included."""
+    with write_snapshot(warehouse) as con:
+        con.execute("UPDATE services SET gitlab_project = 'acme/web' WHERE service_id = 'web'")
+    result = run(write_config(tmp_path / "s.toml", fake.url, services=""), warehouse)
+    assert result.ok, result.error
+    assert_first_sync(warehouse)

@@ -548,7 +548,6 @@ def test_a_server_ignoring_the_range_is_stopped(
 
 
 CONFIG_ERRORS = {
-    "no jobs": ("", "[sources.jenkins] lists no deploy jobs"),
     "no job key": (
         '[[sources.jenkins.jobs]]\nservice_id = "billing"\n',
         "[[sources.jenkins.jobs]] #1 has no job",
@@ -570,6 +569,62 @@ CONFIG_ERRORS = {
         "[[sources.jenkins.jobs]] #1 (a): environment must be a text",
     ),
 }
+
+
+def set_catalog(db: Path, sql: str) -> None:
+    with write_snapshot(db) as con:
+        con.execute(sql)
+
+
+def test_without_job_tables_the_catalogs_jenkins_job_names_the_jobs(
+    fake: FakeJenkins, warehouse: Path, tmp_path: Path
+) -> None:
+    """Only checkout-api declares jenkins_job = deploy/checkout-api-prod (the catalog's
+    jenkins.io/job-full-name) and repo_url, which picks its revision in #6 over the shared
+    library's: its 5 final builds are read, to production; billing's job is not fetched, as
+    no service names it."""
+    set_catalog(
+        warehouse,
+        f"UPDATE services SET jenkins_job = '{CHECKOUT}', repo_url = "
+        "'https://github.com/acme/checkout-api' WHERE service_id = 'checkout-api'",
+    )
+    result = run(write_config(tmp_path / "j.toml", fake.url, jobs=""), warehouse)
+    assert result.ok, result.error
+    assert deployments(warehouse) == [d for d in expected(fake.url) if d[1] == "checkout-api"]
+    assert result.warnings == []
+    assert not any("billing" in p for p, _ in fake.requests())
+
+
+def test_no_job_tables_and_no_jenkins_job_fails_with_the_fix(
+    fake: FakeJenkins, warehouse: Path, tmp_path: Path
+) -> None:
+    before = contents(warehouse)
+    result = run(write_config(tmp_path / "j.toml", fake.url, jobs=""), warehouse)
+    assert result.error is not None
+    assert result.error.startswith(
+        "jenkins: [sources.jenkins] lists no deploy jobs and no service has a jenkins_job — set "
+        "jenkins_job for your services in config/catalog.toml"
+    )
+    assert contents(warehouse) == before
+
+
+def test_a_retired_service_gets_nothing_new(
+    fake: FakeJenkins, warehouse: Path, tmp_path: Path
+) -> None:
+    """billing is retired: its job (mapped through [sources.jenkins.services]) is not read and
+    one warning says so; checkout-api's 5 deployments are written as before."""
+    set_catalog(
+        warehouse, "UPDATE services SET retired_on = DATE '2026-01-01' WHERE service_id = 'billing'"
+    )
+    result = run(write_config(tmp_path / "j.toml", fake.url), warehouse)
+    assert result.ok, result.error
+    assert deployments(warehouse) == [d for d in expected(fake.url) if d[1] == "checkout-api"]
+    assert result.warnings == [
+        "[sources.jenkins.services] maps billing deploy to retired services: not synced "
+        "(their history stays); remove the lines or return the services",
+        "2 jobs map to no service and were skipped (billing deploy, deploy/orphan); map them "
+        "under [sources.jenkins.services]",
+    ]
 
 
 def refused_problem(tmp_path: Path, **options: str) -> str | None:

@@ -717,3 +717,16 @@ def test_configuration_errors(tmp_path: Path, warehouse: Path) -> None:
         '"<your Atlassian account e-mail>"'
     )
     assert query(warehouse, "SELECT count(*) FROM sync_runs WHERE status = 'failed'") == [(5,)]
+
+
+def test_the_catalogs_jira_component_maps_without_a_services_table(
+    fake: FakeJira, warehouse: Path, tmp_path: Path
+) -> None:
+    """The catalog declares jira_component "Checkout" for a1 (case differs from Jira's
+    "checkout"); no [sources.jira.services] line: the same 5 incidents as the mapped sync."""
+    with write_snapshot(warehouse) as con:
+        con.execute("UPDATE services SET jira_component = 'Checkout' WHERE service_id = 'a1'")
+    result = run(write_config(tmp_path / "j.toml", fake.url, services=""), warehouse)
+    assert result.ok, result.error
+    assert incidents(warehouse) == expected(fake.url)
+    assert result.warnings == [UNMAPPED]

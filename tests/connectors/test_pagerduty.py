@@ -662,3 +662,20 @@ def test_a_mapping_to_an_unknown_service_fails(
         "fix the service id, or add the service to the warehouse first"
     )
     assert contents(warehouse) == before
+
+
+def test_the_catalogs_pagerduty_service_maps_without_a_services_table(
+    fake: FakePagerDuty, warehouse: Path, tmp_path: Path
+) -> None:
+    """The catalog declares pagerduty_service PCHK001 for a1 and pbil001 (case differs) for b1,
+    as Backstage's pagerduty.com/service-id does; no [sources.pd.services] line: the same 5
+    incidents as the mapped first sync, and the same single unmapped service."""
+    with write_snapshot(warehouse) as con:
+        con.execute(
+            "UPDATE services SET pagerduty_service = CASE service_id WHEN 'a1' THEN 'PCHK001'"
+            " ELSE 'pbil001' END"
+        )
+    result = run(write_config(tmp_path / "s.toml", fake.url, services="# none"), warehouse)
+    assert result.ok, result.error
+    assert stored(warehouse) == EXPECTED
+    assert result.warnings[0] == UNMAPPED

@@ -25,6 +25,7 @@ import pytest
 
 from connectors.core.config import load_config
 from connectors.sources.sonarqube.streams import SonarQubeConnector
+from data.warehouse import write_snapshot
 from tests.appserver import REPO, free_port
 from tests.connector_helpers import (
     Sleeps,
@@ -592,3 +593,19 @@ def test_a_sync_that_maps_no_project_fails_with_the_fix(tmp_path: Path, token: N
         "sonar: [sources.sonar]: no service has a sonar_project_key and the source maps no "
         "projects: nothing to sync — set sonar_project_key for your services"
     ), result.error
+
+
+def test_retired_services_get_no_new_analyses(
+    fake: FakeSonar, warehouse: Path, tmp_path: Path
+) -> None:
+    """b1 is retired (mapped through [sources.sonar.projects]): its analysis D is not written
+    and a warning names it; a1's three analyses are written as before."""
+    with write_snapshot(warehouse) as con:
+        con.execute("UPDATE services SET retired_on = DATE '2026-01-01' WHERE service_id = 'b1'")
+    result = run(write_config(tmp_path / "s.toml", fake.url), warehouse)
+    assert result.ok, result.error
+    assert snapshots(warehouse) == EXPECTED[:3]
+    assert result.warnings[0] == (
+        "[sources.sonar.projects] maps 'acme:b1' to retired service 'b1'; skipped (its "
+        "history stays)"
+    )

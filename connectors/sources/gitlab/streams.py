@@ -299,8 +299,15 @@ class GitLabConnector:
     # -- projects -------------------------------------------------------------------------
 
     def _derived(self, ctx: SourceContext) -> dict[str, tuple[str, str]]:
-        """``{path lower: (path, service)}`` from every services.repo_url on this host."""
+        """``{path lower: (path, service)}`` from every service's gitlab_project and every
+        services.repo_url on this host."""
         found: dict[str, tuple[str, str]] = {}
+        for service in ctx.services:
+            project = service.key("gitlab_project")
+            if project:
+                found.setdefault(
+                    project.strip("/").lower(), (project.strip("/"), service.service_id)
+                )
         for service in ctx.services:
             path = repo_path(service.repo_url or "", self.host, self.base_path)
             if path:
@@ -371,7 +378,9 @@ class GitLabConnector:
         )
 
     def _extract(self, pool: ClientPool, ctx: SourceContext) -> Iterator[Record]:
-        services = ServiceMap.for_source(self.source, ctx, by_repo_url=True)
+        services = ServiceMap.for_source(
+            self.source, ctx, by_repo_url=True, catalog_field="gitlab_project"
+        )
         targets = self._targets(pool, ctx, services)
         services.warn_unmapped(ctx, "GitLab projects")
         ctx.progress.start(len(targets), "projects")

@@ -125,9 +125,9 @@ def parse_jobs(source: SourceConfig) -> list[JobConfig]:
     """The ``[[sources.<name>.jobs]]`` tables, validated."""
     where = f"[[sources.{source.name}.jobs]]"
     example = f'{where}\njob = "deploy/checkout-api-prod"\nservice_id = "checkout-api"'
-    tables = source.options.get("jobs")
-    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
-        raise ConfigError(f"[sources.{source.name}] lists no deploy jobs", f"add\n{example}")
+    tables = source.options.get("jobs", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(f"[sources.{source.name}] jobs must be tables", f"write\n{example}")
     jobs: list[JobConfig] = []
     seen: set[str] = set()
     for number, table in enumerate(tables, 1):
@@ -243,11 +243,33 @@ class JenkinsConnector:
 
     # -- extraction -----------------------------------------------------------------------
 
+    def _jobs(self, ctx: SourceContext) -> list[JobConfig]:
+        """The listed jobs, else every service's catalog jenkins_job (to production)."""
+        if self.jobs:
+            return self.jobs
+        jobs = [
+            JobConfig(job, s.service_id, "production", s.repo_url)
+            for s in ctx.services
+            if (job := (s.key("jenkins_job") or "").strip("/"))
+        ]
+        if not jobs:
+            raise ConfigError(
+                f"[sources.{self.name}] lists no deploy jobs and no service has a jenkins_job",
+                "set jenkins_job for your services in config/catalog.toml and apply it "
+                "(`python -m connectors discover` lists the server's jobs), or add\n"
+                f'[[sources.{self.name}.jobs]]\njob = "deploy/checkout-api-prod"\n'
+                'service_id = "checkout-api"',
+            )
+        return jobs
+
     def _tasks(self, ctx: SourceContext) -> list[Task]:
-        services = ServiceMap.for_source(self.source, ctx)
+        services = ServiceMap.for_source(self.source, ctx, catalog_field="jenkins_job")
         known = ctx.service_ids()
         tasks: list[Task] = []
-        for job in self.jobs:
+        for job in self._jobs(ctx):
+            if job.service_id in ctx.retired:
+                ctx.warn(f"job {job.job!r} names retired service '{job.service_id}': not synced")
+                continue
             if job.service_id is not None and job.service_id not in known:
                 raise ConfigError(
                     f"[[sources.{self.name}.jobs]] job {job.job!r} names service "

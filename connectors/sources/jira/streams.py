@@ -408,6 +408,8 @@ class JiraConnector:
             self.name,
             {**{s: s for s in sorted(ctx.service_ids())}, **configured(self.source)},
             ctx.services,
+            catalog_field="jira_component",
+            retired=ctx.retired,
         )
         ctx.progress.start(0, "issues")
         rows: list[dict[str, Any]] = []

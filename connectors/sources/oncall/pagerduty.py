@@ -168,7 +168,7 @@ class PagerDutyConnector:
         )
 
     def _extract(self, pool: ClientPool, ctx: SourceContext) -> Iterator[Record]:
-        smap = ServiceMap.for_source(self.source, ctx)
+        smap = ServiceMap.for_source(self.source, ctx, catalog_field="pagerduty_service")
         known = ctx.service_ids()
         api = self._api(pool)
         start = self.common.start(ctx)

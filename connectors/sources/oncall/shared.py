@@ -147,9 +147,10 @@ def cursors(ctx: SourceContext, rows: Sequence[Mapping[str, Any]], what: str) ->
 def resolve_service(
     smap: ServiceMap, known: set[str], keys: Sequence[str], label: str
 ) -> str | None:
-    """The service of the first key mapped under ``services``, else of the first key that is
-    a warehouse service id; None (and ``label`` remembered as unmapped) otherwise."""
-    explicit = {k.lower() for k in smap.keys()}  # noqa: SIM118 (a method, not a dict)
+    """The service of the first key mapped under ``services`` or by the catalog, else of the
+    first key that is a warehouse service id; None (and ``label`` remembered as unmapped)
+    otherwise."""
+    explicit = {k.lower() for k in [*smap.keys(), *smap.catalog_keys()]}
     for key in keys:
         if key.lower() in explicit:
             return smap.get(key)

@@ -352,6 +352,9 @@ class PrometheusConnector:
             service_id = str(entry["service_id"])
             environment = str(entry.get("environment", self.options.environment)).strip().lower()
             where = f"[sources.{self.name}.services] entry {index + 1} ({service_id})"
+            if service_id in ctx.retired:
+                ctx.warn(f"{where}: service '{service_id}' is retired; skipped (its history stays)")
+                continue
             if service_id not in known:
                 ctx.warn(
                     f"{where}: no service '{service_id}' in the warehouse; skipped "

@@ -234,6 +234,12 @@ class SonarQubeConnector:
         mapping = {s.sonar_project_key: s.service_id for s in ctx.services if s.sonar_project_key}
         known = ctx.service_ids()
         for key, service_id in self.projects.items():
+            if service_id in ctx.retired:
+                ctx.warn(
+                    f"[sources.{self.name}.projects] maps '{key}' to retired service "
+                    f"'{service_id}'; skipped (its history stays)"
+                )
+                continue
             if service_id not in known:
                 ctx.warn(
                     f"[sources.{self.name}.projects] maps '{key}' to unknown service "
