@@ -174,6 +174,13 @@ def _sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plural(what: str, count: int) -> str:
+    """"GitHub repository" → "GitHub repositories" (English nouns the connectors use)."""
+    if count == 1:
+        return what
+    return what[:-1] + "ies" if what.endswith("y") else what + "s"
+
+
 def _discover(args: argparse.Namespace) -> int:
     """What each source knows that no service maps, with the catalog line that would map it."""
     config = load_config(args.config)
@@ -186,8 +193,10 @@ def _discover(args: argparse.Namespace) -> int:
         elif not result.suggestions:
             print(f"{result.source}: everything it knows maps to a service")
         else:
-            what = result.suggestions[0].found.what
-            print(f"{result.source}: {len(result.suggestions)} {what}(s) map to no service")
+            count = len(result.suggestions)
+            what = _plural(result.suggestions[0].found.what, count)
+            verb = "maps" if count == 1 else "map"
+            print(f"{result.source}: {count} {what} {verb} to no service")
             for suggestion in result.suggestions:
                 print(redact(suggestion.line()))
     if any(r.suggestions for r in results):

@@ -62,11 +62,11 @@ def test_discover_lists_unmapped_things_with_suggestions(
     out = capsys.readouterr().out.splitlines()
     assert code == 0
     assert out == [
-        "sonar: 2 SonarQube project(s) map to no service",
+        "sonar: 2 SonarQube projects map to no service",
         "  acme:ledger (Ledger) → ledger? (similarity 1.00): in its [[services]] entry, "
         'sonar_project_key = "acme:ledger"',
         '  acme:zz (Prototype): no similar service; declare one with sonar_project_key = "acme:zz"',
-        "prom: 2 Prometheus job(s) map to no service",
+        "prom: 2 Prometheus jobs map to no service",
         "  node-exporter: no similar service; declare one with prometheus_selector = "
         "'{job=\"node-exporter\"}'",
         "  payments-ledger → ledger? (similarity 0.80): in its [[services]] entry, "

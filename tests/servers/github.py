@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -119,6 +120,8 @@ class FakeRepo:
     tag_objects: dict[str, tuple[str, str]] = field(default_factory=dict)  # sha → (type, sha)
     denied: set[str] = field(default_factory=set)  # first path segment after the repo → 403
     visible: bool = True  # False: the token cannot see it → 404, as GitHub answers
+    archived: bool = False
+    user_owned: bool = False  # its owner is a user, not an organisation
 
 
 def error(status: int, message: str) -> tuple[int, Any]:
@@ -199,6 +202,8 @@ class FakeGitHub(FakeApi):
             )
             return status, body, ""
         parts = [unquote(p) for p in path.split("/") if p]
+        if len(parts) == 3 and parts[0] in ("orgs", "users") and parts[2] == "repos":
+            return self._owner_repos(parts[0] == "users", parts[1], path, params)
         if len(parts) < 4 or parts[0] != "repos":
             return *error(404, "Not Found"), ""
         repo = self.repos.get(f"{parts[1]}/{parts[2]}".lower())
@@ -270,6 +275,41 @@ class FakeGitHub(FakeApi):
             }
             return 200, body, ""
         return *error(404, "Not Found"), ""
+
+    def _owner_repos(
+        self, user: bool, owner: str, path: str, params: dict[str, str]
+    ) -> tuple[int, Any, str]:
+        """``GET /orgs/{org}/repos`` or ``/users/{user}/repos``: 404 for an owner of the other
+        kind (or none), as GitHub answers; the visible repositories by full name."""
+        owned = [
+            r
+            for r in self.repos.values()
+            if r.full_name.split("/")[0].lower() == owner.lower() and r.user_owned == user
+        ]
+        if not owned:
+            return *error(404, "Not Found"), ""
+        listed = sorted((r for r in owned if r.visible), key=lambda r: r.full_name.lower())
+        return self._page([self._repo_json(r) for r in listed], path, params)
+
+    def _repo_json(self, repo: FakeRepo) -> dict[str, Any]:
+        owner, name = repo.full_name.split("/")
+        web = self.url.replace("/api/v3", "") if self.prefix else "https://github.com"
+        return {
+            "id": zlib.crc32(repo.full_name.encode()),
+            "node_id": "R_x",
+            "name": name,
+            "full_name": repo.full_name,
+            "private": True,
+            "owner": {"login": owner, "type": "User" if repo.user_owned else "Organization"},
+            "html_url": f"{web}/{repo.full_name}",
+            "description": None,
+            "fork": False,
+            "url": f"{self.url}/repos/{repo.full_name}",
+            "archived": repo.archived,
+            "disabled": False,
+            "default_branch": "main",
+            "visibility": "private",
+        }
 
     def _page(
         self, items: list[Any], path: str, params: dict[str, str], limit: int = 100

@@ -254,6 +254,20 @@ class FakeJenkins(FakeApi):
             message = f"{user} is missing the Overall/Read permission"
             return 403, denied, jetty_error(403, message)
         segments = [unquote(s) for s in path.strip("/").split("/")]
+        if segments == ["api", "json"]:  # the root: Jenkins itself, its top-level items
+            root = {
+                "_class": "hudson.model.Hudson",
+                "mode": "NORMAL",
+                "nodeDescription": "the Jenkins controller",
+                "url": self.url + "/",
+                "jobs": self._children("", user),
+            }
+            try:
+                nodes = parse_tree(params["tree"]) if "tree" in params else None
+                body = select(root, nodes) if nodes else root
+            except (TreeError, ValueError) as exc:
+                return 400, {"Content-Type": HTML_TYPE}, jetty_error(400, f"bad tree: {exc}")
+            return 200, {"Content-Type": JSON_TYPE}, json.dumps(body)
         if len(segments) < 4 or segments[-2:] != ["api", "json"]:
             return 404, {"Content-Type": HTML_TYPE}, not_found_page()
         names = segments[:-2]
@@ -283,6 +297,31 @@ class FakeJenkins(FakeApi):
         if not children or not any(self._visible(j, user) for j in children):
             return None
         return self.folder_json(full_name, [j for j in children if self._visible(j, user)])
+
+    def _children(self, folder: str, user: str | None) -> list[dict[str, Any]]:
+        """The items directly in ``folder`` ("" = the root), each as its own API object with
+        the folders' items nested (what a ``tree=jobs[fullName,jobs[…]]`` selects from)."""
+        prefix = f"{folder}/" if folder else ""
+        depth = folder.count("/") + 1 if folder else 0
+        visible = [
+            j
+            for j in self.jobs.values()
+            if j.full_name.startswith(prefix) and self._visible(j, user)
+        ]
+        names = sorted({j.full_name.split("/")[depth] for j in visible})
+        items = []
+        for name in names:
+            full = prefix + name
+            job = self.jobs.get(full)
+            if job is not None:
+                items.append(self.job_json(job))
+            else:
+                item = self.folder_json(
+                    full, [j for j in visible if j.full_name.startswith(full + "/")]
+                )
+                item["jobs"] = self._children(full, user)
+                items.append(item)
+        return items
 
     def item_url(self, full_name: str) -> str:
         return self.url + "/" + "".join(f"job/{quote(p, safe='')}/" for p in full_name.split("/"))

@@ -535,6 +535,9 @@ class FakeJira(FakeApi):
                 return self._search_dc(params)
         except JqlError as exc:
             return 400, {"errorMessages": [str(exc)], "errors": {}}, {}
+        project = re.fullmatch(r"project/([^/]+)/components", rest)
+        if project:
+            return self._components(unquote(project[1]))
         match = re.fullmatch(r"issue/([^/]+)(/changelog)?", rest)
         if match:
             key = unquote(match[1])
@@ -548,6 +551,28 @@ class FakeJira(FakeApi):
                 shown = self.render(found, params.get("fields"), params.get("expand"), search=False)
                 return 200, shown, {}
         return 404, {"message": f"null for uri: {self.url}{path}", "status-code": 404}, {}
+
+    def _components(self, key: str) -> tuple[int, Any, dict[str, str]]:
+        """``GET …/project/{key}/components``: every component its issues name (a plain list,
+        as Jira sends it, not paged)."""
+        if key not in self.projects:
+            message = f"No project could be found with key '{key}'."
+            return 404, {"errorMessages": [message], "errors": {}}, {}
+        names = sorted({c for i in self.issues if i.project == key for c in i.components})
+        version = "3" if self.flavor == "cloud" else "2"
+        body = [
+            {
+                "self": f"{self.url}/rest/api/{version}/component/{10000 + n}",
+                "id": str(10000 + n),
+                "name": name,
+                "description": "",
+                "isAssigneeTypeValid": False,
+                "project": key,
+                "projectId": 10000,
+            }
+            for n, name in enumerate(names)
+        ]
+        return 200, body, {}
 
     def _query(self, params: dict[str, str]) -> list[Issue]:
         """The issues ``params["jql"]`` selects, in its order; JqlError when Jira would 400."""

@@ -121,9 +121,12 @@ class FakePagerDuty(FakeApi):
         oauth_tokens: set[str] | None = None,
         forbidden_tokens: set[str] | None = None,
         max_offset: int = 10_000,
+        services: list[tuple[str, str]] | None = None,
     ) -> None:
         super().__init__()
         self.incidents = {i.id: i for i in incidents}
+        # the account's services: by default those the incidents name, in id order
+        self.services = services or sorted({i.service for i in incidents})
         self.tokens = tokens if tokens is not None else {"pd-key"}
         self.oauth_tokens = oauth_tokens or set()
         self.forbidden_tokens = forbidden_tokens or set()
@@ -166,6 +169,8 @@ class FakePagerDuty(FakeApi):
         parts = request.path.strip("/").split("/")
         if parts == ["incidents"]:
             return self._incidents(request, zone)
+        if parts == ["services"]:
+            return self._page(request, "services", [self._service_json(s) for s in self.services])
         if len(parts) in (2, 3) and parts[0] == "incidents":
             incident = self.incidents.get(parts[1])
             if incident is None:
@@ -231,6 +236,21 @@ class FakePagerDuty(FakeApi):
             "summary": f"[#{incident.number}] {incident.title}",
             "self": f"{self.url}/incidents/{incident.id}",
             "html_url": f"{WEB}/incidents/{incident.id}",
+        }
+
+    def _service_json(self, service: tuple[str, str]) -> dict[str, Any]:
+        """A service as ``GET /services`` lists it (the documented fields we read, and more)."""
+        service_id, name = service
+        return {
+            "id": service_id,
+            "type": "service",
+            "summary": name,
+            "name": name,
+            "description": None,
+            "status": "active",
+            "self": f"{self.url}/services/{service_id}",
+            "html_url": f"{WEB}/service-directory/{service_id}",
+            "created_at": "2025-01-01T00:00:00+09:00",
         }
 
     def _service(self, incident: Incident) -> dict[str, Any]:

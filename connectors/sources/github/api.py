@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from connectors.core import records
-from connectors.core.errors import MalformedResponseError
+from connectors.core.errors import HttpStatusError, MalformedResponseError
 from connectors.core.http.client import HttpClient, short_url
 from connectors.core.http.pagination import LinkHeaderPaginator, Page, Params, paginate
 from connectors.core.http.shapes import as_list, as_object
@@ -179,6 +179,31 @@ class GitHubApi:
         for page_url, body in self._pages(url, params):
             for item in as_list(body, page_url, "the answer"):
                 yield page_url, as_object(item, page_url, what)
+
+    # -- repositories ---------------------------------------------------------------------
+
+    def owner_repositories(self, owner: str) -> list[tuple[str, str, bool]]:
+        """(full_name, html_url, archived) of every repository of an organisation
+        (``GET /orgs/{org}/repos?type=all``), or of a user when no organisation has that
+        name (``GET /users/{user}/repos``)."""
+        found = []
+        try:
+            listed = list(
+                self._items(f"{self.base_url}/orgs/{owner}/repos", {"type": "all"}, "a repository")
+            )
+        except HttpStatusError as exc:
+            if exc.status != 404:
+                raise
+            listed = list(
+                self._items(
+                    f"{self.base_url}/users/{owner}/repos", {"type": "owner"}, "a repository"
+                )
+            )
+        for page_url, item in listed:
+            name = _str(item, "full_name", page_url, "a repository")
+            url = _optional_str(item, "html_url") or f"https://github.com/{name}"
+            found.append((name, url, bool(item.get("archived"))))
+        return found
 
     # -- deployments ----------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connectors.core import records
-from connectors.core.base import CursorUpdate, Record, SourceContext, Stream
+from connectors.core.base import CursorUpdate, Found, Record, SourceContext, Stream
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
 from connectors.core.http.clients import client_pool, token_auth, unreachable_fix
@@ -90,6 +90,7 @@ OPTIONS = frozenset(
         "overlap_hours",
         "lookback_days",
         "pending_timeout_hours",
+        "owners",
     }
 )
 DEFAULT_REF_PATTERN = (
@@ -150,7 +151,7 @@ def github_repo(url: str, hosts: set[str]) -> str | None:
 
 
 @dataclass
-class Found:
+class Fetched:
     """Rows and cursors of one run."""
 
     deployments: list[dict[str, Any]] = field(default_factory=list)
@@ -305,13 +306,58 @@ class GitHubConnector:
             unique.setdefault(repo.lower(), repo)
         return list(unique.values())
 
-    def _row(self, found: Found, what: str, build: Any, **values: Any) -> dict[str, Any] | None:
+    def _row(self, found: Fetched, what: str, build: Any, **values: Any) -> dict[str, Any] | None:
         try:
             row: dict[str, Any] = build(source=self.name, **values)
             return row
         except records.RowError as exc:
             found.skipped.append(f"{what}: {exc}")
             return None
+
+    # -- discovery ------------------------------------------------------------------------
+
+    def discover(self, ctx: SourceContext) -> Iterator[Found]:
+        """Repositories of ``owners`` (organisations or users; by default the owners of the
+        repositories already mapped) that map to no service, archived ones left out
+        (``connectors discover``): each would be the service's ``repo_url``."""
+        pool = client_pool(ctx, token_auth(self.source), HEADERS)
+        try:
+            api = GitHubApi(pool.client(), self.url)
+            services = ServiceMap.for_source(self.source, ctx, by_repo_url=True)
+            known = self._repositories(ctx, services)
+            owners = (
+                as_strings(self.source.options["owners"], "owners", self.name)
+                if "owners" in self.source.options
+                else list(dict.fromkeys(r.split("/")[0] for r in known))
+            )
+            if not owners:
+                raise ConfigError(
+                    f"[sources.{self.name}]: no owner to list: no repository is mapped yet",
+                    f'add owners = ["your-org"] to [sources.{self.name}]',
+                )
+            mapped = {r.lower() for r in known}
+            found: list[Found] = []
+            for owner in owners:
+                try:
+                    listed = api.owner_repositories(owner)
+                except ConnectorError as exc:
+                    raise self._explain(exc, f"{owner}/*", "-", "repositories") from None
+                for name, url, archived in listed:
+                    if archived or name.lower() in mapped or services.get(name) is not None:
+                        continue
+                    found.append(
+                        Found(
+                            self.name,
+                            "GitHub repository",
+                            name,
+                            name.split("/")[-1],
+                            "repo_url",
+                            url,
+                        )
+                    )
+            return iter(found)
+        finally:
+            pool.close()
 
     # -- extraction -----------------------------------------------------------------------
 
@@ -330,7 +376,7 @@ class GitHubConnector:
             services.warn_unmapped(ctx, "repositories")
             mapped = [(repo, service) for repo, service in tasks if service is not None]
             ctx.progress.start(len(mapped), "repositories")
-            found = Found()
+            found = Fetched()
             for repo, service in mapped:
                 self._repository(api, ctx, repo, service, found)
                 ctx.progress.advance()
@@ -341,7 +387,7 @@ class GitHubConnector:
         if found.cursors:
             yield CursorUpdate(found.cursors)
 
-    def _warn(self, ctx: SourceContext, found: Found) -> None:
+    def _warn(self, ctx: SourceContext, found: Fetched) -> None:
         if found.no_status:
             ctx.warn(
                 f"{len(found.no_status)} deployment(s) came back without statuses (GitHub "
@@ -366,7 +412,7 @@ class GitHubConnector:
             )
 
     def _repository(
-        self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Found
+        self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Fetched
     ) -> None:
         step = "deployments"
         try:
@@ -390,7 +436,7 @@ class GitHubConnector:
             raise self._explain(exc, repo, service, step) from None
 
     def _deployments(
-        self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Found
+        self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Fetched
     ) -> list[Shipped]:
         key, start = self._begin(ctx, DEPLOYMENTS, repo)
         newest_final: datetime | None = None
@@ -436,7 +482,7 @@ class GitHubConnector:
 
     def _deployment_row(
         self,
-        found: Found,
+        found: Fetched,
         repo: str,
         service: str,
         deployment: Deployment,
@@ -461,7 +507,7 @@ class GitHubConnector:
         return row
 
     def _releases(
-        self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Found
+        self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Fetched
     ) -> list[Shipped]:
         key, start = self._begin(ctx, DEPLOYMENTS, repo)
         newest: datetime | None = None
@@ -503,7 +549,7 @@ class GitHubConnector:
         return shipped
 
     def _commits(
-        self, api: GitHubApi, ctx: SourceContext, repo: str, shipped: list[Shipped], found: Found
+        self, api: GitHubApi, ctx: SourceContext, repo: str, shipped: list[Shipped], found: Fetched
     ) -> None:
         """Commit lists of successful deployments: compare with the previous success."""
         by_environment: dict[str, list[Shipped]] = {}
@@ -534,7 +580,7 @@ class GitHubConnector:
             if previous is None or newest.created_at >= previous[0]:
                 found.cursors[key] = f"{records.cursor_time(newest.created_at)} {newest.sha}"
 
-    def _compare(self, api: GitHubApi, repo: str, base: str, item: Shipped, found: Found) -> None:
+    def _compare(self, api: GitHubApi, repo: str, base: str, item: Shipped, found: Fetched) -> None:
         try:
             comparison = api.compare(repo, base, item.sha)
         except HttpStatusError as exc:
@@ -554,7 +600,7 @@ class GitHubConnector:
             found.commits.append(records.deployment_commit(self.name, item.external_id, sha))
 
     def _changes(
-        self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Found
+        self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Fetched
     ) -> None:
         key, start = self._begin(ctx, CHANGES, repo)
         newest: datetime | None = None
@@ -594,7 +640,7 @@ class GitHubConnector:
         return groups[0] if groups else match.group(0)
 
     def _incidents(
-        self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Found
+        self, api: GitHubApi, ctx: SourceContext, repo: str, service: str, found: Fetched
     ) -> None:
         assert self.label is not None
         key, start = self._begin(ctx, INCIDENTS, repo)

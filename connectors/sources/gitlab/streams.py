@@ -67,14 +67,14 @@ on 429 and, when ``RateLimit-Remaining`` is 0, waits until ``RateLimit-Reset``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from connectors.core import records
-from connectors.core.base import CursorUpdate, Record, SourceContext, Stream, Upsert
+from connectors.core.base import CursorUpdate, Found, Record, SourceContext, Stream, Upsert
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
 from connectors.core.http.client import BasicAuth, ClientPool, HeaderAuth
@@ -209,8 +209,8 @@ class GitLabConnector:
                 'e.g. projects = ["acme/platform/billing", 42]',
             )
         self.projects: list[str] = [str(p).strip("/") for p in projects or []]
-        self.discover = flag(options, "discover", False, f"{where}:")
-        if self.discover and self.projects:
+        self.all_member_projects = flag(options, "discover", False, f"{where}:")
+        if self.all_member_projects and self.projects:
             raise ConfigError(
                 f"{where}: projects and discover = true exclude each other",
                 "list the projects, or let discover find them",
@@ -314,7 +314,9 @@ class GitLabConnector:
                 found.setdefault(path.lower(), (path, service.service_id))
         return found
 
-    def _targets(self, pool: ClientPool, ctx: SourceContext, services: ServiceMap) -> list[Target]:
+    def _service_of(self, ctx: SourceContext, services: ServiceMap) -> Callable[..., str | None]:
+        """A project's service by path (and id): explicit, catalog, repo_url on this host,
+        then any repo_url ending in its last two segments."""
         explicit = {k.lower(): v for k, v in configured(self.source).items()}
         derived = self._derived(ctx)
 
@@ -326,15 +328,37 @@ class GitLabConnector:
                     return found
             return services.first([path])  # remembers the path (not the id) when unmapped
 
+        return service_of
+
+    def discover(self, ctx: SourceContext) -> Iterator[Found]:
+        """Projects the token's user is a member of (its groups' included) that map to no
+        service (``connectors discover``)."""
+        yield from extract_with(
+            ctx, lambda pool: self._unmapped(pool, ctx), self._explain, auth=self._auth()
+        )
+
+    def _unmapped(self, pool: ClientPool, ctx: SourceContext) -> list[Found]:
+        services = ServiceMap.for_source(
+            self.source, ctx, by_repo_url=True, catalog_field="gitlab_project"
+        )
+        service_of = self._service_of(ctx, services)
+        return [
+            Found(self.name, "GitLab project", p.path, p.path, "gitlab_project", p.path)
+            for p in self._api(pool).member_projects()
+            if service_of(p.path, p.id) is None
+        ]
+
+    def _targets(self, pool: ClientPool, ctx: SourceContext, services: ServiceMap) -> list[Target]:
+        service_of = self._service_of(ctx, services)
         api = self._api(pool)
-        if self.discover:
+        if self.all_member_projects:
             listed = api.member_projects()
             chosen = [(p, service_of(p.path, p.id)) for p in listed]
             return self._unique([Target(p, s) for p, s in chosen if s])
         if self.projects:
             refs = list(self.projects)
         else:
-            refs = [*configured(self.source), *(path for path, _ in derived.values())]
+            refs = [*configured(self.source), *(path for path, _ in self._derived(ctx).values())]
         tasks: list[tuple[str, str | None]] = []
         seen: set[str] = set()
         for ref in refs:

@@ -168,6 +168,17 @@ class NotAJobError(ConnectorError):
         self.job = job
 
 
+FOLDER_DEPTH = 4
+
+
+def folder_tree(depth: int) -> str:
+    """``jobs[fullName,jobs[fullName,…]]`` nested ``depth`` times."""
+    inner = "jobs[fullName]"
+    for _ in range(depth - 1):
+        inner = f"jobs[fullName,{inner}]"
+    return inner
+
+
 class JenkinsApi:
     """Calls on one :class:`HttpClient` (one per thread) against ``base_url``."""
 
@@ -178,6 +189,28 @@ class JenkinsApi:
 
     def job_url(self, job: str) -> str:
         return f"{self.base_url}/{job_path(job)}/api/json"
+
+    def job_names(self) -> list[str]:
+        """Full names of every job, folders (and multibranch projects) opened down to
+        ``FOLDER_DEPTH`` levels: one request, the tree naming only ``fullName`` and ``jobs``."""
+        url = f"{self.base_url}/api/json"
+        body = decode(self.client.get(url, params={"tree": folder_tree(FOLDER_DEPTH)}))
+        if not isinstance(body, dict) or not isinstance(body.get("jobs", []), list):
+            raise MalformedResponseError(short_url(url), "expected an object with jobs")
+        names: list[str] = []
+
+        def walk(items: list[Any]) -> None:
+            for item in items:
+                if not isinstance(item, dict) or not isinstance(item.get("fullName"), str):
+                    raise MalformedResponseError(short_url(url), "a job without a fullName")
+                children = item.get("jobs")
+                if isinstance(children, list):
+                    walk(children)
+                else:
+                    names.append(item["fullName"])
+
+        walk(body.get("jobs", []))
+        return sorted(names)
 
     def builds(self, job: str, stop: int, max_pages: int = 10_000) -> Iterator[JenkinsBuild]:
         """Builds of ``job`` numbered above ``stop``, newest first, one range at a time.

@@ -41,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.core import records
-from connectors.core.base import CursorUpdate, Record, SourceContext, Stream
+from connectors.core.base import CursorUpdate, Found, Record, SourceContext, Stream
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError
 from connectors.core.http.client import ClientPool
@@ -289,6 +289,23 @@ class JenkinsConnector:
             )
         services.warn_unmapped(ctx, "jobs")
         return tasks
+
+    def discover(self, ctx: SourceContext) -> Iterator[Found]:
+        """Jobs on the server that no job table, catalog jenkins_job or services line names
+        (``connectors discover``): each would be the service's ``jenkins_job = "<full name>"``."""
+        yield from extract_with(
+            ctx, lambda pool: self._unmapped(pool, ctx), self._explain, auth=token_auth(self.source)
+        )
+
+    def _unmapped(self, pool: ClientPool, ctx: SourceContext) -> list[Found]:
+        services = ServiceMap.for_source(self.source, ctx, catalog_field="jenkins_job")
+        listed = {j.job.lower() for j in self.jobs if j.service_id}
+        names = JenkinsApi(pool.client(), self.source.url, self.page_size).job_names()
+        return [
+            Found(self.name, "Jenkins job", name, name, "jenkins_job", name)
+            for name in names
+            if name.lower() not in listed and services.get(name) is None
+        ]
 
     def extract(self, ctx: SourceContext) -> Iterator[Record]:
         tasks = self._tasks(ctx)

@@ -129,6 +129,17 @@ class JiraApi:
             found.append(Status(str(entry["id"]), str(entry["name"]), str(key or "")))
         return found
 
+    def components(self, project: str) -> list[str]:
+        """Names of a project's components (``GET …/project/{key}/components``, one list)."""
+        url = self.url(f"project/{quote(project, safe='')}/components")
+        names = []
+        for item in as_list(self.client.get_json(url), url, "the component list"):
+            entry = as_object(item, url, "a component")
+            if not isinstance(entry.get("name"), str):
+                raise MalformedResponseError(short_url(url), "a component without a name")
+            names.append(entry["name"])
+        return names
+
     def search(self, jql: str, fields: list[str], page_size: int) -> Iterator[list[dict[str, Any]]]:
         """Pages of issues matching ``jql``, each with ``fields`` and its changelog."""
         params: dict[str, str | int] = {

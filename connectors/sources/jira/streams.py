@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.core.base import CursorUpdate, Record, SourceContext, Stream
+from connectors.core.base import CursorUpdate, Found, Record, SourceContext, Stream
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConfigError, ConnectorError, HttpStatusError, UnreachableError
 from connectors.core.http.clients import client_pool, token_auth
@@ -89,8 +89,25 @@ OPTIONS = frozenset(
         "deployment_field",
         "deployment_regex",
         "page_size",
+        "projects",
     }
 )
+_JQL_PROJECTS = re.compile(
+    r"\bproject\s*(?:=\s*(\"[^\"]+\"|'[^']+'|[A-Za-z0-9_]+)|in\s*\(([^)]*)\))", re.IGNORECASE
+)
+
+
+def jql_projects(jql: str) -> list[str]:
+    """Project keys a JQL names with ``project = KEY`` or ``project in (A, B)``."""
+    keys: list[str] = []
+    for single, several in _JQL_PROJECTS.findall(jql):
+        for key in [single] if single else several.split(","):
+            key = key.strip().strip("\"'")
+            if key:
+                keys.append(key)
+    return list(dict.fromkeys(keys))
+
+
 _FIELD_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
@@ -327,6 +344,11 @@ class JiraConnector:
                 "the account lacks Browse projects permission for these issues (or an IP "
                 "allowlist blocks it); grant it or use another account"
             )
+        if exc.status == 404 and "/project/" in exc.url:
+            return exc.with_fix(
+                f"check the project keys (projects in {self.section}, else the jql's) and that "
+                "the account may browse them"
+            )
         if exc.status == 404 and "/issue/" in exc.url:
             return exc.with_fix("the issue was deleted or moved during the sync; run it again")
         if exc.status == 404 and self.flavor == "cloud":
@@ -389,6 +411,50 @@ class JiraConnector:
         extra = [self.service_field, self.started_field, self.severity_field]
         extra.append(self.deployment_field)
         return list(dict.fromkeys([*wanted, *(f for f in extra if f)]))
+
+    def discover(self, ctx: SourceContext) -> Iterator[Found]:
+        """Components of the projects (``projects``, else those the JQL names) that map to no
+        service (``connectors discover``): each would be its ``jira_component``."""
+        projects = (
+            as_strings(self.source.options["projects"], "projects", self.name)
+            if "projects" in self.source.options
+            else jql_projects(self.jql)
+        )
+        if self.service_field != "components":
+            raise ConfigError(
+                f"{self.section}: services come from {self.service_field}, not components, so "
+                "there is nothing to list",
+                "map that field's values under [sources.<name>.services]",
+            )
+        if not projects:
+            raise ConfigError(
+                f"{self.section}: the jql names no project, so there are no components to list",
+                'add projects = ["OPS"] (the project keys whose components are services)',
+            )
+        pool = client_pool(ctx, token_auth(self.source))
+        api = JiraApi(pool.client(), self.url, self.flavor)
+        services = ServiceMap(
+            self.name,
+            {**{s: s for s in sorted(ctx.service_ids())}, **configured(self.source)},
+            ctx.services,
+            catalog_field="jira_component",
+            retired=ctx.retired,
+        )
+        found: dict[str, Found] = {}
+        try:
+            for project in projects:
+                for name in api.components(project):
+                    if services.get(name) is None:
+                        label = f"{name} in {project}"
+                        found.setdefault(
+                            name.lower(),
+                            Found(self.name, "Jira component", name, label, "jira_component", name),
+                        )
+        except ConnectorError as exc:
+            raise self._explain(exc, api, self.jql) from None
+        finally:
+            pool.close()
+        yield from found.values()
 
     def extract(self, ctx: SourceContext) -> Iterator[Record]:
         pool = client_pool(ctx, token_auth(self.source))

@@ -46,7 +46,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from connectors.core import records
-from connectors.core.base import Record, SourceContext, Stream
+from connectors.core.base import Found, Record, SourceContext, Stream
 from connectors.core.config import SourceConfig, check_options
 from connectors.core.errors import ConnectorError, HttpStatusError
 from connectors.core.http.client import ClientPool
@@ -166,6 +166,26 @@ class PagerDutyConnector:
             auth=PagerDutyAuth(self.source.require_token().value, oauth=self.oauth),
             headers={"Accept": ACCEPT},
         )
+
+    def discover(self, ctx: SourceContext) -> Iterator[Found]:
+        """Services on the account that map to no TechPulse service (``connectors discover``):
+        each would be the service's ``pagerduty_service = "<id>"``."""
+        yield from extract_with(
+            ctx,
+            lambda pool: self._unmapped(pool, ctx),
+            self._explain,
+            auth=PagerDutyAuth(self.source.require_token().value, oauth=self.oauth),
+            headers={"Accept": ACCEPT},
+        )
+
+    def _unmapped(self, pool: ClientPool, ctx: SourceContext) -> list[Found]:
+        smap = ServiceMap.for_source(self.source, ctx, catalog_field="pagerduty_service")
+        known = ctx.service_ids()
+        return [
+            Found(self.name, "PagerDuty service", sid, name, "pagerduty_service", sid)
+            for sid, name in self._api(pool).services()
+            if oncall.resolve_service(smap, known, [sid, name], name) is None
+        ]
 
     def _extract(self, pool: ClientPool, ctx: SourceContext) -> Iterator[Record]:
         smap = ServiceMap.for_source(self.source, ctx, catalog_field="pagerduty_service")

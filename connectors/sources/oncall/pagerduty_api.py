@@ -126,6 +126,22 @@ class PagerDutyApi:
                 yield [], -1
                 return
 
+    # -- services -------------------------------------------------------------------------
+
+    def services(self) -> list[tuple[str, str]]:
+        """(id, name) of every service on the account (``GET /services``, all pages)."""
+        url = self.url("services")
+        found: list[tuple[str, str]] = []
+        for items, offset in self._pages(url, {}, "services"):
+            if offset < 0:
+                break
+            for item in items:
+                service = as_object(item, url, "a service")
+                if not isinstance(service.get("id"), str):
+                    raise MalformedResponseError(url, "a service without an id")
+                found.append((service["id"], str(service.get("name") or service["id"])))
+        return found
+
     # -- incidents ------------------------------------------------------------------------
 
     def incidents(
