@@ -29,8 +29,10 @@ demo: $(APP_STAMP)  ## (re)build the demo organisation warehouse
 enterprise: $(APP_STAMP)  ## build the enterprise-scale warehouse (2,000 services) for benchmarks
 	$(PY) -m data.demo --scale enterprise --seed $(SEED) --db $(ENTERPRISE)
 
-sync: $(APP_STAMP) $(DB)  ## pull the sources in config/sources.toml into the warehouse
-	$(PY) -m connectors sync --db $(DB)
+sync: $(APP_STAMP) $(DB)  ## pull the sources in config/sources.toml into the warehouse, then say what is covered
+	@$(PY) -m connectors sync --db $(DB); status=$$?; \
+	echo "Coverage (python -m metrics coverage):"; \
+	$(PY) -m metrics coverage --brief --db $(DB); exit $$status
 
 bench: $(DEV_STAMP) system-deps  ## every benchmark in bench/ (builds data/enterprise.duckdb; ~15 min)
 	$(PY) -m bench.build --keep $(ENTERPRISE)

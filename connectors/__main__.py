@@ -175,7 +175,7 @@ def _sources(args: argparse.Namespace) -> int:
 
 
 def _plural(what: str, count: int) -> str:
-    """"GitHub repository" → "GitHub repositories" (English nouns the connectors use)."""
+    """ "GitHub repository" → "GitHub repositories" (English nouns the connectors use)."""
     if count == 1:
         return what
     return what[:-1] + "ies" if what.endswith("y") else what + "s"

@@ -33,6 +33,8 @@ from metrics.reports.roi import (
     roi_report,
 )
 
+BRIEF_ROWS = 20  # services listed by `coverage --brief`
+
 JSON_FIELDS = (
     "kpi",
     "label",
@@ -72,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     cover.add_argument("--team", help="team id (default: all teams)")
     cover.add_argument("--format", choices=("table", "csv"), default="table")
+    cover.add_argument(
+        "--brief",
+        action="store_true",
+        help="only the services still missing data, at most 20 (what `make sync` prints)",
+    )
     cover.add_argument(
         "--db", help="warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)"
     )
@@ -190,9 +197,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.buffer.write(export.to_csv_bytes(frame))
             return 0
         print("\n".join(coverage.summary(frame)))
-        for row in frame.to_dict(orient="records"):
+        rows = frame.to_dict(orient="records")
+        if args.brief:
+            rows = [r for r in rows if r["missing"]]
+        for row in rows[: BRIEF_ROWS if args.brief else None]:
             state = f"missing {row['missing']}" if row["missing"] else "every KPI family has data"
             print(f"  {row['service_id']} ({row['team_id']}): {state}")
+        if args.brief and len(rows) > BRIEF_ROWS:
+            print(f"  … and {len(rows) - BRIEF_ROWS} more services: python -m metrics coverage")
         return 0
     if args.command == "roi":
         try:

@@ -182,6 +182,9 @@ def render(filters: Filters) -> None:
     if rows is None:
         return
     st.caption(layout.scope_text(filters))
+    note = page_data.service_level_coverage_note(filters)
+    if note:
+        st.info(note, icon=":material/schedule:")
     if all(rows[name]["status"] == "no data" for name in CARDS):
         layout.no_data_for_filters(filters)
         return

@@ -11,7 +11,7 @@ from metrics.core.targets import TargetsError
 from ui.components import layout
 from ui.components.cards import kpi_card
 from ui.components.frame import ensure_frame
-from ui.fetch import data
+from ui.fetch import data, page_data
 
 ensure_frame()
 
@@ -29,6 +29,9 @@ if filters is not None:
         st.stop()
     rows = records(headline)
     st.caption(layout.scope_text(filters))
+    note = page_data.service_level_coverage_note(filters)
+    if note:
+        st.info(note, icon=":material/schedule:")
     if all(row["status"] == "no data" for row in rows):
         layout.no_data_for_filters(filters)
     else:

@@ -7,8 +7,14 @@ family counts as covered once the service has one row of its facts, whatever the
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import duckdb
 import pandas as pd
+
+from metrics.core.definitions import sql_text
+from metrics.core.filters import Filters
 
 # family → (label, the table whose rows count, the sources that fill it)
 FAMILIES: dict[str, tuple[str, str, str]] = {
@@ -71,3 +77,52 @@ def summary(frame: pd.DataFrame) -> list[str]:
         f"{label}: {int((frame[name] > 0).sum())} of {total} services"
         for name, (label, _, _) in FAMILIES.items()
     ]
+
+
+@dataclass(frozen=True)
+class PeriodCoverage:
+    """Hours with service-level samples ÷ hours in the period (so far), for the services in
+    scope that Prometheus or VictoriaMetrics measure; shown beside the KPIs when below 100 %."""
+
+    services: int
+    hours_with_data: float
+    hours_in_period: float
+
+    @property
+    def share(self) -> float:
+        return self.hours_with_data / self.hours_in_period if self.hours_in_period else 1.0
+
+    @property
+    def partial(self) -> bool:
+        return self.services > 0 and self.share < FULL
+
+
+FULL = 0.995  # below this the period counts as partly covered (a missing hour in 200)
+
+
+def service_level_coverage(
+    con: duckdb.DuckDBPyConnection, filters: Filters, now: dt.datetime | None = None
+) -> PeriodCoverage:
+    """The service-level samples' coverage of ``filters``' period, which ends at the current
+    hour when it is still running."""
+    current = (now or dt.datetime.now(dt.UTC)).replace(minute=0, second=0, microsecond=0)
+    end = min(filters.end_ts, current)
+    row = con.execute(
+        sql_text("service_level_coverage"),
+        {"range_start": filters.start_ts, "range_end": end, **filters.scope_params()},
+    ).fetchone()
+    services, hours = (int(row[0]), float(row[1])) if row else (0, 0.0)
+    span = max(0.0, (end - filters.start_ts).total_seconds() / 3600)
+    return PeriodCoverage(services, hours, services * span)
+
+
+def coverage_note(found: PeriodCoverage) -> str | None:
+    """One line for the page, or None when the period is fully covered."""
+    if not found.partial:
+        return None
+    return (
+        f"Service levels cover {100 * found.share:.1f} % of this period: "
+        f"{found.hours_with_data:,.0f} of {found.hours_in_period:,.0f} service-hours have "
+        f"samples ({found.services} measured services). Figures are over the hours "
+        "with data."
+    )

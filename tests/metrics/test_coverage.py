@@ -85,3 +85,27 @@ def test_coverage_names_what_is_missing(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "Deployments (frequency, change failure): 1 of 2 services"
     assert done.stdout.splitlines()[-1].startswith("  ledger (payments): missing Deployments")
+
+
+def test_brief_lists_twenty_services_still_missing_data_and_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    """22 services without any fact (what `make sync` prints after a first sync): the five
+    summary lines, the first 20 services by id (s01…s20), then one line for s21 and s22."""
+    db = tmp_path / "w.duckdb"
+    init_warehouse(db)
+    services = "".join(
+        f'[[services]]\nid = "s{n:02d}"\nname = "S{n}"\nteam = "payments"\n\n' for n in range(1, 23)
+    )
+    apply(parse_catalog('[[teams]]\nid = "payments"\nname = "Payments"\n\n' + services), db)
+    done = subprocess.run(
+        [sys.executable, "-m", "metrics", "coverage", "--brief", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Deployments (frequency, change failure): 0 of 22 services"
+    assert [line.split(" ")[2] for line in lines[5:25]] == [f"s{n:02d}" for n in range(1, 21)]
+    assert lines[25:] == ["  … and 2 more services: python -m metrics coverage"]

@@ -6,12 +6,13 @@ targets matter, the targets file's path and modification time.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from metrics.core import catalog, trends
+from metrics.core import catalog, coverage, trends
 from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
 from metrics.core.scorecard import DEFAULT_LATENCY_TARGET_MS, records
@@ -179,3 +180,17 @@ def kpi_rows(filters: Filters, names: tuple[str, ...]) -> dict[str, dict[str, An
         st.error(f"**The targets file is not valid.** {exc}", icon=":material/flag:")
         return None
     return {row["kpi"]: row for row in records(frame)}
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _coverage_note(snapshot: str, filters: Filters, hour: str) -> str | None:
+    now = dt.datetime.fromisoformat(hour)
+    found = coverage.service_level_coverage(warehouse.cursor(), filters, now)
+    return coverage.coverage_note(found)
+
+
+def service_level_coverage_note(filters: Filters) -> str | None:
+    """The "service levels cover 62.5 % of this period" line, or None when fully covered;
+    cached per snapshot and hour (a running period grows by the hour)."""
+    hour = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0).isoformat()
+    return _coverage_note(warehouse.snapshot_id(), filters, hour)
