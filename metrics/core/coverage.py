@@ -103,15 +103,22 @@ FULL = 0.995  # below this the period counts as partly covered (a missing hour i
 def service_level_coverage(
     con: duckdb.DuckDBPyConnection, filters: Filters, now: dt.datetime | None = None
 ) -> PeriodCoverage:
-    """The service-level samples' coverage of ``filters``' period, which ends at the current
-    hour when it is still running."""
+    """The service-level samples' coverage of ``filters``' period. A period still running
+    ends at the newest sample in scope (and never after the current hour): how fresh the data
+    is is the freshness stamp's business, gaps inside it are this one's."""
     current = (now or dt.datetime.now(dt.UTC)).replace(minute=0, second=0, microsecond=0)
     end = min(filters.end_ts, current)
-    row = con.execute(
-        sql_text("service_level_coverage"),
-        {"range_start": filters.start_ts, "range_end": end, **filters.scope_params()},
-    ).fetchone()
-    services, hours = (int(row[0]), float(row[1])) if row else (0, 0.0)
+
+    def measure(until: dt.datetime) -> tuple[int, float, dt.datetime | None]:
+        row = con.execute(
+            sql_text("service_level_coverage"),
+            {"range_start": filters.start_ts, "range_end": until, **filters.scope_params()},
+        ).fetchone()
+        return (int(row[0]), float(row[1]), row[2]) if row else (0, 0.0, None)
+
+    services, hours, newest = measure(end)
+    if newest is not None and newest < end:
+        end = newest  # the data's own end inside the period; samples after it do not exist
     span = max(0.0, (end - filters.start_ts).total_seconds() / 3600)
     return PeriodCoverage(services, hours, services * span)
 

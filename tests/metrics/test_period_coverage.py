@@ -91,3 +91,35 @@ def test_a_running_period_counts_the_hours_so_far(warehouse: Path) -> None:
 def test_a_scope_nothing_measures_is_not_called_partial(warehouse: Path) -> None:
     period = Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 2), service="c1")
     assert found(warehouse, period) == (0, 0.0, 0.0)
+
+
+def test_the_period_ends_where_the_newest_sample_does(warehouse: Path) -> None:
+    """01-01 … 01-05, the newest sample (a1's and b1's 01-02 23:00) ends at 01-03 00:00: the
+    three days without any sample are the freshness stamp's news, not a coverage gap, so the
+    figures are those of the two days: 60 of 96."""
+    period = Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 5))
+    assert found(warehouse, period) == (2, 60.0, 96.0)
+
+
+NOTE = (
+    "Service levels cover 62.5 % of this period: 60 of 96 service-hours have samples "
+    "(2 measured services). Figures are over the hours with data."
+)
+
+
+@pytest.mark.parametrize("page", ["pages/scorecard.py", "pages/reliability.py"])
+def test_the_pages_show_the_note_above_the_cards(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch, page: str
+) -> None:
+    from streamlit.testing.v1 import app_test
+
+    from tests.ui.test_app import _NavigationPagesManager, run_app
+
+    monkeypatch.setattr(app_test, "PagesManager", _NavigationPagesManager)
+    app = run_app(warehouse, monkeypatch, start="2026-01-01", end="2026-01-02")
+    app.switch_page(page).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert [i.value for i in app.info] == [NOTE]
+    full = run_app(warehouse, monkeypatch, start="2026-01-01", end="2026-01-02", service="a1")
+    full.switch_page(page).run()
+    assert [i.value for i in full.info] == []
