@@ -74,10 +74,16 @@ def backstage_tree(root: Path) -> Path:
                 "github.com/project-slug": "acme/a1",
                 "sonarqube.org/project-key": "acme:a1",
                 "techpulse.io/prometheus-selector": '{job="a1"}',
+                "pagerduty.com/service-id": "PA1",
             },
         ),
         "b1/catalog-info.yaml": component(
-            "b1", {"github.com/project-slug": "acme/b1", "sonarqube.org/project-key": "acme:b1"}
+            "b1",
+            {
+                "github.com/project-slug": "acme/b1",
+                "sonarqube.org/project-key": "acme:b1",
+                "pagerduty.com/service-id": "PB1",
+            },
         ),
     }
     for name, text in files.items():
@@ -116,8 +122,7 @@ def organisation(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "pagerduty": {
                 "type": "pagerduty",
                 "url": pagerduty.url,
-                "lookback_days": 30,
-                "services": {"PA1": "a1", "Billing": "b1"},
+                "lookback_days": 30,  # services map through the catalog's PagerDuty ids
                 **auth,
             },
             "sonar": {"type": "sonarqube", "url": sonar_url, **auth},
