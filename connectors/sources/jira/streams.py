@@ -412,6 +412,17 @@ class JiraConnector:
         extra.append(self.deployment_field)
         return list(dict.fromkeys([*wanted, *(f for f in extra if f)]))
 
+    def _service_map(self, ctx: SourceContext) -> ServiceMap:
+        """Components map by the services lines, the catalog's jira_component, or being a
+        service id."""
+        return ServiceMap(
+            self.name,
+            {**{s: s for s in sorted(ctx.service_ids())}, **configured(self.source)},
+            ctx.services,
+            catalog_field="jira_component",
+            retired=ctx.retired,
+        )
+
     def discover(self, ctx: SourceContext) -> Iterator[Found]:
         """Components of the projects (``projects``, else those the JQL names) that map to no
         service (``connectors discover``): each would be its ``jira_component``."""
@@ -433,13 +444,7 @@ class JiraConnector:
             )
         pool = client_pool(ctx, token_auth(self.source))
         api = JiraApi(pool.client(), self.url, self.flavor)
-        services = ServiceMap(
-            self.name,
-            {**{s: s for s in sorted(ctx.service_ids())}, **configured(self.source)},
-            ctx.services,
-            catalog_field="jira_component",
-            retired=ctx.retired,
-        )
+        services = self._service_map(ctx)
         found: dict[str, Found] = {}
         try:
             for project in projects:
@@ -470,13 +475,7 @@ class JiraConnector:
 
     def _extract(self, api: JiraApi, ctx: SourceContext, jql: str) -> list[Record]:
         resolved = self.resolved_statuses or StatusSet.done(api.statuses())
-        services = ServiceMap(
-            self.name,
-            {**{s: s for s in sorted(ctx.service_ids())}, **configured(self.source)},
-            ctx.services,
-            catalog_field="jira_component",
-            retired=ctx.retired,
-        )
+        services = self._service_map(ctx)
         ctx.progress.start(0, "issues")
         rows: list[dict[str, Any]] = []
         skipped: list[str] = []
