@@ -29,7 +29,7 @@ from metrics.reports.roi import (
     RoiError,
     load_assumptions,
     parse_quarter,
-    payback_quarter,
+    payback_text,
     roi_report,
 )
 
@@ -155,7 +155,7 @@ def _roi(args: argparse.Namespace) -> str:
     ]
     shown = [c for c in columns if c in report.columns]
     currency = report["currency"].iloc[0] if "currency" in report.columns else ""
-    payback = payback_quarter(report) or "not yet"
+    payback = payback_text(report)
     return (
         report[shown].round(2).to_string(index=False)
         + f"\nAmounts in {currency}. Payback: {payback}."

@@ -86,10 +86,13 @@ def _headline(report, currency: str) -> None:  # type: ignore[no-untyped-def]
         help="Investment ledger entries from the baseline quarter on.",
         border=True,
     )
+    quarter, months = roi.payback_quarter(report), roi.payback_months(report)
     cols[3].metric(
-        "Payback",
-        last["payback_quarter"] or "not yet",
-        help="First quarter whose cumulative return covers the cumulative investment.",
+        f"Payback ({quarter})" if quarter else "Payback",
+        f"{months:.1f} months" if quarter and months is not None else "not yet",
+        help="Months from the first investment until the cumulative return covers the "
+        "cumulative investment (interpolated within that quarter: investment from the "
+        "quarter's first day, benefit accruing evenly), and the quarter it happens in.",
         border=True,
     )
 

@@ -524,6 +524,38 @@ def payback_quarter(report: pd.DataFrame) -> str | None:
     return None if paid.empty else str(paid.iloc[0])
 
 
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def payback_months(report: pd.DataFrame) -> float | None:
+    """Months from the start of the first quarter with an investment until the cumulative
+    return covers the cumulative investment, or None while it does not.
+
+    Within the quarter of payback the investment counts from the quarter's first day and the
+    benefit accrues evenly over its days, so the crossing point is interpolated: the DORA ROI
+    paper's payback period (investment ÷ yearly value, in years) for a ledger of quarters."""
+    invested = report.loc[report["investment"] > 0, "quarter_start"]
+    paid = report.index[report["paid_back"]]
+    if invested.empty or paid.empty:
+        return None
+    row = report.loc[paid[0]]
+    previous_return = report["return_cumulative"].shift(fill_value=0.0).loc[paid[0]]
+    benefit = float(row["benefit_total"])
+    deficit = float(row["investment_cumulative"]) - float(previous_return)
+    fraction = 0.0 if deficit <= 0 or benefit <= 0 else min(1.0, deficit / benefit)
+    start = pd.Timestamp(invested.iloc[0])
+    elapsed = (pd.Timestamp(row["quarter_start"]) - start).days + fraction * float(row["days"])
+    return elapsed / DAYS_PER_MONTH
+
+
+def payback_text(report: pd.DataFrame) -> str:
+    """ "2026-Q2 (7.6 months)", or "not yet"."""
+    quarter, months = payback_quarter(report), payback_months(report)
+    if quarter is None:
+        return "not yet"
+    return quarter if months is None else f"{quarter} ({months:.1f} months)"
+
+
 def roi_report(
     con: duckdb.DuckDBPyConnection,
     filters: Filters,

@@ -228,6 +228,21 @@ def test_investment_roi_and_payback(con) -> None:
     assert roi.payback_quarter(report) == "2026-Q2"
 
 
+def test_payback_in_months_is_interpolated_within_the_quarter(con) -> None:
+    """The first investment is in 2025-Q4 (from 2025-10-01). At the start of 2026-Q2 the
+    investment stands at 130,000 and the return at q1 ≈ 76,314.47: 53,685.53 short; Q2 returns
+    360,000 × 91/365 + 12,000 × 91/92 ≈ 101,622.99 over its 91 days, so the gap closes after
+    53,685.53 ÷ 101,622.99 ≈ 0.5283 of them (48.07 days). 2025-10-01 → 2026-04-01 is 182 days;
+    (182 + 48.07) ÷ (365.25 / 12) ≈ 7.56 months."""
+    report = roi.roi_report(con, PERIOD, "2025-Q4", ASSUMPTIONS)
+    q1 = 270_000 * 90 / 365 + 12_000 * 90 / 92 - 2_000
+    q2_benefit = 360_000 * 91 / 365 + 12_000 * 91 / 92
+    days = 182 + (130_000 - q1) / q2_benefit * 91
+    assert roi.payback_months(report) == pytest.approx(days / (365.25 / 12), rel=1e-9)
+    assert roi.payback_months(report) == pytest.approx(7.56, abs=0.005)
+    assert roi.payback_text(report) == "2026-Q2 (7.6 months)"
+
+
 def test_no_payback_when_return_stays_below_investment(con) -> None:
     """Without reinvestment and with a tenth of the staff cost, 2026-Q2's cumulative return is
     (22,500 × 90/365 + 30,000 × 91/365) + (12,000 × 90/92 − 2,000 + 12,000 × 91/92) ≈ 36,570,
@@ -238,6 +253,7 @@ def test_no_payback_when_return_stays_below_investment(con) -> None:
     assert report["return_cumulative"].iloc[-1] == pytest.approx(expected, rel=1e-9)
     assert not report["paid_back"].any()
     assert roi.payback_quarter(report) is None
+    assert roi.payback_months(report) is None and roi.payback_text(report) == "not yet"
     assert report["payback_quarter"].isna().all()
 
 

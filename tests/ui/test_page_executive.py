@@ -39,11 +39,16 @@ def metric(app: AppTest, label: str) -> str:
 def test_headline_matches_the_roi_model(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = executive(demo_db, monkeypatch)
     assert app.text_input[0].value == "2025-Q4"  # the quarter of the adoption annotation
-    expected = roi.roi_report(
+    report = roi.roi_report(
         open_reader(demo_db), Filters(dt.date(2026, 8, 27), dt.date(2026, 11, 24)), "2025-Q4"
-    ).iloc[-1]
+    )
+    expected = report.iloc[-1]
     assert metric(app, "Return on investment") == f"{expected['roi'] * 100:,.0f} %"
-    assert metric(app, "Payback") == expected["payback_quarter"]
+    months = roi.payback_months(report)
+    assert next(m.label for m in app.metric if m.label.startswith("Payback")) == (
+        f"Payback ({expected['payback_quarter']})"
+    )
+    assert metric(app, "Payback") == f"{months:.1f} months"
     assert len(app.get("plotly_chart")) == 2
     scenarios = app.dataframe[0].value
     assert list(scenarios["factor"]) == [0.5, 1.0, 2.0]
