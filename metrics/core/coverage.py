@@ -109,14 +109,11 @@ def service_level_coverage(
     current = (now or dt.datetime.now(dt.UTC)).replace(minute=0, second=0, microsecond=0)
     end = min(filters.end_ts, current)
 
-    def measure(until: dt.datetime) -> tuple[int, float, dt.datetime | None]:
-        row = con.execute(
-            sql_text("service_level_coverage"),
-            {"range_start": filters.start_ts, "range_end": until, **filters.scope_params()},
-        ).fetchone()
-        return (int(row[0]), float(row[1]), row[2]) if row else (0, 0.0, None)
-
-    services, hours, newest = measure(end)
+    row = con.execute(
+        sql_text("service_level_coverage"),
+        {"range_start": filters.start_ts, "range_end": end, **filters.scope_params()},
+    ).fetchone()
+    services, hours, newest = (int(row[0]), float(row[1]), row[2]) if row else (0, 0.0, None)
     if newest is not None and newest < end:
         end = newest  # the data's own end inside the period; samples after it do not exist
     span = max(0.0, (end - filters.start_ts).total_seconds() / 3600)

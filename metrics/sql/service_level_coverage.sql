@@ -1,9 +1,9 @@
 -- How much of a period the service-level samples cover: hours with a sample ÷ hours in the
 -- period, over the services in scope that have ever been measured in this environment (a
 -- service nothing measures is the coverage report's business, not a gap in the period).
--- The caller caps $range_end at the newest sample's end in scope (``newest``, from a first
--- pass with an open end), so a period that is still running counts the hours up to the data's
--- freshness, which the frame's freshness stamp reports separately.
+-- $range_end is the period's end, capped at the current hour by the caller; ``newest`` (the
+-- end of the newest sample in range) lets it end the period's hours there too, so a period
+-- still running counts up to the data's freshness, which the freshness stamp reports.
 WITH measured AS (
     SELECT DISTINCT x.service_id
     FROM service_level_daily AS x

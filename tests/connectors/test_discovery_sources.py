@@ -248,3 +248,52 @@ def test_jenkins_lists_jobs_inside_folders(
         '  tools/cleanup: no similar service; declare one with jenkins_job = "tools/cleanup"',
         APPLY,
     ]
+
+
+def sections(url: str) -> dict[str, str]:
+    token = f'token_env = "{TOKEN_ENV}"\n'
+    return {
+        "github": f'[sources.s]\ntype = "github"\nurl = "{url}"\nauth = "bearer"\n{token}'
+        'owners = ["acme"]\n',
+        "gitlab": f'[sources.s]\ntype = "gitlab"\nurl = "{url}"\nauth = "bearer"\n{token}',
+        "pagerduty": f'[sources.s]\ntype = "pagerduty"\nurl = "{url}"\nauth = "bearer"\n{token}',
+        "jira": f'[sources.s]\ntype = "jira"\nurl = "{url}"\nauth = "basic"\n'
+        f'username = "ops@example.com"\n{token}jql = "project = OPS"\n',
+        "jenkins": f'[sources.s]\ntype = "jenkins"\nurl = "{url}"\nauth = "basic"\n'
+        f'username = "deployer"\n{token}',
+    }
+
+
+FAKES = {
+    "github": lambda: FakeGitHub([FakeRepo("acme/ledger")]),
+    "gitlab": lambda: FakeGitLab([Project(202, "acme/ledger")]),
+    "pagerduty": lambda: FakePagerDuty([], services=[("PLED002", "Ledger")], tokens={"good-token"}),
+    "jira": lambda: FakeJira([Issue("OPS-1", "a", at(1), at(1), components=["ledger"])]),
+    "jenkins": lambda: FakeJenkins([Job("deploy/ledger")]),
+}
+
+
+@pytest.mark.parametrize("kind", list(FAKES))
+def test_a_wrong_token_is_one_line_without_the_token_and_nothing_changes(
+    kind: str,
+    tmp_path: Path,
+    warehouse: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each listing API refuses the token (401): discovery prints one error line that names
+    the source and the token's origin ($DISCOVERY_TEST_TOKEN) and a fix, never the token; the
+    exit code is 2 and the warehouse is unchanged."""
+    secret = "wrong-token-5e3a9c"
+    set_token(monkeypatch, TOKEN_ENV, secret)
+    before = contents(warehouse)
+    with FAKES[kind]().running() as fake:
+        config = write_sources(tmp_path / "sources.toml", sections(fake.url)[kind])
+        code = main(["discover", "--config", str(config), "--db", str(warehouse)])
+    captured = capsys.readouterr()
+    assert code == 2
+    errors = captured.err.splitlines()
+    assert len(errors) == 1 and errors[0].startswith("error: s: "), errors
+    assert "401" in errors[0] and f"${TOKEN_ENV}" in errors[0] and " — " in errors[0], errors[0]
+    assert secret not in captured.out + captured.err
+    assert contents(warehouse) == before

@@ -11,10 +11,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from connectors.__main__ import main as connectors_main
+from connectors.csv.importer import import_csv
 from data.__main__ import main
 from data.catalog.apply import apply
 from data.catalog.model import CatalogError
 from data.catalog.tomlfile import parse_catalog, read_catalog
+from data.warehouse import open_reader
+from metrics.core.catalog import services, validate_scope
+from metrics.core.filters import Filters
+from metrics.core.scorecard import records, scorecard
+from metrics.core.targets import load_targets
 from tests.servers.warehouse import query
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,6 +51,17 @@ id = "ledger"
 name = "Ledger"
 team = "payments"
 """
+
+
+def import_ledger_deployment(db: Path) -> None:
+    """One successful production deployment of ledger (d-1, 2026-01-05), through the CSV
+    import as a user would."""
+    import_csv(
+        "deployments",
+        b"external_id,service_id,environment,started_at,status,finished_at\n"
+        b"d-1,ledger,production,2026-01-05T09:00:00Z,success,2026-01-05T09:05:00Z\n",
+        db=db,
+    )
 
 
 def digest(path: Path) -> str:
@@ -140,8 +158,6 @@ def test_change_retire_and_return_keep_history(
 ) -> None:
     apply(parse_catalog(CATALOG), empty)
     # history for ledger, through the product's own CSV import
-    from connectors.csv.importer import import_csv
-
     import_csv(
         "deployments",
         b"external_id,service_id,environment,started_at,status\nd-1,ledger,production,2026-01-05T09:00:00Z,success\n",
@@ -247,11 +263,6 @@ def test_from_nothing_to_a_kpi(
     count) of the one deployable service over the 2 weeks 2026-01-01..14 = 4 / 1 / 2 = 2.0 per
     service per week; the demo is nowhere."""
     apply(parse_catalog(CATALOG), empty)
-    from connectors.csv.importer import import_csv
-    from data.warehouse import open_reader
-    from metrics.core.filters import Filters
-    from metrics.core.scorecard import records, scorecard
-    from metrics.core.targets import load_targets
 
     rows = "".join(
         f"d-{i},checkout-api,production,2026-01-{day:02d}T09:00:00Z,{status},"
@@ -280,14 +291,7 @@ def test_a_rename_moves_the_history(empty: Path) -> None:
     """ledger becomes general-ledger: its deployment, its derived rows and its annotation move
     with it; nothing is retired; the scorecard of the new id counts the old deployment."""
     apply(parse_catalog(CATALOG), empty)
-    from connectors.csv.importer import import_csv
-
-    import_csv(
-        "deployments",
-        b"external_id,service_id,environment,started_at,status,finished_at\n"
-        b"d-1,ledger,production,2026-01-05T09:00:00Z,success,2026-01-05T09:05:00Z\n",
-        db=empty,
-    )
+    import_ledger_deployment(empty)
     import_csv(
         "annotations",
         b"annotation_id,occurred_on,scope,scope_id,kind,text\n"
@@ -337,7 +341,6 @@ def test_teams_and_services_from_csv_add_without_retiring(
 ) -> None:
     """A spreadsheet of one team's services: added to the catalog already there, nothing
     retired; a row naming an unknown team is refused with its line, nothing written."""
-    from connectors.__main__ import main as connectors_main
 
     apply(parse_catalog(CATALOG), empty)
     teams = tmp_path / "teams.csv"
@@ -377,18 +380,9 @@ def test_teams_and_services_from_csv_add_without_retiring(
 def test_a_retired_service_leaves_current_lists_but_keeps_its_past(empty: Path) -> None:
     """ledger retired: not among the services offered by the filters, its deployment still
     counts for team payments, and a deep link to it still resolves."""
-    from connectors.csv.importer import import_csv
-    from data.warehouse import open_reader
-    from metrics.core.catalog import services, validate_scope
-    from metrics.core.filters import Filters
 
     apply(parse_catalog(CATALOG), empty)
-    import_csv(
-        "deployments",
-        b"external_id,service_id,environment,started_at,status,finished_at\n"
-        b"d-1,ledger,production,2026-01-05T09:00:00Z,success,2026-01-05T09:05:00Z\n",
-        db=empty,
-    )
+    import_ledger_deployment(empty)
     apply(parse_catalog(CATALOG.split('[[services]]\nid = "ledger"')[0]), empty)
     con = open_reader(empty)
     assert services(con)["service_id"].tolist() == ["checkout-api"]

@@ -19,6 +19,7 @@ from data.warehouse import open_reader, write_snapshot
 from metrics.core.coverage import coverage_note, service_level_coverage
 from metrics.core.filters import Filters
 from tests.servers.warehouse import build_warehouse
+from tests.ui.test_app import _real_navigation, run_app  # noqa: F401  (autouse fixture)
 
 UTC = dt.UTC
 
@@ -111,11 +112,6 @@ NOTE = (
 def test_the_pages_show_the_note_above_the_cards(
     warehouse: Path, monkeypatch: pytest.MonkeyPatch, page: str
 ) -> None:
-    from streamlit.testing.v1 import app_test
-
-    from tests.ui.test_app import _NavigationPagesManager, run_app
-
-    monkeypatch.setattr(app_test, "PagesManager", _NavigationPagesManager)
     app = run_app(warehouse, monkeypatch, start="2026-01-01", end="2026-01-02")
     app.switch_page(page).run()
     assert not app.exception, [e.value for e in app.exception]

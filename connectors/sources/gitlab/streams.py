@@ -2,13 +2,14 @@
 
 **Projects → services.** ``projects = ["group/subgroup/name", 42, …]`` lists the projects
 (full paths or numeric ids); ``discover = true`` lists every project the token's user is a
-member of instead (keyset pagination). Without either: every project ``[sources.<name>.services]``
-names (``"group/name" = "service_id"``) plus every ``services.repo_url`` on the configured
-GitLab host — its full path is read from the URL, so ``https://gitlab.com/acme/platform/billing``
-works at any group depth. A project maps to a service by, in order: ``[sources.<name>.services]``,
-a ``repo_url`` on this host with that full path, a ``repo_url`` ending in its last two path
-segments (any host). Projects that map to none are skipped (not fetched) and counted in a
-warning. A listed project GitLab does not know (404) fails the run.
+member of instead (keyset pagination). Without either: every project
+``[sources.<name>.services]`` names (``"group/name" = "service_id"``), every catalog
+``gitlab_project``, and every ``services.repo_url`` on the configured GitLab host — its full
+path is read from the URL, so ``https://gitlab.com/acme/platform/billing`` works at any group
+depth. A project maps to a service by, in order: ``[sources.<name>.services]``, the catalog's
+``gitlab_project``, a ``repo_url`` on this host with that full path, a ``repo_url`` ending in
+its last two path segments (any host). Projects that map to none are skipped (not fetched)
+and counted in a warning. A listed project GitLab does not know (404) fails the run.
 
 **Deployments.** ``GET /projects/:id/deployments?order_by=updated_at&sort=asc`` with
 ``updated_after`` (the cursor minus ``overlap_hours``) and ``updated_before`` (the run's
@@ -338,9 +339,7 @@ class GitLabConnector:
         )
 
     def _unmapped(self, pool: ClientPool, ctx: SourceContext) -> list[Found]:
-        services = ServiceMap.for_source(
-            self.source, ctx, by_repo_url=True, catalog_field="gitlab_project"
-        )
+        services = ServiceMap.for_source(self.source, ctx, by_repo_url=True)
         service_of = self._service_of(ctx, services)
         return [
             Found(self.name, "GitLab project", p.path, p.path, "gitlab_project", p.path)
@@ -402,9 +401,7 @@ class GitLabConnector:
         )
 
     def _extract(self, pool: ClientPool, ctx: SourceContext) -> Iterator[Record]:
-        services = ServiceMap.for_source(
-            self.source, ctx, by_repo_url=True, catalog_field="gitlab_project"
-        )
+        services = ServiceMap.for_source(self.source, ctx, by_repo_url=True)
         targets = self._targets(pool, ctx, services)
         services.warn_unmapped(ctx, "GitLab projects")
         ctx.progress.start(len(targets), "projects")
