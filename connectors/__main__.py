@@ -1,8 +1,11 @@
-"""Command line: ``python -m connectors sync``, ``sources`` and ``import``.
+"""Command line: ``python -m connectors sync``, ``worker``, ``sources``, ``discover``, ``import``.
 
 Exit codes: 0 every source succeeded; 1 at least one source failed (its one-line error is on
 stderr and in ``sync_runs``); 2 the command could not start (sources file, warehouse,
 arguments); 130 interrupted (nothing half-written is published).
+
+``worker`` runs until SIGTERM or SIGINT, then exits 0; 2 when it cannot start (another worker
+holds the warehouse, no enabled source, a bad sources file or warehouse).
 
 ``import KIND FILE`` (docs/csv-import.md): 0 imported; 2 the file was refused — one line per
 error on stderr (the first 20, then "and N more"), nothing written — or the warehouse or the
@@ -20,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.core.config import load_config
+from connectors.core.config import SyncConfig, load_config
 from connectors.core.errors import ConnectorError
 from connectors.core.progress import make_reporter
 from connectors.core.redact import RedactingFilter, redact
@@ -29,6 +32,7 @@ from connectors.csv.importer import CsvImportError, import_csv
 from connectors.discovery import discover
 from connectors.registry import CONNECTOR_TYPES, build_connector
 from connectors.sync import sync
+from connectors.worker.loop import Worker
 from data.catalog.apply import apply
 from data.catalog.csvfile import merged_catalog, read_rows
 from data.catalog.model import CatalogError
@@ -120,6 +124,11 @@ def _parser() -> argparse.ArgumentParser:
         "--source", dest="sources", action="extend", nargs="+", metavar="NAME",
         help="ask only these sources (default: every enabled one)",
     )  # fmt: skip
+    commands.add_parser(
+        "worker",
+        parents=[common],
+        help="run every enabled source on its schedule until stopped (SIGTERM/SIGINT)",
+    )
     listing = commands.add_parser(
         "sources", parents=[common], help="list the configured sources and their last sync"
     )
@@ -301,6 +310,15 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(config: SyncConfig, args: argparse.Namespace) -> int:
+    if not args.verbose:
+        logging.getLogger().setLevel(logging.INFO)
+    worker = Worker(config, db_path(args.db))
+    worker.install_signal_handlers()
+    worker.run()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _logging(getattr(args, "verbose", 0))
@@ -312,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "import":
             return _import(args)
         config = load_config(args.config)
+        if args.command == "worker":
+            return _worker(config, args)
         summary = sync(
             config,
             db=args.db,

@@ -14,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from connectors.core import redact
 from connectors.core.errors import ConfigError
 from connectors.core.http.client import HttpSettings
 from connectors.core.linking import LinkSettings
+from connectors.core.schedule import Schedule, parse_duration, parse_schedule
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "config" / "sources.toml"
@@ -31,7 +33,18 @@ SECRETS_ENV = "TECHPULSE_SECRETS"
 
 AUTH_MODES = ("none", "bearer", "basic")
 COMMON_KEYS = frozenset(
-    {"type", "url", "auth", "username", "token_env", "token_secret", "concurrency", "enabled"}
+    {
+        "type",
+        "url",
+        "auth",
+        "username",
+        "token_env",
+        "token_secret",
+        "concurrency",
+        "enabled",
+        "every",
+        "cron",
+    }
 )
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _SETTINGS = {
@@ -71,6 +84,7 @@ class SourceConfig:
     concurrency: int = 8
     enabled: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)
+    schedule: Schedule | None = None  # the worker's; None: [worker] every
 
     def require_token(self) -> Secret:
         """The token, or a ConfigError saying where it should have come from."""
@@ -84,6 +98,19 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
+class WorkerSettings:
+    """``[worker]``: the default schedule, how often it says it is alive, how it backs off."""
+
+    every: Schedule = field(default_factory=lambda: Schedule(every=timedelta(hours=1)))
+    heartbeat: timedelta = timedelta(seconds=15)
+    max_backoff: timedelta = timedelta(hours=6)
+    warn_after_failures: int = 3
+
+    def schedule_of(self, source: SourceConfig) -> Schedule:
+        return source.schedule or self.every
+
+
+@dataclass(frozen=True)
 class SyncConfig:
     """The whole sources file."""
 
@@ -91,6 +118,7 @@ class SyncConfig:
     http: HttpSettings
     sources: tuple[SourceConfig, ...]
     linking: LinkSettings = field(default_factory=LinkSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
 
     def select(self, names: list[str] | None) -> list[SourceConfig]:
         """The enabled sources, or exactly ``names`` (in the file's order)."""
@@ -146,11 +174,11 @@ def load_config(path: str | os.PathLike[str] | None = None) -> SyncConfig:
             f"{DEFAULT_CONFIG.relative_to(REPO_ROOT)} and edit it, or pass --config PATH",
         )
     data = _read_toml(target, "sources file")
-    unknown = set(data) - {"settings", "sources", "linking"}
+    unknown = set(data) - {"settings", "sources", "linking", "worker"}
     if unknown:
         raise ConfigError(
             f"unknown top-level table {', '.join(sorted(unknown))} in {target}",
-            "only [settings], [linking] and [sources.<name>] are allowed",
+            "only [settings], [linking], [worker] and [sources.<name>] are allowed",
         )
     http = _settings(data.get("settings", {}), target)
     linking = _linking(data.get("linking", {}), target)
@@ -159,7 +187,32 @@ def load_config(path: str | os.PathLike[str] | None = None) -> SyncConfig:
         raise ConfigError(f"[sources] in {target} must be a table", "see the example file")
     secrets = _load_secrets()
     sources = tuple(_source(name, table, target, secrets) for name, table in sources_table.items())
-    return SyncConfig(path=target, http=http, sources=sources, linking=linking)
+    worker = _worker(data.get("worker", {}), target)
+    return SyncConfig(path=target, http=http, sources=sources, linking=linking, worker=worker)
+
+
+_WORKER_KEYS = ("every", "cron", "heartbeat", "max_backoff", "warn_after_failures")
+
+
+def _worker(table: Any, path: Path) -> WorkerSettings:
+    """``[worker]``: defaults documented in docs/worker.md."""
+    where = f"[worker] in {path}"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table", "see the example file")
+    unknown = set(table) - set(_WORKER_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"unknown key {', '.join(sorted(unknown))} in {where}",
+            f"known keys: {', '.join(_WORKER_KEYS)}",
+        )
+    defaults = WorkerSettings()
+    every = parse_schedule(table.get("every"), table.get("cron"), where) or defaults.every
+    heartbeat = parse_duration(str(table.get("heartbeat", "15s")), f"{where} heartbeat")
+    backoff = parse_duration(str(table.get("max_backoff", "6h")), f"{where} max_backoff")
+    failures = table.get("warn_after_failures", defaults.warn_after_failures)
+    if isinstance(failures, bool) or not isinstance(failures, int) or not 1 <= failures <= 100:
+        raise ConfigError(f"{where}: warn_after_failures must be 1-100", "fix the value")
+    return WorkerSettings(every, heartbeat, backoff, failures)
 
 
 def _linking(table: Any, path: Path) -> LinkSettings:
@@ -303,6 +356,7 @@ def _source(name: str, table: Any, path: Path, secrets: Mapping[str, Any]) -> So
         concurrency=concurrency,
         enabled=enabled,
         options=options,
+        schedule=parse_schedule(table.get("every"), table.get("cron"), where),
     )
 
 
