@@ -11,7 +11,7 @@ ENTERPRISE ?= data/enterprise.duckdb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test demo enterprise lint format lock migrate screenshots system-deps clean help \
-	bench sync
+	bench sync worker
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,6 +33,9 @@ sync: $(APP_STAMP) $(DB)  ## pull the sources in config/sources.toml into the wa
 	@$(PY) -m connectors sync --db $(DB); status=$$?; \
 	echo "Coverage (python -m metrics coverage):"; \
 	$(PY) -m metrics coverage --brief --db $(DB); exit $$status
+
+worker: $(APP_STAMP) $(DB)  ## run every source on its schedule until stopped (Ctrl-C or SIGTERM)
+	$(PY) -m connectors worker --db $(DB)
 
 bench: $(DEV_STAMP) system-deps  ## every benchmark in bench/ (builds data/enterprise.duckdb; ~15 min)
 	$(PY) -m bench.build --keep $(ENTERPRISE)

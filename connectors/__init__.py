@@ -16,6 +16,8 @@ The tree, one job per entry:
   ``jira/``, ``sonarqube/``, ``gitrepo/`` (+ ``history``), ``prometheus/`` (+ ``histogram``),
   ``oncall/`` (``shared`` by PagerDuty and Opsgenie, then each of them);
 * ``csv/`` — the CSV import: ``read``, ``columns``, ``checks``, ``importer``.
+* ``worker/`` — the scheduled sync (``python -m connectors worker``): ``loop``, ``lock``,
+  ``status`` (the heartbeat the app reads), ``hooks`` (the seam after each run).
 
 A source package imports ``core`` only, never another source; ``core`` imports no source.
 """

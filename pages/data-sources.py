@@ -14,6 +14,7 @@ from ui.admin.discovery_panel import discovery_panel
 from ui.admin.sync_panel import sync_panel
 from ui.components import limits
 from ui.components.frame import ensure_frame
+from ui.components.worker_status import worker_section
 from ui.fetch import data, warehouse
 
 ensure_frame()
@@ -90,6 +91,7 @@ st.dataframe(
 )
 st.caption("Column definitions and units: docs/data-dictionary.md.")
 _coverage()
+worker_section()
 sync_panel()
 discovery_panel()
 csv_upload_panel()

@@ -7,6 +7,7 @@ import streamlit as st
 
 from data.warehouse import db_path
 from metrics.core import catalog
+from ui.components import worker_status
 from ui.components.plain import md_literal
 from ui.fetch import data
 
@@ -21,6 +22,7 @@ def freshness_stamp() -> None:
         )
         if frame.empty:
             st.caption("Data as of: no successful sync recorded yet.")
+            worker_status.sidebar_lines()
             return
         lines = []
         for row in frame.itertuples(index=False):
@@ -28,3 +30,4 @@ def freshness_stamp() -> None:
             stamp = pd.Timestamp(row.last_success).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
             lines.append(f"- {feed} ({row.source}): {stamp} UTC")
         st.caption("**Data as of**\n" + "\n".join(lines))
+        worker_status.sidebar_lines()

@@ -1,0 +1,127 @@
+"""What the sync worker is doing, for the freshness stamp and the Data sources page.
+
+The status comes from the worker's heartbeat file (connectors.worker.status); source names are
+configuration identifiers and error lines were redacted by the worker, and both are still shown
+as literal text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from connectors.core.schedule import ago_text, until_text
+from connectors.worker.status import WorkerStatus, read_status
+from data.warehouse import db_path
+from ui.components.plain import md_literal
+
+
+def current_status() -> WorkerStatus | None:
+    return read_status(db_path())
+
+
+def summary_line(status: WorkerStatus, now: datetime) -> str:
+    """ "Worker last seen 2 min ago; next github sync in 11 min" (plain text)."""
+    if status.stopped_at is not None:
+        return (
+            f"Worker stopped {ago_text(status.stopped_at, now)}: data refreshes only on Sync now."
+        )
+    if status.is_stale(now):
+        return (
+            f"Worker not seen for {ago_text(status.last_seen, now).removesuffix(' ago')} "
+            f"(pid {status.pid} on {status.host}): data is not refreshing."
+        )
+    line = f"Worker last seen {ago_text(status.last_seen, now)}"
+    upcoming = status.next_source()
+    if upcoming is not None:
+        name, plan = upcoming
+        line += (
+            f"; {name} syncing now"
+            if plan.running
+            else f"; next {name} sync {until_text(plan.next_run, now)}"
+        )
+    return line + "."
+
+
+def failing_line(status: WorkerStatus) -> str | None:
+    failing = status.failing()
+    if not failing:
+        return None
+    counts = ", ".join(f"{n} ({status.sources[n].failures_in_row}×)" for n in failing)
+    return f"Failing {status.warn_after_failures} or more times in a row: {counts}."
+
+
+def sidebar_lines() -> None:
+    """Under "Data as of": only when a worker has ever run on this warehouse."""
+    status = current_status()
+    if status is None:
+        return
+    now = datetime.now(UTC)
+    text = md_literal(summary_line(status, now))
+    if status.is_stale(now):
+        st.warning(text, icon=":material/schedule:")
+    else:
+        st.caption(text)
+    failing = failing_line(status)
+    if failing:
+        st.warning(md_literal(failing + " See Data sources."), icon=":material/sync_problem:")
+
+
+def worker_section() -> None:
+    """The Data sources page's "Scheduled sync" section."""
+    st.subheader("Scheduled sync (worker)")
+    status = current_status()
+    if status is None:
+        st.info(
+            "No worker has run on this warehouse: data refreshes only when someone presses "
+            "**Sync now**. Start one with `make worker` (or `python -m connectors worker`); "
+            "schedules are set per source with `every` or `cron` in config/sources.toml "
+            "(docs/worker.md).",
+            icon=":material/schedule:",
+        )
+        return
+    now = datetime.now(UTC)
+    line = md_literal(summary_line(status, now))
+    (st.warning if status.is_stale(now) else st.caption)(line)
+    st.caption(
+        md_literal(
+            f"TechPulse {status.version} · pid {status.pid} on {status.host} · started "
+            f"{status.started_at:%Y-%m-%d %H:%M} UTC · heartbeat every "
+            f"{status.heartbeat_seconds:g} s"
+        )
+    )
+    failing = failing_line(status)
+    if failing:
+        st.warning(md_literal(failing), icon=":material/sync_problem:")
+    rows = [
+        {
+            "source": name,
+            "schedule": plan.schedule,
+            "state": "running" if plan.running else (plan.last_status or "not run yet"),
+            "failures_in_row": plan.failures_in_row,
+            "last_run": plan.last_run,
+            "next_run": None if plan.running else plan.next_run,
+            "last_error": plan.last_error or "",
+        }
+        for name, plan in status.sources.items()
+    ]
+    frame = pd.DataFrame(rows)
+    for column in ("last_run", "next_run"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    moment = st.column_config.DatetimeColumn
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "source": "Source",
+            "schedule": "Schedule",
+            "state": "Last run",
+            "failures_in_row": st.column_config.NumberColumn("Failures in a row"),
+            "last_run": moment("Last run (UTC)", format="YYYY-MM-DD HH:mm:ss", timezone="UTC"),
+            "next_run": moment("Next run (UTC)", format="YYYY-MM-DD HH:mm:ss", timezone="UTC"),
+            "last_error": st.column_config.TextColumn("Last error", width="large"),
+        },
+    )
