@@ -638,7 +638,8 @@ CONFIG_ERRORS = {
     'deployment_ref_pattern = "deploy [0-9a-f]+"': "pd: [sources.pd] deployment_ref_pattern has "
     "no group — put the deployment id or SHA in parentheses, e.g. deploy ([0-9a-f]{7,40})",
     "lookback = 30": "pd: [sources.pd] has unknown key lookback — known keys for type pagerduty: "
-    "auth, concurrency, deployment_ref_pattern, enabled, filter_services, high_urgency_severity, "
+    "auth, concurrency, cron, deployment_ref_pattern, enabled, every, filter_services, "
+    "high_urgency_severity, "
     "link_to_deployments, lookback_days, low_urgency_severity, max_offset, page_size, region, "
     "reopen_days, services, statuses, token_env, token_secret, token_type, type, url, username",
 }
