@@ -93,12 +93,13 @@ else
 	@exit 2
 endif
 
-system-deps:  ## Debian's chromium (browser tests), prometheus, victoria-metrics and git (connector tests)
+system-deps:  ## Debian's chromium (browser tests), prometheus, victoria-metrics, git and postgresql (connector and DuckLake tests)
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v git >/dev/null || missing="$$missing git"; \
 	command -v prometheus >/dev/null && command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	[ -x /usr/bin/victoria-metrics ] || missing="$$missing victoria-metrics"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && \
