@@ -36,7 +36,7 @@ from connectors.worker.loop import Worker
 from data.catalog.apply import apply
 from data.catalog.csvfile import merged_catalog, read_rows
 from data.catalog.model import CatalogError
-from data.warehouse import WarehouseError, db_path, open_reader
+from data.warehouse import WarehouseError, db_path, exists, open_reader
 
 
 def parse_moment(text: str) -> datetime:
@@ -219,7 +219,7 @@ def _discover(args: argparse.Namespace) -> int:
 def _last_successes(db: str | None) -> dict[str, str]:
     """Each source's last successful run in the warehouse (UTC, ISO 8601); {} without one."""
     path = db_path(db)
-    if not path.exists():
+    if not exists(path):
         return {}
     con = open_reader(path)
     try:

@@ -35,7 +35,7 @@ from connectors.core.progress import NullReporter, Reporter, SourceProgress
 from connectors.core.redact import redact
 from connectors.core.results import SourceResult, SyncSummary
 from connectors.registry import build_connector
-from data.warehouse import WarehouseError, WarehouseUnusable, db_path, write_snapshot
+from data.warehouse import WarehouseError, WarehouseUnusable, db_path, exists, write_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def sync(
 ) -> SyncSummary:
     """Sync the selected sources (all enabled ones by default) into the warehouse at ``db``."""
     target = db_path(db)
-    if not target.exists():
+    if not exists(target):
         raise WarehouseError(
             f"No warehouse at {target}.",
             "Create one first (`python -m data init --db PATH`, then declare your teams and "

@@ -9,6 +9,8 @@ config/catalog.toml, or Backstage descriptors: a catalog-info.yaml or a folder t
 so readers keep working, a failed migration leaves the warehouse as it was, and rows are kept.
 `python -m data check [--db PATH]` reads every block, so DuckDB verifies every checksum
 (data/integrity.py): exit 0 when the file is whole, 2 with one line naming the damage.
+`python -m data copy --from A --to B` moves a whole warehouse between a file and a DuckLake
+catalog (either way) into a new, empty target, every row kept (data/copy.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from data.catalog.backstage import read_backstage
 from data.catalog.csvfile import merged_catalog
 from data.catalog.model import CatalogError
 from data.catalog.tomlfile import read_catalog
+from data.copy import copy_warehouse
 from data.integrity import check
 from data.schema import LATEST_VERSION
 from data.warehouse import (
@@ -33,6 +36,7 @@ from data.warehouse import (
     db_path,
     init_warehouse,
     is_damage,
+    label,
     open_reader,
     upgrade,
 )
@@ -59,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     applying.add_argument("--db", help=DB_HELP)
     applying.add_argument("--yes", action="store_true", help="write the changes (default: dry run)")
+    copying = commands.add_parser(
+        "copy", help="copy a whole warehouse into a new file or DuckLake catalog"
+    )
+    copying.add_argument("--from", dest="source", required=True, help="the warehouse to read")
+    copying.add_argument(
+        "--to", dest="target", required=True, help="a new file, or an empty ducklake: catalog"
+    )
     return parser
 
 
@@ -112,6 +123,13 @@ def _catalog_apply(file: str, db: str | None, yes: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "copy":
+            counts = copy_warehouse(args.source, args.target)
+            print(
+                f"copied {sum(counts.values()):,} rows in {len(counts)} tables from "
+                f"{label(args.source)} to {label(args.target)}; every table's count matches"
+            )
+            return 0
         path = db_path(args.db)
         if args.command == "init":
             return _init(args.db)

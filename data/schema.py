@@ -13,6 +13,9 @@ from pathlib import Path
 
 import duckdb
 
+from data.constraints import lake_ddl
+from data.lake import is_lake_connection
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
@@ -64,9 +67,11 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> lis
     Runs in the caller's transaction (the warehouse writer), so a failed migration leaves the
     published warehouse untouched.
     """
+    on_lake = is_lake_connection(con)
+    key = "" if on_lake else " PRIMARY KEY"  # DuckLake has no constraints (data.constraints)
     con.execute(
-        """CREATE TABLE IF NOT EXISTS schema_migrations (
-               version INTEGER PRIMARY KEY,
+        f"""CREATE TABLE IF NOT EXISTS schema_migrations (
+               version INTEGER{key},
                name VARCHAR NOT NULL,
                applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
     )
@@ -82,7 +87,7 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> lis
     applied = []
     for migration in migrations():
         if have < migration.version <= target:
-            con.execute(migration.sql)
+            con.execute(lake_ddl(migration.sql) if on_lake else migration.sql)
             con.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES ($v, $n)",
                 {"v": migration.version, "n": migration.name},

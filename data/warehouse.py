@@ -11,6 +11,11 @@ Readers and the writer (see docs/architecture.md):
   :class:`Reader` re-opens when the file's identity changes, so the next query sees the new data.
 * Writers are serialised by an advisory lock on ``<db>.lock``; the old snapshot's disk space is
   freed by the kernel once its last reader closes, so there is nothing to garbage-collect.
+
+The same functions serve a DuckLake warehouse (``TECHPULSE_DB=ducklake:…``, :mod:`data.lake`):
+there a write is one DuckLake transaction, whose commit is a new snapshot, and a reader pins
+one snapshot per connection. :func:`db_path` then returns the ``ducklake:`` string as a path
+object, so callers pass it on unchanged; :func:`exists` and :func:`label` answer for both.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from data import derived, schema
+from data import derived, lake, schema
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = REPO_ROOT / "data" / "techpulse.duckdb"
@@ -98,9 +103,59 @@ class WarehouseUnusable(WarehouseError):
     import can proceed, so a sync stops at the first one instead of failing each in turn."""
 
 
+def lake_of(target: str | os.PathLike[str] | None = None) -> lake.LakeSpec | None:
+    """The DuckLake warehouse ``target`` (or $TECHPULSE_DB) names; None for a warehouse file."""
+    chosen = str(target) if target is not None else os.environ.get(ENV_VAR)
+    if not chosen or not lake.is_lake(chosen):
+        return None
+    try:
+        return lake.parse(chosen)
+    except lake.LakeError as exc:
+        raise WarehouseError(exc.problem, exc.fix) from None
+
+
+def exists(target: str | os.PathLike[str] | None = None) -> bool:
+    """Whether there is a warehouse to open (a DuckLake catalog is asked when opened)."""
+    return lake_of(target) is not None or db_path(target).exists()
+
+
+def label(target: str | os.PathLike[str] | None = None) -> str:
+    """The warehouse as pages name it: the file's name, or the DuckLake catalog string."""
+    spec = lake_of(target)
+    return spec.label() if spec else db_path(target).name
+
+
+def state_dir(target: str | os.PathLike[str] | None = None) -> Path:
+    """Where files beside the warehouse go (the worker's lock and status): the file's folder;
+    for DuckLake $TECHPULSE_STATE_DIR, else a local data path, else data/."""
+    if lake_of(target) is None:
+        return db_path(target).parent
+    spec = lake_of(target)
+    chosen = os.environ.get("TECHPULSE_STATE_DIR")
+    if chosen:
+        return Path(chosen).expanduser()
+    if spec and spec.data_path and "://" not in spec.data_path:
+        return Path(spec.data_path).expanduser()
+    return DEFAULT_DB.parent
+
+
+def sidecar(target: str | os.PathLike[str] | None, suffix: str) -> Path:
+    """``<warehouse file><suffix>``, or ``<state dir>/techpulse<suffix>`` for DuckLake."""
+    if lake_of(target) is None:
+        path = db_path(target)
+        return path.with_name(path.name + suffix)
+    return state_dir(target) / f"techpulse{suffix}"
+
+
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The warehouse path: the explicit argument, else $TECHPULSE_DB, else data/techpulse.duckdb."""
+    """The warehouse path: the explicit argument, else $TECHPULSE_DB, else data/techpulse.duckdb.
+
+    A ``ducklake:`` string comes back as a path object holding that string, for callers that
+    only pass it on (every function here accepts it)."""
     chosen = explicit or os.environ.get(ENV_VAR) or DEFAULT_DB
+    if lake.is_lake(str(chosen)):
+        lake_of(str(chosen))  # validates (a password in it is refused)
+        return Path(str(chosen).strip())
     path = Path(chosen).expanduser()
     try:
         if "\x00" in str(path):
@@ -220,6 +275,9 @@ def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
 
 def open_reader(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the published snapshot, validated, in UTC."""
+    spec = lake_of(path)
+    if spec is not None:
+        return open_lake_reader(spec)
     target = db_path(path)
     if not target.exists():
         raise WarehouseError(
@@ -245,6 +303,59 @@ def open_reader(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyCo
     return con
 
 
+def _lake_error(spec: lake.LakeSpec, exc: BaseException) -> WarehouseUnusable:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    return WarehouseUnusable(
+        f"The DuckLake warehouse {spec.label()} cannot be opened ({first}).",
+        f"Check that its catalog database is up and reachable, that {ENV_VAR} is DuckDB's "
+        f"ATTACH form (ducklake:postgres:dbname=… host=… user=…) and that "
+        f"{lake.DATA_PATH_VAR} names the data files' folder or bucket.",
+    )
+
+
+def _lake_connect(
+    spec: lake.LakeSpec, *, read_only: bool, snapshot: int | None = None
+) -> duckdb.DuckDBPyConnection:
+    try:
+        return lake.connect(
+            spec,
+            read_only=read_only,
+            snapshot=snapshot,
+            memory_limit=reader_memory_limit() if read_only else None,
+        )
+    except lake.LakeError as exc:
+        raise WarehouseError(exc.problem, exc.fix) from None
+    except duckdb.Error as exc:
+        if "does not exist" in str(exc) and "creating a new DuckLake" in str(exc):
+            raise WarehouseError(
+                f"The DuckLake catalog {spec.label()} holds no TechPulse warehouse yet.",
+                f"Create one with `python -m data init --db '{spec.label()}'`, or move one in "
+                "with `python -m data copy --from FILE --to …`.",
+            ) from None
+        raise _lake_error(spec, exc) from None
+
+
+def _check_lake(con: duckdb.DuckDBPyConnection, spec: lake.LakeSpec) -> None:
+    if not schema.has_schema_table(con):
+        raise WarehouseError(
+            f"The DuckLake catalog {spec.label()} holds no TechPulse warehouse.",
+            f"Create one with `python -m data init --db '{spec.label()}'`, or move one in "
+            "with `python -m data copy --from FILE --to …`.",
+        )
+    check_version(con, Path(spec.label()))
+
+
+def open_lake_reader(spec: lake.LakeSpec, snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to one DuckLake snapshot (the newest by default), validated."""
+    con = _lake_connect(spec, read_only=True, snapshot=snapshot)
+    try:
+        _check_lake(con, spec)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def _identity(path: Path) -> tuple[int, int, int]:
     stat = path.stat()
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
@@ -259,12 +370,28 @@ class Reader:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = db_path(path)
+        self._lake = lake_of(self.path)
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._identity: tuple[int, int, int] | None = None
+        self._identity: tuple[int, int, int] | int | None = None
+        self._probe: duckdb.DuckDBPyConnection | None = None
+
+    def _latest(self) -> int:
+        """The newest DuckLake snapshot, from an unpinned connection (one catalog query)."""
+        assert self._lake is not None
+        if self._probe is None:
+            self._probe = _lake_connect(self._lake, read_only=True)
+        try:
+            return lake.latest_snapshot(self._probe.cursor())
+        except duckdb.Error as exc:
+            self._probe = None  # reconnect next time (the catalog database restarted)
+            raise _lake_error(self._lake, exc) from None
 
     def snapshot_id(self) -> str:
         """Identifies the published snapshot; changes whenever a writer publishes."""
+        if self._lake is not None:
+            with self._lock:
+                return f"lake-{self._latest()}"
         try:
             ino, mtime, size = _identity(self.path)
         except FileNotFoundError:
@@ -272,6 +399,13 @@ class Reader:
         return f"{ino}-{mtime}-{size}"
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
+        if self._lake is not None:
+            with self._lock:
+                latest = self._latest()
+                if self._con is None or self._identity != latest:
+                    # pinned: every query on this connection reads snapshot ``latest``
+                    self._con, self._identity = open_lake_reader(self._lake, latest), latest
+                return _use(self._con.cursor())
         with self._lock:
             try:
                 identity = _identity(self.path)
@@ -321,7 +455,13 @@ def write_snapshot(
     latest version. If the body raises, the copy is discarded and the published warehouse is
     exactly as before. ``fresh=True`` starts from an empty warehouse instead of a copy (used by
     the demo builder), but still refuses to replace a file that is not a TechPulse warehouse.
+    On DuckLake the body runs in one DuckLake transaction; its commit is the new snapshot.
     """
+    spec = lake_of(path)
+    if spec is not None:
+        with _write_lake(spec) as con:
+            yield con
+        return
     target = db_path(path)
     with _writer_lock(target):
         _remove_abandoned_copies(target)
@@ -361,6 +501,24 @@ def write_snapshot(
             _remove(tmp)
 
 
+@contextlib.contextmanager
+def _write_lake(spec: lake.LakeSpec) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = _lake_connect(spec, read_only=False)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        migrated = schema.migrate(con)
+        before = derived.fingerprints(con)
+        yield con
+        derived.bring_in_step(con, before, everything=bool(migrated))
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+
+
 def _remove_abandoned_copies(target: Path) -> None:
     """Delete private copies a killed writer left behind (kill -9, power loss). Only called
     while holding the writer lock, so no live writer owns one; readers never open them."""
@@ -393,6 +551,27 @@ def _assert_replaceable(target: Path) -> None:
 def init_warehouse(path: str | os.PathLike[str] | None = None) -> bool:
     """Create an empty warehouse at the latest schema; False when one is already there (it is
     left as it is). A file that is not a TechPulse warehouse is refused, never overwritten."""
+    spec = lake_of(path)
+    if spec is not None:
+        con = _lake_connect(spec, read_only=False)  # creates the DuckLake metadata if new
+        try:
+            if schema.has_schema_table(con):
+                check_version(con, Path(spec.label()))
+                return False
+            tables = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchone()
+        finally:
+            con.close()
+        if tables and tables[0]:
+            raise WarehouseError(
+                f"The DuckLake catalog {spec.label()} holds tables that are not a TechPulse "
+                "warehouse.",
+                "Choose another catalog; TechPulse will not write into it.",
+            )
+        with _write_lake(spec):
+            pass  # migrates the empty lake to the latest schema
+        return True
     target = db_path(path)
     if target.exists():
         open_reader(target).close()  # validates: a TechPulse warehouse, this schema or older
@@ -405,6 +584,21 @@ def init_warehouse(path: str | os.PathLike[str] | None = None) -> bool:
 
 def upgrade(path: str | os.PathLike[str] | None = None) -> tuple[int, int]:
     """Migrate a warehouse in place (through a snapshot); returns (old, new) versions."""
+    spec = lake_of(path)
+    if spec is not None:
+        con = _lake_connect(spec, read_only=True)
+        try:
+            if not schema.has_schema_table(con):
+                _check_lake(con, spec)
+            old = schema.current_version(con)
+        finally:
+            con.close()
+        if old > schema.LATEST_VERSION:
+            check_version(open_lake_reader(spec), Path(spec.label()))
+        if old < schema.LATEST_VERSION:
+            with _write_lake(spec):
+                pass
+        return old, schema.LATEST_VERSION
     target = db_path(path)
     if not target.exists():
         raise WarehouseError(

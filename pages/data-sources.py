@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data import schema
-from data.warehouse import db_path
+from data.warehouse import label as warehouse_label
 from metrics.core import catalog
 from metrics.core import coverage as coverage_module
 from ui.admin.csv_upload import csv_upload_panel
@@ -14,6 +14,7 @@ from ui.admin.discovery_panel import discovery_panel
 from ui.admin.sync_panel import sync_panel
 from ui.components import limits
 from ui.components.frame import ensure_frame
+from ui.components.plain import md_literal
 from ui.components.worker_status import worker_section
 from ui.fetch import data, warehouse
 
@@ -53,7 +54,7 @@ def _coverage() -> None:
 st.title("Data sources")
 con = warehouse.cursor()
 st.caption(
-    f"Warehouse `{db_path()}` · schema v{schema.current_version(con)} · "
+    f"Warehouse {md_literal(warehouse_label())} · schema v{schema.current_version(con)} · "
     f"snapshot {warehouse.snapshot_id()}"
 )
 fresh = catalog.freshness(con)

@@ -136,7 +136,7 @@ def build_fixture(path: Path) -> Path:
         )
         con.execute(
             "INSERT INTO sync_runs (run_id, source, stream, started_at, finished_at, status,"
-            " rows_written, error) VALUES ('r1', 'fx', 'deployments', '2026-01-15 00:00+00',"
-            " '2026-01-15 00:05+00', 'success', 9, NULL)"
+            " rows_written, error) VALUES ('r1', 'fx', 'deployments', '2026-01-15 00:00:00+00',"
+            " '2026-01-15 00:05:00+00', 'success', 9, NULL)"
         )
     return path

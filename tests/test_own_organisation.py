@@ -20,6 +20,7 @@ Hand-computed figures, 2026-01-01 … 2026-01-14, production:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -44,6 +45,7 @@ from tests.connectors.test_delivery_from_sources import (
 from tests.connectors.test_prometheus import history
 from tests.servers.github import FakeGitHub
 from tests.servers.pagerduty import FakePagerDuty
+from tests.servers.postgres import postgres_server
 from tests.servers.prometheus import prometheus_server
 from tests.servers.sonar import Analysis, FakeSonar, Project
 from tests.servers.warehouse import query
@@ -92,10 +94,26 @@ def backstage_tree(root: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="module", params=["file", "ducklake-postgres"])
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """The embedded warehouse file, and DuckLake on a real PostgreSQL catalog with its Parquet
+    files in a local folder (issue 16): every test below runs on both."""
+    folder = tmp_path_factory.mktemp("acme-store")
+    if request.param == "file":
+        yield folder / "acme.duckdb"
+        return
+    with postgres_server() as dsn, pytest.MonkeyPatch.context() as env:
+        env.setenv("TECHPULSE_DATA_PATH", str(folder / "lake-files"))
+        env.setenv("TECHPULSE_STATE_DIR", str(folder))
+        yield Path(f"ducklake:postgres:{dsn}")
+
+
 @pytest.fixture(scope="module")
-def organisation(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def organisation(backend: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("acme")
-    db = folder / "acme.duckdb"
+    db = backend
     assert data_main(["init", "--db", str(db)]) == 0
     tree = backstage_tree(folder / "repos")
     assert data_main(["catalog", "apply", str(tree), "--db", str(db), "--yes"]) == 0

@@ -19,7 +19,9 @@ import duckdb
 import pyarrow as pa
 
 from connectors.core.base import CursorUpdate, Record, ReplaceWindow, Row, Upsert
+from data.constraints import upsert_sql
 from data.derived import refresh_daily_windows, refresh_service_level_daily
+from data.lake import is_lake_connection
 
 log = logging.getLogger(__name__)
 _VIEW = "techpulse_connector_batch"
@@ -37,6 +39,7 @@ class Loader:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str) -> None:
         self.con = con
+        self._lake = is_lake_connection(con)  # DuckLake: upserts are MERGE (data.constraints)
         self.source = source
         self.rows: Counter[str] = Counter()
         self._columns: dict[str, list[str]] = {}
@@ -119,12 +122,14 @@ class Loader:
         else:
             batch = pa.table({c: [row.get(c) for row in dicts] for c in names})
         column_list = ", ".join(_quote(c) for c in names)
-        verb = "INSERT OR REPLACE INTO" if replace else "INSERT INTO"
         self.con.register(_VIEW, batch)
         try:
-            self.con.execute(
-                f"{verb} {_quote(table)} ({column_list}) SELECT {column_list} FROM {_VIEW}"
-            )
+            if replace:
+                self.con.execute(upsert_sql(table, names, _VIEW, lake=self._lake))
+            else:
+                self.con.execute(
+                    f"INSERT INTO {_quote(table)} ({column_list}) SELECT {column_list} FROM {_VIEW}"
+                )
         finally:
             self.con.unregister(_VIEW)
         if count:

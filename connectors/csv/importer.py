@@ -70,6 +70,8 @@ from connectors.csv.checks import (
 )
 from connectors.csv.columns import KINDS, Kind
 from connectors.csv.read import Problem, Scan, scan
+from data.constraints import upsert_sql
+from data.lake import is_lake_connection
 from data.warehouse import WarehouseError, db_path, is_disk_full, open_reader, write_snapshot
 
 SOURCE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -382,10 +384,12 @@ def _upsert(con: duckdb.DuckDBPyConnection, spec: Kind) -> tuple[int, int]:
     columns = ", ".join(ident(c) for c in names)
     picked = ", ".join(f"b.{ident(c)}" for c in names)
     condition = _changed_sql(spec)  # empty when every column is part of the key
+    differing = (
+        f"(SELECT {picked} FROM csv_typed AS b JOIN {table} AS t ON {join} WHERE {condition})"
+    )
     changed = (
         con.execute(
-            f"INSERT OR REPLACE INTO {table} ({columns}) SELECT {picked}"
-            f" FROM csv_typed AS b JOIN {table} AS t ON {join} WHERE {condition}"
+            upsert_sql(spec.table, names, differing, lake=is_lake_connection(con))
         ).fetchone()
         if condition
         else None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from connectors.core.errors import ConnectorError
+from data.warehouse import sidecar
 
 
 class WorkerAlreadyRunning(ConnectorError):
@@ -19,7 +20,7 @@ class WorkerAlreadyRunning(ConnectorError):
 
 
 def lock_path(db: Path) -> Path:
-    return db.with_name(db.name + ".worker.lock")
+    return sidecar(db, ".worker.lock")
 
 
 class WorkerLock:

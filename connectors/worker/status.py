@@ -20,13 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from connectors.core.redact import redact
+from data.warehouse import sidecar
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STALE_AFTER_BEATS = 3  # a worker silent for three heartbeats is reported missing
 
 
 def status_path(db: Path) -> Path:
-    return db.with_name(db.name + ".worker.json")
+    """``<warehouse>.worker.json`` (for DuckLake: in the state directory, docs/deploy.md)."""
+    return sidecar(db, ".worker.json")
 
 
 def techpulse_version() -> str:

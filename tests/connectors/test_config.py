@@ -183,8 +183,8 @@ def test_every_subcommand_takes_the_common_options(tmp_path: Path) -> None:
     con = duckdb.connect(str(db))
     con.execute(
         "INSERT INTO sync_runs (run_id, source, started_at, finished_at, status) VALUES"
-        " ('r1', 'prometheus', '2026-01-05 09:00+00', '2026-01-05 09:01:30+00', 'success'),"
-        " ('r2', 'prometheus', '2026-01-06 09:00+00', '2026-01-06 09:02:00+00', 'failed')"
+        " ('r1', 'prometheus', '2026-01-05 09:00:00+00', '2026-01-05 09:01:30+00', 'success'),"
+        " ('r2', 'prometheus', '2026-01-06 09:00:00+00', '2026-01-06 09:02:00+00', 'failed')"
     )
     con.close()
     listing = cli("sources", "--config", str(EXAMPLE_CONFIG), "--db", str(db), "-v")

@@ -702,9 +702,10 @@ def test_configuration_errors(tmp_path: Path, warehouse: Path) -> None:
         'Jira field id — e.g. severity_field = "customfield_10050" (Jira admin → Custom fields '
         "→ the id)",
         "resolved = 1": "jira: [sources.jira] has unknown key resolved — known keys for type "
-        "jira: acknowledged_statuses, auth, concurrency, cron, deployment_field, deployment_regex, "
-        "enabled, every, flavor, jql, page_size, projects, resolved_statuses, service_field, services, "
-        "severity_field, started_field, token_env, token_secret, type, url, username",
+        "jira: acknowledged_statuses, auth, concurrency, cron, deployment_field, "
+        "deployment_regex, enabled, every, flavor, jql, page_size, projects, resolved_statuses, "
+        "service_field, services, severity_field, started_field, token_env, token_secret, type, "
+        "url, username",
     }
     for n, (extra, line) in enumerate(cases.items()):
         path = write_config(tmp_path / f"c{n}.toml", url, extra)

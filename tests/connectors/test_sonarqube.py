@@ -3,7 +3,7 @@
 Data (values as the server sends them, strings; dates in the server's +01:00 zone):
 
 * ``acme:a1`` → service a1 through ``services.sonar_project_key``; three analyses
-  A 2026-01-03 10:00+01, B 2026-01-08 10:00+01 (no ``uncovered_lines`` value), C 2026-01-10
+  A 2026-01-03 10:00:00+01, B 2026-01-08 10:00:00+01 (no ``uncovered_lines`` value), C 2026-01-10
   10:00+01 (the current one).
 * ``acme:b1`` → service b1 through ``[sources.sonar.projects]``; one analysis D 2026-01-12.
 * ``acme:orphan`` maps to no service: skipped and reported.

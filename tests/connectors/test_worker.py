@@ -120,7 +120,11 @@ def test_the_sources_file_takes_schedules(tmp_path: Path) -> None:
 
 
 def organisation(folder: Path) -> Path:
-    db = folder / "org.duckdb"
+    return organisation_catalog(folder / "org.duckdb", folder)
+
+
+def organisation_catalog(db: Path, folder: Path) -> Path:
+    """``data init`` and the catalog of one team, two services, into the warehouse ``db``."""
     assert data_main(["init", "--db", str(db)]) == 0
     catalog = folder / "catalog.toml"
     catalog.write_text(CATALOG, encoding="utf-8")

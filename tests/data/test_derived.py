@@ -62,10 +62,10 @@ def test_migration_rolls_up_an_older_warehouse(tmp_path: Path) -> None:
     schema.migrate(con, target=4)
     _catalogue(con)
     # a: two hours on 5 Jan (UTC), one just before midnight UTC that is 6 Jan in Berlin.
-    _sample(con, "a", "2026-01-05 10:00+00", 1000, 2, 0.5)
-    _sample(con, "a", "2026-01-05 23:00+00", 500, 0, 0.25)
-    _sample(con, "a", "2026-01-06 00:30+01", 100, 1)  # = 5 Jan 23:30 UTC
-    _sample(con, "b", "2026-01-06 08:00+00", 40, 4, 0.75)
+    _sample(con, "a", "2026-01-05 10:00:00+00", 1000, 2, 0.5)
+    _sample(con, "a", "2026-01-05 23:00:00+00", 500, 0, 0.25)
+    _sample(con, "a", "2026-01-06 00:30:00+01", 100, 1)  # = 5 Jan 23:30 UTC
+    _sample(con, "b", "2026-01-06 08:00:00+00", 40, 4, 0.75)
     con.execute("COMMIT")
     con.close()
 
@@ -84,17 +84,18 @@ def test_refreshing_a_window_recomputes_whole_days_only(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     with write_snapshot(db) as con:
         _catalogue(con)
-        _sample(con, "a", "2026-01-05 10:00+00", 1000, 2)
-        _sample(con, "a", "2026-01-06 10:00+00", 200, 0)
-        _sample(con, "b", "2026-01-06 10:00+00", 300, 3)
+        _sample(con, "a", "2026-01-05 10:00:00+00", 1000, 2)
+        _sample(con, "a", "2026-01-06 10:00:00+00", 200, 0)
+        _sample(con, "b", "2026-01-06 10:00:00+00", 300, 3)
         refresh_service_level_daily(con)
     with write_snapshot(db) as con:
         # a connector replaces a's hours from 6 Jan 09:00 to 12:00 with one new row ...
         con.execute(
             "DELETE FROM service_level_samples WHERE service_id = 'a'"
-            " AND bucket_start >= '2026-01-06 09:00+00' AND bucket_start < '2026-01-06 12:00+00'"
+            " AND bucket_start >= '2026-01-06 09:00:00+00'"
+            " AND bucket_start < '2026-01-06 12:00:00+00'"
         )
-        _sample(con, "a", "2026-01-06 11:00+00", 50, 5)
+        _sample(con, "a", "2026-01-06 11:00:00+00", 50, 5)
         # ... and a stale rollup row elsewhere shows what the refresh must leave alone.
         con.execute("UPDATE service_level_daily SET requests = 7 WHERE service_id = 'b'")
         assert rollup_differences(con) == 2  # b's stale day, and a's 6 Jan not yet refreshed
@@ -123,8 +124,8 @@ def test_a_writer_that_forgets_the_rollup_is_caught_before_commit(tmp_path: Path
     db = tmp_path / "w.duckdb"
     with write_snapshot(db) as con:
         _catalogue(con)
-        _sample(con, "a", "2026-01-05 10:00+00", 1000, 2)
-        _sample(con, "a", "2026-01-05 11:00+00", 10, 0, environment="staging")
+        _sample(con, "a", "2026-01-05 10:00:00+00", 1000, 2)
+        _sample(con, "a", "2026-01-05 11:00:00+00", 10, 0, environment="staging")
     reader = open_reader(db)
     assert reader.execute(DAILY).fetchall() == [
         ("a", "production", "2026-01-05", 1, 1000, 2, 998, 2, None, 0),
@@ -158,12 +159,12 @@ def test_time_macros_are_utc_whatever_the_session_zone(tmp_path: Path, zone: str
     con.execute(f"SET TimeZone = '{zone}'")
     row = con.execute(
         "SELECT"
-        " CAST(utc_bucket('7 days', TIMESTAMPTZ '2026-01-12 23:30+00',"
-        "   TIMESTAMPTZ '2026-01-05 00:00+00') AT TIME ZONE 'UTC' AS VARCHAR),"
-        " CAST(utc_bucket('1 month', TIMESTAMPTZ '2026-03-01 00:30+02',"
-        "   TIMESTAMPTZ '2026-01-01 00:00+00') AT TIME ZONE 'UTC' AS VARCHAR),"
-        " CAST(utc_date(TIMESTAMPTZ '2026-01-06 00:30+01') AS VARCHAR),"
-        " hours_between(TIMESTAMPTZ '2026-01-05 22:00+00', TIMESTAMPTZ '2026-01-06 01:30+01')"
+        " CAST(utc_bucket('7 days', TIMESTAMPTZ '2026-01-12 23:30:00+00',"
+        "   TIMESTAMPTZ '2026-01-05 00:00:00+00') AT TIME ZONE 'UTC' AS VARCHAR),"
+        " CAST(utc_bucket('1 month', TIMESTAMPTZ '2026-03-01 00:30:00+02',"
+        "   TIMESTAMPTZ '2026-01-01 00:00:00+00') AT TIME ZONE 'UTC' AS VARCHAR),"
+        " CAST(utc_date(TIMESTAMPTZ '2026-01-06 00:30:00+01') AS VARCHAR),"
+        " hours_between(TIMESTAMPTZ '2026-01-05 22:00:00+00', TIMESTAMPTZ '2026-01-06 01:30:00+01')"
     ).fetchone()
     # 12 Jan 23:30 is in the week from 12 Jan; 1 Mar 00:30+02 is 28 Feb 22:30 UTC, so February;
     # 6 Jan 00:30+01 is 5 Jan UTC; 22:00 UTC to 00:30 UTC next day is 2.5 h.
@@ -177,27 +178,27 @@ def _delivery(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "INSERT INTO deployments (source, external_id, service_id, environment, started_at,"
         " finished_at, status, change_type, remediates_external_id) VALUES"
-        " ('gh', 'd1', 'a', 'production', '2026-01-05 09:50+00', '2026-01-05 10:00+00',"
+        " ('gh', 'd1', 'a', 'production', '2026-01-05 09:50:00+00', '2026-01-05 10:00:00+00',"
         "  'success', 'planned', NULL),"
-        " ('gh', 'd2', 'a', 'production', '2026-01-06 09:50+00', '2026-01-06 10:00+00',"
+        " ('gh', 'd2', 'a', 'production', '2026-01-06 09:50:00+00', '2026-01-06 10:00:00+00',"
         "  'success', 'planned', NULL),"
-        " ('gh', 'd3', 'a', 'production', '2026-01-06 11:50+00', '2026-01-06 12:00+00',"
+        " ('gh', 'd3', 'a', 'production', '2026-01-06 11:50:00+00', '2026-01-06 12:00:00+00',"
         "  'success', 'hotfix', 'd2'),"
-        " ('gh', 'd4', 'b', 'production', '2026-01-07 09:50+00', '2026-01-07 10:00+00',"
+        " ('gh', 'd4', 'b', 'production', '2026-01-07 09:50:00+00', '2026-01-07 10:00:00+00',"
         "  'failure', 'planned', NULL)"
     )
     con.execute(
         "INSERT INTO changes (source, external_id, service_id, first_commit_at, merged_at,"
         " deployment_source, deployment_external_id) VALUES"
-        " ('gh', 'c1', 'a', '2026-01-04 10:00+00', '2026-01-05 04:00+00', 'gh', 'd1'),"
-        " ('gh', 'c2', 'a', '2026-01-05 07:30+00', NULL, 'gh', 'd1'),"
-        " ('gh', 'c3', 'b', '2026-01-06 10:00+00', NULL, 'gh', 'd4'),"
-        " ('gh', 'c4', 'a', '2026-01-05 08:00+00', '2026-01-05 11:00+00', 'gh', 'd1')"
+        " ('gh', 'c1', 'a', '2026-01-04 10:00:00+00', '2026-01-05 04:00:00+00', 'gh', 'd1'),"
+        " ('gh', 'c2', 'a', '2026-01-05 07:30:00+00', NULL, 'gh', 'd1'),"
+        " ('gh', 'c3', 'b', '2026-01-06 10:00:00+00', NULL, 'gh', 'd4'),"
+        " ('gh', 'c4', 'a', '2026-01-05 08:00:00+00', '2026-01-05 11:00:00+00', 'gh', 'd1')"
     )
     con.execute(
         "INSERT INTO incidents (source, external_id, service_id, severity, started_at,"
         " caused_by_deployment_source, caused_by_deployment_external_id) VALUES"
-        " ('pd', 'i1', 'a', 'SEV2', '2026-01-05 11:00+00', 'gh', 'd1')"
+        " ('pd', 'i1', 'a', 'SEV2', '2026-01-05 11:00:00+00', 'gh', 'd1')"
     )
 
 
@@ -278,8 +279,8 @@ def test_the_loader_refreshes_its_windows_without_the_backstop(tmp_path: Path) -
     db = tmp_path / "w.duckdb"
     with write_snapshot(db) as con:
         _catalogue(con)
-        _sample(con, "a", "2026-01-04 10:00+00", 70, 7)  # outside every window: kept as is
-        _sample(con, "a", "2026-01-05 01:00+00", 999, 9)  # replaced by the window below
+        _sample(con, "a", "2026-01-04 10:00:00+00", 70, 7)  # outside every window: kept as is
+        _sample(con, "a", "2026-01-05 01:00:00+00", 999, 9)  # replaced by the window below
     with write_snapshot(db) as con:
         loader = Loader(con, "prometheus")
         hour = dt.datetime(2026, 1, 5, 1, tzinfo=UTC)

@@ -22,9 +22,9 @@ def make_v1(path: Path) -> None:
     con.execute("INSERT INTO services (service_id, team_id, name) VALUES ('s', 't', 'S')")
     con.execute(
         "INSERT INTO deployments (source, external_id, service_id, environment, started_at,"
-        " finished_at, status) VALUES ('gh', '1', 's', 'production', '2026-01-01 10:00+00',"
-        " '2026-01-01 10:05+00', 'success'), ('gh', '2', 's', 'PRODUCTION',"
-        " '2026-01-02 10:00+00', '2026-01-02 10:05+00', 'failure')"
+        " finished_at, status) VALUES ('gh', '1', 's', 'production', '2026-01-01 10:00:00+00',"
+        " '2026-01-01 10:05:00+00', 'success'), ('gh', '2', 's', 'PRODUCTION',"
+        " '2026-01-02 10:00:00+00', '2026-01-02 10:05:00+00', 'failure')"
     )
     con.execute("COMMIT")
     con.close()

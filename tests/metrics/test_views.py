@@ -123,8 +123,8 @@ def test_time_zones_are_explicit_and_boundaries_follow_the_start(tmp_path: Path)
         con.execute("INSERT INTO services (service_id, team_id, name) VALUES ('s', 't', 'S')")
         con.execute(
             "INSERT INTO incidents (source, external_id, service_id, severity, started_at,"
-            " resolved_at) VALUES ('x', '1', 's', 'SEV1', '2026-01-01 08:30+09:00',"
-            " '2026-01-01 10:00+09:00')"
+            " resolved_at) VALUES ('x', '1', 's', 'SEV1', '2026-01-01 08:30:00+09:00',"
+            " '2026-01-01 10:00:00+09:00')"
         )
     con = open_reader(db)
     january = incidents.by_severity(con, Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 31)))

@@ -153,7 +153,7 @@ def test_empty_warehouse_explains_how_to_fill_it(
         con.execute(
             "INSERT INTO deployments (source, external_id, service_id, environment, started_at,"
             " finished_at, status) VALUES ('csv', 'd1', 'checkout', 'production',"
-            " '2026-01-05 10:00+00', '2026-01-05 10:05+00', 'success')"
+            " '2026-01-05 10:00:00+00', '2026-01-05 10:05:00+00', 'success')"
         )
     app = run_app(db, monkeypatch)
     assert [t.value for t in app.title] == ["Scorecard"]

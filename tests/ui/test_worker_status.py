@@ -2,8 +2,8 @@
 
 The status file is written here as a worker writes it, with times relative to now, so each
 line can be predicted: a live worker (heartbeat every minute) seen 2 minutes ago whose next
-run (github) is in 11 minutes; a worker silent for 12 minutes (three 15-second heartbeats is the limit); a source
-failing 3 times in a row (the default warning threshold).
+run (github) is in 11 minutes; a worker silent for 12 minutes (three 15-second heartbeats is
+the limit); a source failing 3 times in a row (the default warning threshold).
 """
 
 from __future__ import annotations

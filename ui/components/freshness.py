@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data.warehouse import db_path
+from data.warehouse import label
 from metrics.core import catalog
 from ui.components import worker_status
 from ui.components.plain import md_literal
@@ -17,8 +17,7 @@ def freshness_stamp() -> None:
     demo = data.setup_status().demo
     with st.sidebar:
         st.caption(  # which warehouse is open: the demo never passes for real data
-            f"Warehouse: {md_literal(db_path().name)}"
-            + (" · **demo organisation**" if demo else "")
+            f"Warehouse: {md_literal(label())}" + (" · **demo organisation**" if demo else "")
         )
         if frame.empty:
             st.caption("Data as of: no successful sync recorded yet.")

@@ -1,0 +1,101 @@
+"""DuckLake as the warehouse (issue 16): copies both ways, pinned snapshots, the worker, and
+clear errors. Catalogs are databases of a real PostgreSQL server (tests/servers/postgres.py).
+The full real-data path on DuckLake is tests/test_own_organisation.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.core.config import load_config
+from connectors.worker.loop import Worker
+from connectors.worker.status import read_status, status_path
+from data.__main__ import main as data_main
+from data.warehouse import Reader, WarehouseError, open_reader, write_snapshot
+from tests.connectors.test_worker import TOKEN, organisation_catalog, sonar_fake, sonar_table
+from tests.connectors.test_worker import sources_file as worker_sources
+from tests.servers.postgres import create_database, postgres_server
+from tests.servers.warehouse import contents, query
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    with postgres_server() as dsn:
+        yield dsn
+
+
+@pytest.fixture
+def pg_lake(
+    postgres: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Path:
+    """An empty DuckLake: a new PostgreSQL database as its catalog, files in a temp folder."""
+    monkeypatch.setenv("TECHPULSE_DATA_PATH", str(tmp_path / "files"))
+    monkeypatch.setenv("TECHPULSE_STATE_DIR", str(tmp_path))
+    name = "lake_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:40]
+    return Path(f"ducklake:postgres:{create_database(postgres, name)}")
+
+
+def test_copy_file_to_postgres_lake_and_back_keeps_every_row(
+    fixture_db: Path, postgres: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TECHPULSE_DATA_PATH", str(tmp_path / "files"))
+    lake = f"ducklake:postgres:{postgres}"
+    back = tmp_path / "back.duckdb"
+    assert data_main(["copy", "--from", str(fixture_db), "--to", lake]) == 0
+    assert data_main(["copy", "--from", lake, "--to", str(back)]) == 0
+    original = contents(fixture_db, exclude=())
+    for table in ("teams", "services", "deployments", "changes", "incidents", "sync_runs"):
+        assert original[table], table  # the fixture fills them: the comparison means something
+    assert contents(Path(lake), exclude=()) == original
+    assert contents(back, exclude=()) == original
+    # a copy never merges into or overwrites a warehouse
+    assert data_main(["copy", "--from", str(fixture_db), "--to", lake]) == 2
+    assert data_main(["copy", "--from", lake, "--to", str(back)]) == 2
+    assert contents(back, exclude=()) == original
+
+
+def test_a_reader_keeps_its_snapshot_until_the_next_cursor(pg_lake: Path) -> None:
+    assert data_main(["init", "--db", str(pg_lake)]) == 0
+    assert data_main(["init", "--db", str(pg_lake)]) == 0  # already there: unchanged
+    reader = Reader(pg_lake)
+    before, first = reader.snapshot_id(), reader.cursor()
+    with write_snapshot(pg_lake) as con:
+        con.execute("INSERT INTO teams (team_id, name) VALUES ('pay', 'Payments')")
+        con.execute("INSERT INTO teams (team_id, name) VALUES ('ops', 'Operations')")
+    assert first.execute("SELECT count(*) FROM teams").fetchone() == (0,)  # pinned
+    assert reader.snapshot_id() != before
+    assert reader.cursor().execute("SELECT count(*) FROM teams").fetchone() == (2,)
+    with pytest.raises(RuntimeError, match="boom"), write_snapshot(pg_lake) as con:
+        con.execute("DELETE FROM teams")
+        raise RuntimeError("boom")  # a failed write commits nothing
+    assert query(pg_lake, "SELECT count(*) FROM teams") == [(2,)]
+
+
+def test_the_worker_syncs_into_a_lake(
+    pg_lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKER_TOKEN", TOKEN)
+    organisation_catalog(pg_lake, tmp_path)
+    with sonar_fake().running() as sonar:
+        config = load_config(worker_sources(tmp_path, {"sonar": sonar_table(sonar.url, "1s")}))
+        assert Worker(config, pg_lake, out=lambda _l: None).run(max_runs=2) == 2
+    assert query(pg_lake, "SELECT status, count(*) FROM sync_runs GROUP BY 1") == [("success", 2)]
+    # two analyses, one per service; the second run found nothing new
+    assert query(pg_lake, "SELECT count(*) FROM quality_snapshots") == [(2,)]
+    assert status_path(pg_lake) == tmp_path / "techpulse.worker.json"
+    status = read_status(pg_lake)
+    assert status is not None and status.sources["sonar"].last_status == "success"
+
+
+def test_clear_errors(pg_lake: Path) -> None:
+    with pytest.raises(WarehouseError, match="holds a password") as caught:
+        open_reader("ducklake:postgres:dbname=x host=127.0.0.1 password=hunter2")
+    assert "hunter2" not in str(caught.value)
+    with pytest.raises(WarehouseError, match=r"holds no TechPulse warehouse yet.*data init"):
+        open_reader(pg_lake)
+    with pytest.raises(WarehouseError, match="cannot be opened"):
+        open_reader("ducklake:postgres:dbname=x host=127.0.0.1 port=9 user=x connect_timeout=2")
