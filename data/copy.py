@@ -84,7 +84,7 @@ def copy_warehouse(
                     continue
                 columns = ", ".join(quote(c) for c in _columns(con, table))
                 con.execute(f"DELETE FROM {quote(table)}")  # schema_migrations: the source's
-                batches = src.execute(f"SELECT {columns} FROM {quote(table)}").fetch_record_batch(
+                batches = src.execute(f"SELECT {columns} FROM {quote(table)}").to_arrow_reader(
                     BATCH_ROWS
                 )
                 con.register("techpulse_copy_batch", batches)

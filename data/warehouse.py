@@ -313,7 +313,7 @@ def _lake_error(spec: lake.LakeSpec, exc: BaseException) -> WarehouseUnusable:
     )
 
 
-def _lake_connect(
+def connect_lake(
     spec: lake.LakeSpec, *, read_only: bool, snapshot: int | None = None
 ) -> duckdb.DuckDBPyConnection:
     try:
@@ -347,7 +347,7 @@ def _check_lake(con: duckdb.DuckDBPyConnection, spec: lake.LakeSpec) -> None:
 
 def open_lake_reader(spec: lake.LakeSpec, snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to one DuckLake snapshot (the newest by default), validated."""
-    con = _lake_connect(spec, read_only=True, snapshot=snapshot)
+    con = connect_lake(spec, read_only=True, snapshot=snapshot)
     try:
         _check_lake(con, spec)
     except BaseException:
@@ -380,7 +380,7 @@ class Reader:
         """The newest DuckLake snapshot, from an unpinned connection (one catalog query)."""
         assert self._lake is not None
         if self._probe is None:
-            self._probe = _lake_connect(self._lake, read_only=True)
+            self._probe = connect_lake(self._lake, read_only=True)
         try:
             return lake.latest_snapshot(self._probe.cursor())
         except duckdb.Error as exc:
@@ -503,7 +503,7 @@ def write_snapshot(
 
 @contextlib.contextmanager
 def _write_lake(spec: lake.LakeSpec) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = _lake_connect(spec, read_only=False)
+    con = connect_lake(spec, read_only=False)
     try:
         con.execute("BEGIN TRANSACTION")
         migrated = schema.migrate(con)
@@ -553,7 +553,7 @@ def init_warehouse(path: str | os.PathLike[str] | None = None) -> bool:
     left as it is). A file that is not a TechPulse warehouse is refused, never overwritten."""
     spec = lake_of(path)
     if spec is not None:
-        con = _lake_connect(spec, read_only=False)  # creates the DuckLake metadata if new
+        con = connect_lake(spec, read_only=False)  # creates the DuckLake metadata if new
         try:
             if schema.has_schema_table(con):
                 check_version(con, Path(spec.label()))
@@ -586,7 +586,7 @@ def upgrade(path: str | os.PathLike[str] | None = None) -> tuple[int, int]:
     """Migrate a warehouse in place (through a snapshot); returns (old, new) versions."""
     spec = lake_of(path)
     if spec is not None:
-        con = _lake_connect(spec, read_only=True)
+        con = connect_lake(spec, read_only=True)
         try:
             if not schema.has_schema_table(con):
                 _check_lake(con, spec)

@@ -105,6 +105,8 @@ class WorkerSettings:
     heartbeat: timedelta = timedelta(seconds=15)
     max_backoff: timedelta = timedelta(hours=6)
     warn_after_failures: int = 3
+    maintenance: timedelta = timedelta(hours=6)  # DuckLake only: compact, expire snapshots
+    keep_snapshots: timedelta = timedelta(hours=1)
 
     def schedule_of(self, source: SourceConfig) -> Schedule:
         return source.schedule or self.every
@@ -191,7 +193,15 @@ def load_config(path: str | os.PathLike[str] | None = None) -> SyncConfig:
     return SyncConfig(path=target, http=http, sources=sources, linking=linking, worker=worker)
 
 
-_WORKER_KEYS = ("every", "cron", "heartbeat", "max_backoff", "warn_after_failures")
+_WORKER_KEYS = (
+    "every",
+    "cron",
+    "heartbeat",
+    "max_backoff",
+    "warn_after_failures",
+    "maintenance",
+    "keep_snapshots",
+)
 
 
 def _worker(table: Any, path: Path) -> WorkerSettings:
@@ -212,7 +222,9 @@ def _worker(table: Any, path: Path) -> WorkerSettings:
     failures = table.get("warn_after_failures", defaults.warn_after_failures)
     if isinstance(failures, bool) or not isinstance(failures, int) or not 1 <= failures <= 100:
         raise ConfigError(f"{where}: warn_after_failures must be 1-100", "fix the value")
-    return WorkerSettings(every, heartbeat, backoff, failures)
+    upkeep = parse_duration(str(table.get("maintenance", "6h")), f"{where} maintenance")
+    keep = parse_duration(str(table.get("keep_snapshots", "1h")), f"{where} keep_snapshots")
+    return WorkerSettings(every, heartbeat, backoff, failures, upkeep, keep)
 
 
 def _linking(table: Any, path: Path) -> LinkSettings:

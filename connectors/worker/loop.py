@@ -39,7 +39,8 @@ from connectors.worker.status import (
     techpulse_version,
     write_status,
 )
-from data.warehouse import WarehouseError, WarehouseUnusable, open_reader
+from data.maintenance import maintain
+from data.warehouse import WarehouseError, WarehouseUnusable, lake_of, open_reader
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -118,6 +119,7 @@ class Worker:
         self._in_run = False
         self._status_lock = threading.Lock()
         self.status: WorkerStatus | None = None
+        self._next_upkeep: datetime | None = None  # DuckLake only (data.maintenance)
 
     # -- stopping -------------------------------------------------------------------------
 
@@ -203,7 +205,10 @@ class Worker:
                 f"started (TechPulse {self.status.version}, pid {self.status.pid}); "
                 + "; ".join(f"{n} {p.schedule}" for n, p in self.status.sources.items())
             )
+            if lake_of(self.db) is not None:
+                self._next_upkeep = self.clock() + settings.maintenance
             while not self._stop.is_set() and (max_runs is None or runs < max_runs):
+                self._upkeep_if_due()
                 name, plan = min(self.status.sources.items(), key=lambda item: item[1].next_run)
                 wait = (plan.next_run - self.clock()).total_seconds()
                 if wait > 0:
@@ -222,6 +227,19 @@ class Worker:
             lock.release()
         self.say(f"stopped after {runs} run{'s' if runs != 1 else ''}")
         return runs
+
+    def _upkeep_if_due(self) -> None:
+        """Compact and expire on a DuckLake warehouse every ``[worker] maintenance``."""
+        if self._next_upkeep is None or self.clock() < self._next_upkeep:
+            return
+        settings = self.config.worker
+        try:
+            done = maintain(self.db, settings.keep_snapshots)
+            if done is not None:
+                self.say(done.line())
+        except Exception as exc:  # upkeep failing must not stop the syncs
+            self.say(f"maintenance failed: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        self._next_upkeep = self.clock() + settings.maintenance
 
     def _run_one(self, source: SourceConfig, plan: SourcePlan) -> None:
         plan.running = True

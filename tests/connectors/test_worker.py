@@ -144,9 +144,11 @@ def sonar_fake(delay: float = 0.0) -> FakeSonar:
     )
 
 
-def sources_file(folder: Path, tables: dict[str, str], *, heartbeat: str = "1s") -> Path:
+def sources_file(
+    folder: Path, tables: dict[str, str], *, heartbeat: str = "1s", worker: str = ""
+) -> Path:
     path = folder / "sources.toml"
-    text = f'[settings]\nmax_attempts = 1\n[worker]\nheartbeat = "{heartbeat}"\n'
+    text = f'[settings]\nmax_attempts = 1\n[worker]\nheartbeat = "{heartbeat}"\n{worker}'
     for name, body in tables.items():
         text += f"[sources.{name}]\n{body}\n"
     path.write_text(text, encoding="utf-8")

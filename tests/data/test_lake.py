@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from connectors.core.config import load_config
 from connectors.worker.loop import Worker
 from connectors.worker.status import read_status, status_path
 from data.__main__ import main as data_main
+from data.maintenance import maintain
 from data.warehouse import Reader, WarehouseError, open_reader, write_snapshot
 from tests.connectors.test_worker import TOKEN, organisation_catalog, sonar_fake, sonar_table
 from tests.connectors.test_worker import sources_file as worker_sources
@@ -80,9 +82,17 @@ def test_the_worker_syncs_into_a_lake(
 ) -> None:
     monkeypatch.setenv("WORKER_TOKEN", TOKEN)
     organisation_catalog(pg_lake, tmp_path)
+    said: list[str] = []
     with sonar_fake().running() as sonar:
-        config = load_config(worker_sources(tmp_path, {"sonar": sonar_table(sonar.url, "1s")}))
-        assert Worker(config, pg_lake, out=lambda _l: None).run(max_runs=2) == 2
+        config = load_config(
+            worker_sources(
+                tmp_path,
+                {"sonar": sonar_table(sonar.url, "1s")},
+                worker='maintenance = "1s"\nkeep_snapshots = "1s"\n',
+            )
+        )
+        assert Worker(config, pg_lake, out=said.append).run(max_runs=2) == 2
+    assert any("maintenance: compacted" in line for line in said), said
     assert query(pg_lake, "SELECT status, count(*) FROM sync_runs GROUP BY 1") == [("success", 2)]
     # two analyses, one per service; the second run found nothing new
     assert query(pg_lake, "SELECT count(*) FROM quality_snapshots") == [(2,)]
@@ -99,3 +109,35 @@ def test_clear_errors(pg_lake: Path) -> None:
         open_reader(pg_lake)
     with pytest.raises(WarehouseError, match="cannot be opened"):
         open_reader("ducklake:postgres:dbname=x host=127.0.0.1 port=9 user=x connect_timeout=2")
+
+
+def test_maintenance_compacts_and_expires_but_keeps_the_data(pg_lake: Path) -> None:
+    assert data_main(["init", "--db", str(pg_lake)]) == 0
+    for n in range(5):  # five commits: five snapshots, five Parquet files of 2,000 rows each
+        with write_snapshot(pg_lake) as con:
+            con.execute("INSERT INTO teams (team_id, name) VALUES ($id, $id)", {"id": f"t{n}"})
+            con.execute(
+                "INSERT INTO sync_cursors (source, stream, cursor_value, updated_at)"
+                " SELECT 's', $n || '-' || range, 'v', now() FROM range(2000)",
+                {"n": str(n)},
+            )
+    reader = Reader(pg_lake)
+    pinned = reader.cursor()  # on the newest snapshot
+    snapshots = query(pg_lake, "SELECT count(*) FROM ducklake_snapshots('warehouse')")[0][0]
+    assert maintain(tmp_file := Path("/nonexistent/x.duckdb")) is None  # a file: nothing to do
+    assert not tmp_file.exists()
+    gentle = maintain(pg_lake)  # the default keeps an hour of snapshots: readers are safe
+    assert gentle is not None and gentle.merged_tables >= 1  # five files merged into one
+    assert gentle.expired_snapshots == 0 and gentle.removed_files == 0
+    assert pinned.execute("SELECT count(*) FROM sync_cursors").fetchone() == (10_000,)
+    done = maintain(pg_lake, keep=timedelta(0))
+    # every snapshot but the newest (the merge's) expires, and the five files the merge
+    # replaced (scheduled for deletion by the first pass) are deleted
+    assert done is not None and done.expired_snapshots == snapshots
+    assert done.removed_files == 5
+    fresh = Reader(pg_lake).cursor()
+    assert fresh.execute("SELECT count(*) FROM sync_cursors").fetchone() == (10_000,)
+    assert query(pg_lake, "SELECT count(*) FROM ducklake_snapshots('warehouse')") == [(1,)]
+    assert query(pg_lake, "SELECT string_agg(team_id, ',' ORDER BY team_id) FROM teams") == [
+        ("t0,t1,t2,t3,t4",)
+    ]
