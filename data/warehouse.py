@@ -241,6 +241,8 @@ def _open_error(path: Path, exc: Exception) -> WarehouseError:
             f"{path} was written by an incompatible DuckDB version ({text.splitlines()[0]}).",
             "Rebuild it with `make demo`, or re-run the sync with this TechPulse.",
         )
+    if is_damage(exc):  # DuckDB 1.5 reads a truncated file's blocks while attaching it
+        return damaged_error(path, exc)
     return WarehouseError(
         f"{path} could not be opened: {text.splitlines()[0] if text else type(exc).__name__}.",
         f"Check that {ENV_VAR} points at a TechPulse warehouse file.",
