@@ -476,17 +476,9 @@ def write_snapshot(
                 shutil.copyfile(target, tmp)
             con = _configure(duckdb.connect(str(tmp)))
             try:
-                con.execute("BEGIN TRANSACTION")
-                migrated = schema.migrate(con)
-                before = derived.fingerprints(con)
-                yield con
-                derived.bring_in_step(con, before, everything=bool(migrated))
-                con.execute("COMMIT")
+                with _one_change(con):
+                    yield con
                 con.execute("CHECKPOINT")
-            except BaseException:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                raise
             finally:
                 con.close()
             with open(tmp, "rb+") as handle:
@@ -504,19 +496,28 @@ def write_snapshot(
 
 
 @contextlib.contextmanager
-def _write_lake(spec: lake.LakeSpec) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_lake(spec, read_only=False)
+def _one_change(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction on either backend: migrate, the caller's change, derived tables in step,
+    commit; any exception rolls all of it back."""
     try:
         con.execute("BEGIN TRANSACTION")
         migrated = schema.migrate(con)
         before = derived.fingerprints(con)
-        yield con
+        yield
         derived.bring_in_step(con, before, everything=bool(migrated))
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
         raise
+
+
+@contextlib.contextmanager
+def _write_lake(spec: lake.LakeSpec) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect_lake(spec, read_only=False)
+    try:
+        with _one_change(con):
+            yield con
     finally:
         con.close()
 
