@@ -40,6 +40,12 @@ from data.warehouse import WarehouseError, WarehouseUnusable, db_path, exists, w
 log = logging.getLogger(__name__)
 
 
+class SyncInterrupted(BaseException):
+    """The run was stopped from outside (the worker's SIGTERM): rolled back, not a failure, so
+    no failed run is recorded. DuckDB turns a signal during a query into its own "Query
+    interrupted" error, which is why the caller's ``interrupted`` predicate decides."""
+
+
 CATALOG_KEYS = ("gitlab_project", "jenkins_job", "pagerduty_service", "jira_component")
 
 
@@ -129,8 +135,10 @@ def run_source(
     since: datetime | None,
     until: datetime,
     sleep: Callable[[float], None] | None = None,
+    interrupted: Callable[[], bool] | None = None,
 ) -> SourceResult:
-    """Run one source in one transaction; never raises for a source failure."""
+    """Run one source in one transaction; never raises for a source failure. Raises
+    :class:`SyncInterrupted` when ``interrupted()`` says the failure came from a stop."""
     result = SourceResult(source=source.name, type=source.type, run_id=uuid.uuid4().hex)
     reporter.source_start(source.name, source.type)
     stats = HttpStats()
@@ -167,6 +175,8 @@ def run_source(
     except WarehouseUnusable:
         raise  # damaged or full: not this source's failure, and no run row can be written
     except Exception as exc:  # every failure becomes one line and a failed run row
+        if interrupted is not None and interrupted():
+            raise SyncInterrupted(source.name) from exc  # rolled back; nothing to record
         log.debug("%s failed", source.name, exc_info=True)
         result.status, result.rows, result.error = "failed", {}, error_line(source.name, exc)
         try:

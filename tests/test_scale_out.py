@@ -1,7 +1,7 @@
 """The tested scale-out topology (issue 16, docs/deploy.md): DuckLake on a real PostgreSQL
 catalog, one worker, two app servers (`streamlit run`, separate processes).
 
-* The worker syncs the SonarQube fake every 2 s while both apps serve every page in headless
+* The worker syncs the SonarQube fake every 4 s while both apps serve every page in headless
   chromium: no exception box anywhere, and both show each new DuckLake snapshot (the Data
   sources caption names it) within one schedule tick.
 * ``kill -9`` of the worker at 10 seeded moments: after each, the catalog opens at the latest
@@ -26,7 +26,6 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.appserver import REPO, app_server
-from tests.browsing import open_page
 from tests.connectors.test_worker import TOKEN, organisation_catalog, sonar_fake, sonar_table
 from tests.connectors.test_worker import sources_file as worker_sources
 from tests.servers.postgres import postgres_server
@@ -82,17 +81,20 @@ def test_one_worker_two_apps_every_page_and_each_new_snapshot(
 ) -> None:
     db, env = lake
     with sonar_fake().running() as sonar:
-        config = worker_sources(tmp_path, {"sonar": sonar_table(sonar.url, "2s")})
+        config = worker_sources(tmp_path, {"sonar": sonar_table(sonar.url, "4s")})
         worker = start_worker(config, db, env)
         try:
             with app_server(db, **env) as first, app_server(db, **env) as second:
                 page = browser.new_context(viewport={"width": 1440, "height": 1200}).new_page()
                 for url in (first, second):
                     for name, path in PAGES.items():
-                        open_page(page, f"{url}/{path}", f"scale-out-{name}")
+                        page.goto(f"{url}/{path}")
+                        wait_rendered(page)
+                        boxes = page.locator('[data-testid="stException"]').count()
+                        assert boxes == 0, (url, name)
                 for _ in range(2):  # two ticks: each app shows the newest snapshot in time
                     committed = latest(db)
-                    deadline = time.monotonic() + 15
+                    deadline = time.monotonic() + 60  # a tick, however loaded the machine
                     while latest(db) == committed and time.monotonic() < deadline:
                         time.sleep(0.2)
                     newer = latest(db)

@@ -29,7 +29,7 @@ from connectors.core.progress import NullReporter
 from connectors.core.redact import redact
 from connectors.core.results import SourceResult
 from connectors.core.schedule import Schedule, until_text
-from connectors.sync import run_source
+from connectors.sync import SyncInterrupted, run_source
 from connectors.worker.hooks import AfterRun, Hook
 from connectors.worker.lock import WorkerLock
 from connectors.worker.status import (
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
-class WorkerStopping(BaseException):
+class WorkerStopping(SyncInterrupted):
     """Raised in the main thread by SIGTERM/SIGINT during a run, so the run unwinds (its copy
     is discarded). A BaseException, so no ``except Exception`` records it as a failure."""
 
@@ -117,6 +117,7 @@ class Worker:
         self._out = out or (lambda line: print(line, file=sys.stderr, flush=True))
         self._stop = threading.Event()
         self._in_run = False
+        self._signal = "a stop request"
         self._status_lock = threading.Lock()
         self.status: WorkerStatus | None = None
         self._next_upkeep: datetime | None = None  # DuckLake only (data.maintenance)
@@ -128,6 +129,7 @@ class Worker:
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         first = not self._stop.is_set()
+        self._signal = signal.Signals(signum).name
         self._stop.set()
         if first and self._in_run:
             raise WorkerStopping(signal.Signals(signum).name)
@@ -216,8 +218,9 @@ class Worker:
                     continue
                 self._run_one(self.sources[name], plan)
                 runs += 1
-        except WorkerStopping as stop:
-            self.say(f"{stop.args[0]} during a run: it was rolled back; the warehouse is as before")
+        except SyncInterrupted as stop:
+            del stop  # WorkerStopping, or DuckDB's "Query interrupted" turned into it by sync
+            self.say(f"{self._signal} during a run: it was rolled back; the warehouse is as before")
         finally:
             self._stop.set()
             if self.status is not None:
@@ -278,7 +281,13 @@ class Worker:
     def _sync(self, source: SourceConfig) -> SourceResult:
         try:
             return run_source(
-                source, self.config, self.db, NullReporter(), since=None, until=self.clock()
+                source,
+                self.config,
+                self.db,
+                NullReporter(),
+                since=None,
+                until=self.clock(),
+                interrupted=self._stop.is_set,
             )
         except WarehouseUnusable as exc:  # damaged or full: fails this run, the worker waits
             result = SourceResult(source=source.name, type=source.type, status="failed")
