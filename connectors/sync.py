@@ -29,12 +29,13 @@ from connectors.core.base import ServiceInfo, SourceContext
 from connectors.core.config import SourceConfig, SyncConfig
 from connectors.core.errors import ConnectorError
 from connectors.core.http.client import HttpStats
-from connectors.core.linking import link, unmatched_warning
+from connectors.core.linking import LINKED_TABLES, link, unmatched_warning
 from connectors.core.load import Loader
 from connectors.core.progress import NullReporter, Reporter, SourceProgress
 from connectors.core.redact import redact
 from connectors.core.results import SourceResult, SyncSummary
 from connectors.registry import build_connector
+from data.derived import Declared
 from data.warehouse import WarehouseError, WarehouseUnusable, db_path, exists, write_snapshot
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,8 @@ def run_source(
     ctx: SourceContext | None = None
     try:
         connector = build_connector(source)
-        with write_snapshot(db) as con:
+        declared = Declared()  # the Loader and the linker note every table they write
+        with write_snapshot(db, declared=declared) as con:
             ctx = SourceContext(
                 source=source.name,
                 services=read_services(con),
@@ -161,13 +163,15 @@ def run_source(
                 linking=config.linking,
                 url=source.url,
             )
-            loader = Loader(con, source.name)
+            loader = Loader(con, source.name, declared)
             for record in connector.extract(ctx):
                 loader.apply(record)
             loader.finish()
-            warning = unmatched_warning(link(con, config.linking))
-            if warning:
-                ctx.warn(warning)
+            if declared.tables.intersection(LINKED_TABLES):  # else nothing it reads changed
+                declared.tables.update(LINKED_TABLES)
+                warning = unmatched_warning(link(con, config.linking))
+                if warning:
+                    ctx.warn(warning)
             result.status, result.rows = "success", dict(loader.rows)
             result.seconds = time.monotonic() - clock
             result.warnings = [redact(w) for w in ctx.warnings]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -259,6 +259,25 @@ SOURCES: tuple[str, ...] = tuple(dict.fromkeys(t for d in DERIVED for t in d.sou
 Fingerprints = dict[str, tuple[int, int]]
 
 
+@dataclass
+class Declared:
+    """What a writer says it changed, so its commit skips the whole-table fingerprints and the
+    rollup's totals check, whose cost grows with the warehouse (seconds at enterprise scale).
+
+    A writer that passes one to ``write_snapshot`` must note every table it writes: the
+    connectors' Loader does (and its linker notes the tables it updates). Writers that pass
+    none keep the fingerprints, so a forgotten table can never leave a derived table stale.
+    """
+
+    tables: set[str] = field(default_factory=set)
+    daily_pending: bool = False  # hourly samples written and their rollup not refreshed yet
+
+    def wrote(self, table: str) -> None:
+        self.tables.add(table)
+        if table == "service_level_samples":
+            self.daily_pending = True
+
+
 def fingerprints(con: duckdb.DuckDBPyConnection) -> Fingerprints:
     """(rows, Σ row hash) of every table a derived table is built from."""
     found: Fingerprints = {}
@@ -275,14 +294,22 @@ def rebuild(con: duckdb.DuckDBPyConnection, derived: Derived) -> None:
 
 
 def bring_in_step(
-    con: duckdb.DuckDBPyConnection, before: Fingerprints, *, everything: bool = False
+    con: duckdb.DuckDBPyConnection,
+    before: Fingerprints,
+    *,
+    everything: bool = False,
+    declared: Declared | None = None,
 ) -> list[str]:
     """Before commit: rebuild what the write made stale; ``everything`` after a migration.
+    With ``declared`` the writer's own list of tables replaces the fingerprints.
 
     Returns the derived tables rebuilt (for tests and logs).
     """
-    after = fingerprints(con)
-    changed = {t for t in SOURCES if everything or before.get(t) != after.get(t)}
+    if declared is not None and not everything:
+        changed = declared.tables.intersection(SOURCES)
+    else:
+        after = fingerprints(con)
+        changed = {t for t in SOURCES if everything or before.get(t) != after.get(t)}
     rebuilt = []
     for derived in DERIVED:
         if changed.intersection(derived.sources):
@@ -291,6 +318,8 @@ def bring_in_step(
     if everything:
         refresh_service_level_daily(con)
         rebuilt.append("service_level_daily")
+    elif declared is not None and not declared.daily_pending:
+        pass  # the writer refreshed the rollup for every window it wrote
     elif daily_in_step(con):
         rebuilt.append("service_level_daily")
     return rebuilt

@@ -328,7 +328,8 @@ def connect_lake(
     except lake.LakeError as exc:
         raise WarehouseError(exc.problem, exc.fix) from None
     except duckdb.Error as exc:
-        if "does not exist" in str(exc) and "creating a new DuckLake" in str(exc):
+        text = str(exc)
+        if "does not exist" in text and ("creating a new DuckLake" in text or "read-only" in text):
             raise WarehouseError(
                 f"The DuckLake catalog {spec.label()} holds no TechPulse warehouse yet.",
                 f"Create one with `python -m data init --db '{spec.label()}'`, or move one in "
@@ -449,7 +450,10 @@ def _remove(path: Path) -> None:
 
 @contextlib.contextmanager
 def write_snapshot(
-    path: str | os.PathLike[str] | None = None, *, fresh: bool = False
+    path: str | os.PathLike[str] | None = None,
+    *,
+    fresh: bool = False,
+    declared: derived.Declared | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Apply a change to a private copy of the warehouse and publish it atomically.
 
@@ -458,10 +462,11 @@ def write_snapshot(
     exactly as before. ``fresh=True`` starts from an empty warehouse instead of a copy (used by
     the demo builder), but still refuses to replace a file that is not a TechPulse warehouse.
     On DuckLake the body runs in one DuckLake transaction; its commit is the new snapshot.
+    ``declared``: the body notes every table it writes there (see :class:`derived.Declared`).
     """
     spec = lake_of(path)
     if spec is not None:
-        with _write_lake(spec) as con:
+        with _write_lake(spec, declared) as con:
             yield con
         return
     target = db_path(path)
@@ -476,7 +481,7 @@ def write_snapshot(
                 shutil.copyfile(target, tmp)
             con = _configure(duckdb.connect(str(tmp)))
             try:
-                with _one_change(con):
+                with _one_change(con, declared):
                     yield con
                 con.execute("CHECKPOINT")
             finally:
@@ -496,15 +501,17 @@ def write_snapshot(
 
 
 @contextlib.contextmanager
-def _one_change(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def _one_change(
+    con: duckdb.DuckDBPyConnection, declared: derived.Declared | None = None
+) -> Iterator[None]:
     """One transaction on either backend: migrate, the caller's change, derived tables in step,
     commit; any exception rolls all of it back."""
     try:
         con.execute("BEGIN TRANSACTION")
         migrated = schema.migrate(con)
-        before = derived.fingerprints(con)
+        before = derived.fingerprints(con) if declared is None or migrated else {}
         yield
-        derived.bring_in_step(con, before, everything=bool(migrated))
+        derived.bring_in_step(con, before, everything=bool(migrated), declared=declared)
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(duckdb.Error):
@@ -513,10 +520,12 @@ def _one_change(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _write_lake(spec: lake.LakeSpec) -> Iterator[duckdb.DuckDBPyConnection]:
+def _write_lake(
+    spec: lake.LakeSpec, declared: derived.Declared | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect_lake(spec, read_only=False)
     try:
-        with _one_change(con):
+        with _one_change(con, declared):
             yield con
     finally:
         con.close()

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+LINKED_TABLES = ("changes", "deployments", "incidents")  # what it reads; it updates two
 CHANGE_METHODS = ("commit", "sha", "time")
 INCIDENT_METHODS = ("reference", "window")
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from connectors.core.base import CursorUpdate, Record, ReplaceWindow, Row, Upsert
 from data.constraints import upsert_sql
-from data.derived import refresh_daily_windows, refresh_service_level_daily
+from data.derived import Declared, refresh_daily_windows, refresh_service_level_daily
 from data.lake import is_lake_connection
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,11 @@ def _quote(identifier: str) -> str:
 class Loader:
     """Writes records for one source inside the caller's transaction; counts rows per table."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, source: str) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, source: str, declared: Declared | None = None
+    ) -> None:
         self.con = con
+        self.declared = declared  # every table written is noted here (see data.derived)
         self._lake = is_lake_connection(con)  # DuckLake: upserts are MERGE (data.constraints)
         self.source = source
         self.rows: Counter[str] = Counter()
@@ -63,6 +66,8 @@ class Loader:
             refresh_service_level_daily(self.con)
         else:
             refresh_daily_windows(self.con, self._windows)
+        if self.declared is not None:
+            self.declared.daily_pending = False  # every written window is refreshed above
         self._windows.clear()
         self._refresh_all = False
 
@@ -90,6 +95,10 @@ class Loader:
         else:  # pragma: no cover - the Record union is closed
             raise TypeError(f"unknown record {record!r}")
 
+    def _wrote(self, table: str) -> None:
+        if self.declared is not None:
+            self.declared.wrote(table)
+
     def columns(self, table: str) -> list[str]:
         if table not in self._columns:
             found = self.con.execute(
@@ -109,6 +118,7 @@ class Loader:
         """Insert dict rows, or an Arrow table (the bulk path: no Python work per value)."""
         if len(rows) == 0:
             return
+        self._wrote(table)
         known = self.columns(table)
         arrow: Any = rows if isinstance(rows, pa.Table) else None  # pyarrow is untyped
         dicts: Sequence[Row] = [] if arrow is not None else rows
@@ -188,6 +198,7 @@ class Loader:
         time_column = _quote(first.time_column)
         conditions = [f"t.{_quote(c)} = w.m{i}" for i, c in enumerate(match)]
         conditions.append(f"t.{time_column} >= w.w_start AND t.{time_column} < w.w_end")
+        self._wrote(first.table)
         self.con.register(_WINDOWS, windows)
         try:
             self.con.execute(

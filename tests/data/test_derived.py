@@ -375,3 +375,104 @@ def test_queued_windows_keep_one_at_a_time_semantics(tmp_path: Path) -> None:
         ("b", "2026-01-05 03:00:00", 20),
     ]
     assert rollup_differences(open_reader(db)) == 0
+
+
+def _no_whole_table_scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the size-bound checks fail loudly; returns the log of any call."""
+    import data.derived as module
+
+    calls: list[str] = []
+
+    def fingerprinted(con: duckdb.DuckDBPyConnection) -> None:
+        calls.append("fingerprints")
+        raise AssertionError("a declared write took whole-table fingerprints")
+
+    monkeypatch.setattr(module, "fingerprints", fingerprinted)
+    monkeypatch.setattr(module, "daily_in_step", lambda con: calls.append("daily") or False)
+    return calls
+
+
+def test_a_declared_write_costs_its_own_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16: a writer that declares its tables skips the fingerprints and the rollup's
+    totals check (both scan whole tables), yet every derived table stays exactly in step."""
+    from connectors.core.base import ReplaceWindow, Upsert
+    from connectors.core.load import Loader
+    from data.derived import Declared
+
+    db = tmp_path / "w.duckdb"
+    with write_snapshot(db) as con:
+        _catalogue(con)
+        _delivery(con)
+    calls = _no_whole_table_scans(monkeypatch)
+    hour = dt.datetime(2026, 1, 5, 1, tzinfo=UTC)
+    samples = Declared()
+    with write_snapshot(db, declared=samples) as con:
+        loader = Loader(con, "prometheus", samples)
+        row = {"service_id": "a", "environment": "production", "bucket_seconds": 3600}
+        loader.apply(
+            ReplaceWindow(
+                "service_level_samples",
+                {"service_id": "a", "environment": "production"},
+                "bucket_start",
+                hour,
+                hour + dt.timedelta(hours=1),
+                [{**row, "bucket_start": hour, "requests": 10, "errors": 1}],
+            )
+        )
+        loader.finish()
+    assert samples.tables == {"service_level_samples"} and not samples.daily_pending
+    # d5 (b, 8 Jan 10:00) ships nothing but is a successful deployment: an outcome row
+    delivery = Declared()
+    with write_snapshot(db, declared=delivery) as con:
+        loader = Loader(con, "gh", delivery)
+        loader.apply(
+            Upsert(
+                "deployments",
+                ("source", "external_id"),
+                [
+                    {
+                        "source": "gh",
+                        "external_id": "d5",
+                        "service_id": "b",
+                        "environment": "production",
+                        "started_at": dt.datetime(2026, 1, 8, 9, 50, tzinfo=UTC),
+                        "finished_at": dt.datetime(2026, 1, 8, 10, tzinfo=UTC),
+                        "status": "success",
+                        "change_type": "planned",
+                    }
+                ],
+            )
+        )
+        loader.finish()
+    assert calls == []
+    monkeypatch.undo()
+    reader = open_reader(db)
+    assert reader.execute(
+        "SELECT CAST(day AS VARCHAR), samples, requests, errors FROM service_level_daily"
+    ).fetchall() == [("2026-01-05", 1, 10, 1)]
+    assert ("d5", "planned", False) in reader.execute(OUTCOMES).fetchall()
+    assert all(derived_differences(reader, d) == 0 for d in DERIVED)
+    assert rollup_differences(reader) == 0
+
+
+def test_a_declared_writer_that_skips_the_rollup_still_meets_the_backstop(
+    tmp_path: Path,
+) -> None:
+    """Declaring hourly samples without refreshing their days leaves daily_pending set, so the
+    totals check still runs before commit and rebuilds the rollup."""
+    from data.derived import Declared
+
+    db = tmp_path / "w.duckdb"
+    with write_snapshot(db) as con:
+        _catalogue(con)
+    declared = Declared()
+    with write_snapshot(db, declared=declared) as con:  # no migration: no rebuild of everything
+        _sample(con, "a", "2026-01-05 01:00:00+00", 30, 3)
+        declared.wrote("service_level_samples")
+    assert declared.daily_pending
+    reader = open_reader(db)
+    assert reader.execute(
+        "SELECT CAST(day AS VARCHAR), samples, requests, errors FROM service_level_daily"
+    ).fetchall() == [("2026-01-05", 1, 30, 3)]

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.servers.gitrepo import GitRepo, when
 from tests.ui.test_app import run_app
 
 HEADERS = 3 * 4096  # DuckDB's file header and two database headers precede block 0
@@ -89,9 +90,13 @@ def test_the_writers_refuse_a_damaged_warehouse_and_keep_it(damaged: Path, tmp_p
         "d-x,a1,production,2026-01-05T09:00:00Z,success\n",
         encoding="utf-8",
     )
+    # a repository with one release, so the sync writes deployments (where the damage is)
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("first", when(2, 9))
+    repo.tag("v1.0.0")
     sources = tmp_path / "sources.toml"
     sources.write_text(
-        f'[sources.repo]\ntype = "git"\npath = "{tmp_path}"\nservice_id = "a1"\n'
+        f'[sources.repo]\ntype = "git"\npath = "{repo.path}"\nservice_id = "a1"\n'
         '[sources.repo2]\ntype = "git"\npath = "/nowhere"\nservice_id = "a1"\n',
         encoding="utf-8",
     )
@@ -111,8 +116,12 @@ def test_the_writers_refuse_a_damaged_warehouse_and_keep_it(damaged: Path, tmp_p
         ),
     ):
         done = cli(*args)
-        # a sync prints its progress ("repo (git): syncing…") before it stops
-        lines = [line for line in done.stderr.splitlines() if "syncing…" not in line]
+        # a sync prints its progress ("repo (git): syncing…", "1/1 repositories") first
+        lines = [
+            line
+            for line in done.stderr.splitlines()
+            if "syncing…" not in line and "repositories (" not in line
+        ]
         assert (done.returncode, len(lines)) == (2, 1), (args, done.stderr)
         assert re.match(
             rf"error: The warehouse {re.escape(str(damaged))} cannot be read \((Corrupt|IO Error)",
