@@ -144,6 +144,7 @@ def main() -> None:
     problem: tuple[WarehouseError, str] | None = None
     empty = False
     try:
+        warehouse.pin()  # this run reads one snapshot, whatever a writer publishes meanwhile
         warehouse.cursor()  # opens (and validates) the published snapshot
         empty = not data.setup_status().has_facts
     except WarehouseError as exc:

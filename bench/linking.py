@@ -1,8 +1,10 @@
-"""The cross-source linker at enterprise scale: what it adds to every sync.
+"""The cross-source linker at enterprise scale: what it adds to a delivery sync.
 
-Every source run ends with ``connectors.core.linking.link`` inside the writer's transaction, so its
-cost is paid by every sync. Measured on a warehouse (default ``data/enterprise.duckdb``) in a
-transaction that is rolled back, so the file is never changed:
+A run of a source of changes, deployments or incidents ends with
+``connectors.core.linking.link`` inside the writer's transaction, so its cost is paid by every
+such sync (a Prometheus or SonarQube run skips it: nothing it reads changed). Measured on a
+warehouse (default ``data/enterprise.duckdb``) in a transaction that is rolled back, so the file
+is never changed:
 
 * a pass with nothing to link (the demo's links are the source's own): the fixed cost;
 * a pass after 5 % of incidents ask for window linking and 5 % of changes lose their

@@ -131,6 +131,14 @@ def measure_functions(db: str, repeat: int) -> list[tuple[str, float, float]]:
     return results
 
 
+TINY_ORGANISATION = """
+INSERT INTO teams (team_id, name) VALUES ('t', 'T');
+INSERT INTO services (service_id, team_id, name) VALUES ('s', 't', 'S');
+INSERT INTO deployments (source, external_id, service_id, environment, started_at, status)
+VALUES ('bench', 'd', 's', 'production', TIMESTAMPTZ '2026-01-01 00:00:00+00', 'success');
+"""
+
+
 def _run_once(app: Any) -> float:
     clock = time.perf_counter()
     app.run()
@@ -159,11 +167,12 @@ def measure_page(db: str, page: str | None, repeat: int) -> dict[str, Any]:
         app = AppTest.from_file(handle.name, default_timeout=300)
     else:
         # AppTest finds pages with their own url_path (data-sources) only after a first run;
-        # make that run on an empty warehouse, so nothing of the real one is read or cached.
-        empty = Path(tempfile.mkdtemp()) / "empty.duckdb"
-        with write_snapshot(empty):
-            pass
-        os.environ["TECHPULSE_DB"] = str(empty)
+        # make that run on a one-fact warehouse (an empty one shows only Get started), so
+        # nothing of the real one is read or cached.
+        tiny = Path(tempfile.mkdtemp()) / "tiny.duckdb"
+        with write_snapshot(tiny) as con:
+            con.execute(TINY_ORGANISATION)
+        os.environ["TECHPULSE_DB"] = str(tiny)
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
         app.run()
         app.switch_page(PAGES[page])

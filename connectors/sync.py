@@ -167,7 +167,8 @@ def run_source(
             for record in connector.extract(ctx):
                 loader.apply(record)
             loader.finish()
-            if declared.tables.intersection(LINKED_TABLES):  # else nothing it reads changed
+            feeds_links = {stream.table for stream in connector.streams} | declared.tables
+            if feeds_links.intersection(LINKED_TABLES):  # a metrics-only source skips it
                 declared.tables.update(LINKED_TABLES)
                 warning = unmatched_warning(link(con, config.linking))
                 if warning:

@@ -369,7 +369,14 @@ class Reader:
 
     ``cursor()`` hands out a per-call cursor (DuckDB cursors are safe to use from one thread
     each) on the newest snapshot; callers holding an older cursor finish on the old snapshot.
+
+    On DuckLake, ``pin()`` at the start of a page run asks the catalog for the newest snapshot
+    once and keeps it for that thread until its next ``pin()``: every query and cache key of
+    the run then names one snapshot, and the run pays one catalog query instead of one per
+    call. A thread that never pins asks on every call (the CLIs, which open one cursor).
     """
+
+    _KEEP = 2  # pinned connections kept open: the newest snapshot and the one before it
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = db_path(path)
@@ -378,6 +385,18 @@ class Reader:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: tuple[int, int, int] | int | None = None
         self._probe: duckdb.DuckDBPyConnection | None = None
+        self._pinned = threading.local()
+        self._by_snapshot: dict[int, duckdb.DuckDBPyConnection] = {}
+
+    def pin(self) -> None:
+        """Start a run on this thread: read the newest snapshot now and keep it (DuckLake)."""
+        if self._lake is not None:
+            with self._lock:
+                self._pinned.snapshot = self._latest()
+
+    def _snapshot(self) -> int:
+        pinned = getattr(self._pinned, "snapshot", None)
+        return int(pinned) if pinned is not None else self._latest()
 
     def _latest(self) -> int:
         """The newest DuckLake snapshot, from an unpinned connection (one catalog query)."""
@@ -394,7 +413,7 @@ class Reader:
         """Identifies the published snapshot; changes whenever a writer publishes."""
         if self._lake is not None:
             with self._lock:
-                return f"lake-{self._latest()}"
+                return f"lake-{self._snapshot()}"
         try:
             ino, mtime, size = _identity(self.path)
         except FileNotFoundError:
@@ -404,11 +423,15 @@ class Reader:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         if self._lake is not None:
             with self._lock:
-                latest = self._latest()
-                if self._con is None or self._identity != latest:
-                    # pinned: every query on this connection reads snapshot ``latest``
-                    self._con, self._identity = open_lake_reader(self._lake, latest), latest
-                return _use(self._con.cursor())
+                snapshot = self._snapshot()
+                con = self._by_snapshot.get(snapshot)
+                if con is None:
+                    # pinned: every query on this connection reads snapshot ``snapshot``
+                    con = self._by_snapshot[snapshot] = open_lake_reader(self._lake, snapshot)
+                    for old in sorted(self._by_snapshot)[: -self._KEEP]:
+                        # dropped, not closed: cursors on it finish, then it is collected
+                        del self._by_snapshot[old]
+                return _use(con.cursor())
         with self._lock:
             try:
                 identity = _identity(self.path)

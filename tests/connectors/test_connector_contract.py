@@ -158,12 +158,31 @@ def test_empty_source(kind: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(CONTRACT_SOURCES))
-def test_idempotent(kind: str, tmp_path: Path) -> None:
+def test_idempotent(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also: a source writes only the tables its streams declare, and the linker runs after
+    exactly the sources whose streams feed it (the sync relies on both, issue 16)."""
+    import connectors.sync as sync_module
+    from connectors.core.linking import LINKED_TABLES
+
+    linked: list[str] = []
+    real_link = sync_module.link
+
+    def counting_link(con: Any, settings: Any = None) -> Any:
+        linked.append(kind)
+        return real_link(con, settings)
+
+    monkeypatch.setattr(sync_module, "link", counting_link)
     db = contract_warehouse(tmp_path / "w.duckdb")
     with source_factory(kind)(kind, True) as table:
         first = _sync(tmp_path, kind, table, db).results[0]
         assert first.ok, f"{kind}: {first.error}"
         assert first.rows_written > 0, f"{kind}: the populated contract source wrote nothing"
+        config = tmp_path / "streams.toml"
+        config.write_text(toml_source("src", table))
+        streams = {s.table for s in build_connector(load_config(config).sources[0]).streams}
+        written = {t for t, n in first.rows.items() if n}
+        assert written <= streams, f"{kind}: wrote {written - streams} outside its streams"
+        assert linked == ([kind] if streams & set(LINKED_TABLES) else []), (kind, streams)
         after_first = _comparable(db)
         second = _sync(tmp_path, kind, table, db).results[0]
         assert second.ok, f"{kind}: {second.error}"

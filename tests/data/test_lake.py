@@ -77,6 +77,35 @@ def test_a_reader_keeps_its_snapshot_until_the_next_cursor(pg_lake: Path) -> Non
     assert query(pg_lake, "SELECT count(*) FROM teams") == [(2,)]
 
 
+def test_a_pinned_run_reads_one_snapshot_and_other_threads_move_on(pg_lake: Path) -> None:
+    """pin() at the top of a page run: that thread's cursors and cache key stay on one snapshot
+    while a write commits; a thread that pins afterwards (the next run) sees the write."""
+    import threading
+
+    assert data_main(["init", "--db", str(pg_lake)]) == 0
+    reader = Reader(pg_lake)
+    reader.pin()
+    pinned = reader.snapshot_id()
+    with write_snapshot(pg_lake) as con:
+        con.execute("INSERT INTO teams (team_id, name) VALUES ('pay', 'Payments')")
+    assert reader.snapshot_id() == pinned
+    assert reader.cursor().execute("SELECT count(*) FROM teams").fetchone() == (0,)
+    seen: list[object] = []
+
+    def next_run() -> None:
+        reader.pin()
+        seen.append(reader.snapshot_id())
+        seen.append(reader.cursor().execute("SELECT count(*) FROM teams").fetchone())
+
+    thread = threading.Thread(target=next_run)
+    thread.start()
+    thread.join()
+    assert seen[0] != pinned and seen[1] == (1,)
+    assert reader.cursor().execute("SELECT count(*) FROM teams").fetchone() == (0,)  # still
+    reader.pin()
+    assert reader.cursor().execute("SELECT count(*) FROM teams").fetchone() == (1,)
+
+
 def test_the_worker_syncs_into_a_lake(
     pg_lake: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

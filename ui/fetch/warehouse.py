@@ -18,6 +18,11 @@ def reader() -> Reader:
     return _reader(str(db_path()))
 
 
+def pin() -> None:
+    """Called once at the top of every page run: the run reads one snapshot (DuckLake)."""
+    reader().pin()
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor on the newest snapshot; raises WarehouseError with a fix when it cannot open."""
     return reader().cursor()
