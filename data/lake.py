@@ -140,6 +140,51 @@ def load_extensions(con: duckdb.DuckDBPyConnection, spec: LakeSpec) -> None:
     for package in spec.extensions():
         quoted = str(_linked(package)).replace("'", "''")
         con.execute(f"LOAD '{quoted}'")
+    if "httpfs" in spec.extensions():
+        _object_storage_secret(con)
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _object_storage_secret(con: duckdb.DuckDBPyConnection) -> None:
+    """S3-compatible storage credentials from the environment, as a secret that lives only in
+    this connection's memory (never in a file, a log or an error).
+
+    ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` (and ``AWS_SESSION_TOKEN``), ``AWS_REGION``;
+    for storage other than AWS ``TECHPULSE_S3_ENDPOINT`` (host:port), ``TECHPULSE_S3_URL_STYLE``
+    (``path`` for MinIO and most others) and ``TECHPULSE_S3_USE_SSL`` (``false`` for plain HTTP).
+    """
+    env = os.environ
+    key_id, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+    if not key_id or not secret:
+        return  # public buckets, or a secret the operator created in DuckDB's own way
+    options = {
+        "KEY_ID": key_id,
+        "SECRET": secret,
+        "REGION": env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+    }
+    if env.get("AWS_SESSION_TOKEN"):
+        options["SESSION_TOKEN"] = env["AWS_SESSION_TOKEN"]
+    if env.get("TECHPULSE_S3_ENDPOINT"):
+        options["ENDPOINT"] = env["TECHPULSE_S3_ENDPOINT"]
+    if env.get("TECHPULSE_S3_URL_STYLE"):
+        options["URL_STYLE"] = env["TECHPULSE_S3_URL_STYLE"]
+    body = ", ".join(f"{k} {_literal(v)}" for k, v in options.items())
+    use_ssl = env.get("TECHPULSE_S3_USE_SSL", "true").strip().lower() not in ("0", "false", "no")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMPORARY SECRET techpulse_s3 (TYPE s3, {body},"
+            f" USE_SSL {'true' if use_ssl else 'false'})"
+        )
+    except duckdb.Error:
+        # the statement holds the secret: its text never leaves this function
+        raise LakeError(
+            "The object storage settings could not be turned into a DuckDB secret.",
+            "Check AWS_REGION, TECHPULSE_S3_ENDPOINT (host:port), TECHPULSE_S3_URL_STYLE "
+            "(path or vhost) and TECHPULSE_S3_USE_SSL (true or false).",
+        ) from None
 
 
 def connect(

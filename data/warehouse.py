@@ -550,8 +550,22 @@ def _write_lake(
     try:
         with _one_change(con, declared):
             yield con
+    except (duckdb.HTTPException, duckdb.IOException) as exc:  # the files' storage failed
+        raise _storage_error(spec, exc) from None
     finally:
         con.close()
+
+
+def _storage_error(spec: lake.LakeSpec, exc: BaseException) -> WarehouseUnusable:
+    """Writing the Parquet files failed: nothing was committed; name the place, not secrets."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    reason = " ".join(lines[-1:] or [type(exc).__name__])[:200]
+    return WarehouseUnusable(
+        f"The DuckLake warehouse {spec.label()} could not write its data files to "
+        f"{spec.data_path or 'its data path'} ({reason}); nothing was committed.",
+        f"Check that {lake.DATA_PATH_VAR} names an existing folder or bucket that this process "
+        "may write, and the storage settings in docs/deploy.md.",
+    )
 
 
 def _remove_abandoned_copies(target: Path) -> None:
