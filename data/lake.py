@@ -19,9 +19,11 @@ names than the extensions' own (``sqlite`` is ``sqlite_scanner``, ``postgres`` i
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import re
+import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,6 +203,8 @@ def connect(
     }
     if memory_limit:
         config["memory_limit"] = memory_limit
+    if spec.catalog_kind == "sqlite" and not read_only:
+        _sqlite_wal(spec)
     con = duckdb.connect(":memory:", config=config)
     try:
         load_extensions(con, spec)
@@ -220,6 +224,25 @@ def connect(
         con.close()
         raise
     return con
+
+
+def _sqlite_wal(spec: LakeSpec) -> None:
+    """Put a SQLite catalog in write-ahead-log mode (kept in the file) before a writer attaches.
+
+    In SQLite's default rollback-journal mode a reader's open transaction and a writer's commit
+    lock each other out ("database is locked"); with a WAL, readers keep reading their snapshot
+    while the writer commits. WAL needs every process on one host, which is what a SQLite
+    catalog is for (PostgreSQL serves several hosts).
+    """
+    path = spec.attach[len(PREFIX) :].split(":", 1)[1]
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as catalog:
+            catalog.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.Error as exc:
+        raise LakeError(
+            f"The SQLite catalog {path} cannot be opened for writing ({exc}).",
+            "Check that its folder exists and that this process may write the file.",
+        ) from None
 
 
 def latest_snapshot(con: duckdb.DuckDBPyConnection) -> int:

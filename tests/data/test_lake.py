@@ -170,3 +170,28 @@ def test_maintenance_compacts_and_expires_but_keeps_the_data(pg_lake: Path) -> N
     assert query(pg_lake, "SELECT string_agg(team_id, ',' ORDER BY team_id) FROM teams") == [
         ("t0,t1,t2,t3,t4",)
     ]
+
+
+def test_a_sqlite_catalog_lets_a_reader_keep_its_snapshot_while_a_writer_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite catalogs are put in WAL mode: in SQLite's default mode the reader's open
+    transaction and the writer's commit lock each other out ("database is locked")."""
+    import sqlite3
+
+    monkeypatch.setenv("TECHPULSE_DATA_PATH", str(tmp_path / "files"))
+    catalog = tmp_path / "catalog.sqlite"
+    spec = Path(f"ducklake:sqlite:{catalog}")
+    assert data_main(["init", "--db", str(spec)]) == 0
+    with sqlite3.connect(catalog) as check:
+        assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    reader = Reader(spec)
+    reader.pin()
+    before = reader.cursor()
+    assert before.execute("SELECT count(*) FROM teams").fetchone() == (0,)
+    with write_snapshot(spec) as con:
+        con.execute("INSERT INTO teams (team_id, name) VALUES ('pay', 'Payments')")
+    assert before.execute("SELECT count(*) FROM teams").fetchone() == (0,)  # its snapshot
+    reader.pin()
+    assert reader.cursor().execute("SELECT count(*) FROM teams").fetchone() == (1,)
+    assert query(spec, "SELECT team_id FROM teams") == [("pay",)]
