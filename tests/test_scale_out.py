@@ -85,12 +85,15 @@ def test_one_worker_two_apps_every_page_and_each_new_snapshot(
         worker = start_worker(config, db, env)
         try:
             with app_server(db, **env) as first, app_server(db, **env) as second:
-                page = browser.new_context(viewport={"width": 1440, "height": 1200}).new_page()
-                for url in (first, second):
-                    for name, path in PAGES.items():
-                        page.goto(f"{url}/{path}")
-                        wait_rendered(page)
-                        boxes = page.locator('[data-testid="stException"]').count()
+                context = browser.new_context(viewport={"width": 1440, "height": 1200})
+                page, other = context.new_page(), context.new_page()
+                for name, path in PAGES.items():
+                    # both apps render the page at once (one tab each), as two replicas would
+                    for tab, url in ((page, first), (other, second)):
+                        tab.goto(f"{url}/{path}", wait_until="commit")
+                    for tab, url in ((page, first), (other, second)):
+                        wait_rendered(tab)
+                        boxes = tab.locator('[data-testid="stException"]').count()
                         assert boxes == 0, (url, name)
                 for _ in range(2):  # two ticks: each app shows the newest snapshot in time
                     committed = latest(db)
