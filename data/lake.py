@@ -70,6 +70,16 @@ class LakeSpec:
         head = rest.split(":", 1)[0].lower() if ":" in rest else "duckdb"
         return head if head in ("postgres", "sqlite", "duckdb", "mysql") else "duckdb"
 
+    @property
+    def catalog_file(self) -> Path | None:
+        """The catalog's file for a SQLite or DuckDB-file catalog; None for a server."""
+        rest = self.attach[len(PREFIX) :]
+        if self.catalog_kind == "sqlite":
+            return Path(rest.split(":", 1)[1])
+        if rest.lower().startswith("duckdb:"):
+            return Path(rest.split(":", 1)[1])
+        return Path(rest) if self.catalog_kind == "duckdb" and ":" not in rest else None
+
     def label(self) -> str:
         """How the warehouse is named on pages and in messages (never holds a password)."""
         return self.attach
@@ -234,7 +244,8 @@ def _sqlite_wal(spec: LakeSpec) -> None:
     while the writer commits. WAL needs every process on one host, which is what a SQLite
     catalog is for (PostgreSQL serves several hosts).
     """
-    path = spec.attach[len(PREFIX) :].split(":", 1)[1]
+    path = spec.catalog_file
+    assert path is not None  # a sqlite catalog always names its file
     try:
         with contextlib.closing(sqlite3.connect(path, timeout=30)) as catalog:
             catalog.execute("PRAGMA journal_mode=WAL")

@@ -318,6 +318,13 @@ def _lake_error(spec: lake.LakeSpec, exc: BaseException) -> WarehouseUnusable:
 def connect_lake(
     spec: lake.LakeSpec, *, read_only: bool, snapshot: int | None = None
 ) -> duckdb.DuckDBPyConnection:
+    catalog = spec.catalog_file
+    if read_only and catalog is not None and not catalog.exists():
+        raise WarehouseError(  # read-only cannot create it: say what to run, not "cannot open"
+            f"The DuckLake catalog {spec.label()} holds no TechPulse warehouse yet.",
+            f"Create one with `python -m data init --db '{spec.label()}'`, or move one in "
+            "with `python -m data copy --from FILE --to …`.",
+        )
     try:
         return lake.connect(
             spec,

@@ -182,6 +182,9 @@ def test_a_sqlite_catalog_lets_a_reader_keep_its_snapshot_while_a_writer_commits
     monkeypatch.setenv("TECHPULSE_DATA_PATH", str(tmp_path / "files"))
     catalog = tmp_path / "catalog.sqlite"
     spec = Path(f"ducklake:sqlite:{catalog}")
+    with pytest.raises(WarehouseError, match="holds no TechPulse warehouse yet"):
+        open_reader(spec)  # read-only cannot create it: the message says what to run
+    assert not catalog.exists()
     assert data_main(["init", "--db", str(spec)]) == 0
     with sqlite3.connect(catalog) as check:
         assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -195,3 +198,14 @@ def test_a_sqlite_catalog_lets_a_reader_keep_its_snapshot_while_a_writer_commits
     reader.pin()
     assert reader.cursor().execute("SELECT count(*) FROM teams").fetchone() == (1,)
     assert query(spec, "SELECT team_id FROM teams") == [("pay",)]
+
+
+def test_copy_into_a_new_sqlite_catalog(
+    fixture_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`data copy --to ducklake:sqlite:NEW` creates the catalog (it once failed: the target
+    check opened the missing file read-only)."""
+    monkeypatch.setenv("TECHPULSE_DATA_PATH", str(tmp_path / "files"))
+    spec = f"ducklake:sqlite:{tmp_path / 'new.sqlite'}"
+    assert data_main(["copy", "--from", str(fixture_db), "--to", spec]) == 0
+    assert contents(Path(spec), exclude=()) == contents(fixture_db, exclude=())
