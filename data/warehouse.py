@@ -320,11 +320,7 @@ def connect_lake(
 ) -> duckdb.DuckDBPyConnection:
     catalog = spec.catalog_file
     if read_only and catalog is not None and not catalog.exists():
-        raise WarehouseError(  # read-only cannot create it: say what to run, not "cannot open"
-            f"The DuckLake catalog {spec.label()} holds no TechPulse warehouse yet.",
-            f"Create one with `python -m data init --db '{spec.label()}'`, or move one in "
-            "with `python -m data copy --from FILE --to …`.",
-        )
+        raise _no_warehouse_yet(spec)  # read-only cannot create the file: say what to run
     try:
         return lake.connect(
             spec,
@@ -335,14 +331,17 @@ def connect_lake(
     except lake.LakeError as exc:
         raise WarehouseError(exc.problem, exc.fix) from None
     except duckdb.Error as exc:
-        text = str(exc)
-        if "does not exist" in text and ("creating a new DuckLake" in text or "read-only" in text):
-            raise WarehouseError(
-                f"The DuckLake catalog {spec.label()} holds no TechPulse warehouse yet.",
-                f"Create one with `python -m data init --db '{spec.label()}'`, or move one in "
-                "with `python -m data copy --from FILE --to …`.",
-            ) from None
+        if "does not exist" in str(exc) and "creating a new DuckLake" in str(exc):
+            raise _no_warehouse_yet(spec) from None  # a catalog database without DuckLake
         raise _lake_error(spec, exc) from None
+
+
+def _no_warehouse_yet(spec: lake.LakeSpec) -> WarehouseError:
+    return WarehouseError(
+        f"The DuckLake catalog {spec.label()} holds no TechPulse warehouse yet.",
+        f"Create one with `python -m data init --db '{spec.label()}'`, or move one in "
+        "with `python -m data copy --from FILE --to …`.",
+    )
 
 
 def _check_lake(con: duckdb.DuckDBPyConnection, spec: lake.LakeSpec) -> None:
@@ -390,7 +389,7 @@ class Reader:
         self._lake = lake_of(self.path)
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._identity: tuple[int, int, int] | int | None = None
+        self._identity: tuple[int, int, int] | None = None  # the file's, for the file backend
         self._probe: duckdb.DuckDBPyConnection | None = None
         self._pinned = threading.local()
         self._by_snapshot: dict[int, duckdb.DuckDBPyConnection] = {}
