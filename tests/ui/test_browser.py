@@ -27,6 +27,13 @@ def card_value(page: Page, label: str) -> str:
     return card.locator('[data-testid="stMetricValue"]').inner_text()
 
 
+def expect_card(page: Page, label: str, value: str) -> None:
+    """After an interaction: the rerun may start after the URL changed, so wait for the value
+    (Playwright retries up to its timeout) instead of reading the card once."""
+    card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    expect(card.locator('[data-testid="stMetricValue"]')).to_have_text(value, timeout=30_000)
+
+
 def test_home_renders_every_card_and_restores_filters_from_url(page: Page, base_url: str) -> None:
     open_page(page, f"{base_url}/?start=2026-01-01&end=2026-01-14&team=alpha", "home-alpha")
     assert page.locator('[data-testid="stMetric"]').count() == len(KPIS)
@@ -45,7 +52,7 @@ def test_choosing_a_team_updates_the_shareable_url(page: Page, base_url: str) ->
     page.get_by_role("option", name="Beta").click()
     wait_rendered(page)
     assert "team=beta" in page.url and "start=2026-01-01" in page.url
-    assert card_value(page, "Availability") == "98.000 %"  # b1: 20 errors in 1000 requests
+    expect_card(page, "Availability", "98.000 %")  # b1: 20 errors in 1000 requests
     shared = page.url
     other = page.context.new_page()
     open_page(other, shared, "home-shared")
