@@ -20,8 +20,14 @@ run: $(APP_STAMP) $(DB)  ## set up and start the app on http://localhost:8501
 	-$(PY) -m data migrate --db $(DB)
 	TECHPULSE_DB=$(DB) $(PY) -m streamlit run app.py
 
-test: $(DEV_STAMP) system-deps  ## set up and run the whole test suite
-	$(PY) -m pytest
+test: $(DEV_STAMP) system-deps  ## set up and run the test suite CI runs (all but the tests marked slow)
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
+
+test-slow: $(DEV_STAMP) system-deps  ## run only the tests marked slow (the two-app scale-out test and its kill -9 test)
+	$(PY) -m pytest -m slow
+
+test-all: $(DEV_STAMP) system-deps  ## run every test, the slow ones included
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 demo: $(APP_STAMP)  ## (re)build the demo organisation warehouse
 	$(PY) -m data.demo --scale demo --seed $(SEED) --db $(DB)

@@ -8,6 +8,31 @@ import pytest
 
 from tests.fixture_warehouse import build_fixture
 
+SLOW_NOTE = (
+    "tests marked slow (the two-app scale-out test and its kill -9 test) are left out of "
+    "`make test` to keep CI under 20 minutes; `make test-slow` runs them"
+)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Say why tests marked slow are not run, whenever a marker expression leaves them out."""
+    return SLOW_NOTE if "not slow" in (config.option.markexpr or "") else None
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    if pytest_report_header(config):
+        terminalreporter.write_line(SLOW_NOTE)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``-n 2`` the browser tests share one worker: each starts an app server and
+    chromium, and two at once on a 2-core machine would starve each other's timeouts."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
 
 @pytest.fixture(scope="session")
 def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
