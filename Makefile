@@ -68,6 +68,12 @@ format: $(DEV_STAMP)  ## apply ruff's fixes and formatting
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+messages: $(DEV_STAMP)  ## extract the strings marked _() / N_() and merge them into each catalog
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+		--project TechPulse --msgid-bugs-address "" -o i18n/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i i18n/locale/messages.pot -d i18n/locale -l zh_CN \
+		--no-location --ignore-obsolete --no-fuzzy-matching
+
 lock: $(DEV_STAMP)  ## regenerate the pinned requirements from pyproject.toml
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links \
 		--output-file requirements.txt pyproject.toml

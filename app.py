@@ -13,11 +13,13 @@ import duckdb
 import streamlit as st
 
 from data.warehouse import WarehouseError, damaged_error, db_path, is_damage
+from i18n import N_, _
 from ui.access import auth
 from ui.access.roles import ClaimsError, RolesError, pages_for
 from ui.components.filters import sidebar_filters
 from ui.components.frame import mark_frame
 from ui.components.freshness import freshness_stamp
+from ui.components.language import choose_language
 from ui.components.plain import md_literal
 from ui.fetch import data, warehouse
 
@@ -25,70 +27,57 @@ st.set_page_config(
     page_title="TechPulse",
     page_icon=":material/monitoring:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # open on wide screens, closed on phones,
 )
 
-PAGES = {
-    "Overview": [
-        st.Page("pages/scorecard.py", title="Scorecard", icon=":material/speed:", default=True),
-        st.Page(
-            "pages/executive.py",
-            title="Executive ROI",
-            icon=":material/savings:",
-            url_path="executive",
-        ),
-        st.Page(
-            "pages/review.py",
-            title="Quarterly review",
-            icon=":material/fact_check:",
-            url_path="review",
-        ),
-    ],
-    "Engineering": [
-        st.Page(
-            "pages/delivery.py",
-            title="Delivery",
-            icon=":material/rocket_launch:",
-            url_path="delivery",
-        ),
-        st.Page(
-            "pages/reliability.py",
-            title="Reliability",
-            icon=":material/health_and_safety:",
-            url_path="reliability",
-        ),
-        st.Page(
-            "pages/quality.py", title="Code quality", icon=":material/code:", url_path="quality"
-        ),
-        st.Page(
-            "pages/incidents.py",
-            title="Incidents",
-            icon=":material/emergency:",
-            url_path="incidents",
-        ),
-    ],
-    "Data": [
-        st.Page(
-            "pages/export.py", title="Data export", icon=":material/download:", url_path="export"
-        ),
-        st.Page(
-            "pages/data-sources.py",
-            title="Data sources",
-            icon=":material/database:",
-            url_path="data-sources",
-        ),
-    ],
-}
+SECTIONS = {"Overview": N_("Overview"), "Engineering": N_("Engineering"), "Data": N_("Data")}
+# (section, script, title, icon, url_path); url paths are machine names and never translated
+PAGE_TABLE = (
+    ("Overview", "pages/scorecard.py", N_("Scorecard"), ":material/speed:", ""),
+    ("Overview", "pages/executive.py", N_("Executive ROI"), ":material/savings:", "executive"),
+    ("Overview", "pages/review.py", N_("Quarterly review"), ":material/fact_check:", "review"),
+    ("Engineering", "pages/delivery.py", N_("Delivery"), ":material/rocket_launch:", "delivery"),
+    (
+        "Engineering",
+        "pages/reliability.py",
+        N_("Reliability"),
+        ":material/health_and_safety:",
+        "reliability",
+    ),
+    ("Engineering", "pages/quality.py", N_("Code quality"), ":material/code:", "quality"),
+    ("Engineering", "pages/incidents.py", N_("Incidents"), ":material/emergency:", "incidents"),
+    ("Data", "pages/export.py", N_("Data export"), ":material/download:", "export"),
+    ("Data", "pages/data-sources.py", N_("Data sources"), ":material/database:", "data-sources"),
+)
+
+
+def all_pages() -> dict[str, list[Any]]:
+    """Every page under its section, titled in this run's language."""
+    pages: dict[str, list[Any]] = {}
+    for section, script, title, icon, url_path in PAGE_TABLE:
+        page = (
+            st.Page(script, title=_(title), icon=icon, url_path=url_path)
+            if url_path
+            else st.Page(script, title=_(title), icon=icon, default=True)
+        )
+        pages.setdefault(_(SECTIONS[section]), []).append(page)
+    return pages
 
 
 def _warehouse_problem(exc: WarehouseError, what: str = "opened") -> None:
     st.title("TechPulse")
-    st.error(
-        f"**The warehouse cannot be {what}.** {md_literal(exc.problem)}",
-        icon=":material/database:",
+    headline = (
+        _("The warehouse cannot be opened.")
+        if what == "opened"
+        else _("The warehouse cannot be read.")
     )
-    st.info(f"**How to fix it:** {exc.fix}", icon=":material/build:")
-    st.caption(f"Warehouse path: `{db_path()}` (set with the TECHPULSE_DB environment variable).")
+    st.error(f"**{headline}** {md_literal(exc.problem)}", icon=":material/database:")
+    st.info(_("**How to fix it:** {fix}").format(fix=exc.fix), icon=":material/build:")
+    st.caption(
+        _("Warehouse path: `{path}` (set with the TECHPULSE_DB environment variable).").format(
+            path=db_path()
+        )
+    )
 
 
 def _visible(pages: dict[str, list[Any]], allowed: frozenset[str]) -> dict[str, list[Any]]:
@@ -121,22 +110,22 @@ def _gate() -> auth.Viewer | None:
     return None
 
 
-GET_STARTED = st.Page(
-    "pages/welcome.py", title="Get started", icon=":material/flag:", url_path="welcome"
-)
-
-
 def _pages_for_empty(allowed: frozenset[str]) -> dict[str, list[Any]]:
     """While the warehouse holds no facts: the Get started checklist, and Data sources for the
     roles that may open it (nine "no data" pages would say nothing more)."""
-    pages: dict[str, list[Any]] = {"Start": [GET_STARTED]}
+    start = st.Page(
+        "pages/welcome.py", title=_("Get started"), icon=":material/flag:", url_path="welcome"
+    )
+    pages: dict[str, list[Any]] = {_("Start"): [start]}
     if "data-sources" in allowed:
-        pages["Data"] = [p for p in PAGES["Data"] if p.url_path == "data-sources"]
+        data_section = _(SECTIONS["Data"])
+        pages[data_section] = [p for p in all_pages()[data_section] if p.url_path == "data-sources"]
     return pages
 
 
 def main() -> None:
     st.logo("docs/logo.svg", size="large")
+    choose_language()  # first: the login, no-role and error screens are translated too
     who = _gate()
     if who is None:
         return
@@ -153,7 +142,7 @@ def main() -> None:
         if not is_damage(exc):
             raise
         problem = (damaged_error(db_path(), exc), "read")
-    pages = _pages_for_empty(allowed) if empty else _visible(PAGES, allowed)
+    pages = _pages_for_empty(allowed) if empty else _visible(all_pages(), allowed)
     navigation = st.navigation(pages, position="sidebar")
     mark_frame()
     auth.signed_in_box(who)

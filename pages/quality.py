@@ -91,7 +91,7 @@ def _projects(filters: Filters) -> None:
     current = frame[~frame["stale"]].sort_values("coverage")
     fresh = limits.first(current, limits.MOST_BARS)
     if not fresh.empty:
-        target, _, text = page_data.target_for("coverage", filters)
+        target, _warn, text = page_data.target_for("coverage", filters)
         fig = charts.bar_chart(
             fresh,
             "project_key",

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from i18n import _
 from metrics.core.definitions import HEADLINE, KPIS
+from metrics.core.formatting import unit_text
 from metrics.core.scorecard import overall_tier, records
 from metrics.core.targets import TargetsError
+from metrics.kpis import dora
 from ui.components import layout
 from ui.components.cards import kpi_card
 from ui.components.frame import ensure_frame
@@ -20,12 +23,15 @@ HEADLINE_NAMES = tuple(k.name for k in HEADLINE)
 OTHER_NAMES = tuple(k.name for k in KPIS if not k.headline)
 ORDER = [k.name for k in KPIS]
 
-filters = layout.page_filters("Scorecard")
+filters = layout.page_filters(_("Scorecard"))
 if filters is not None:
     try:
         headline = data.scorecard(filters, HEADLINE_NAMES)  # the cards first: fewer queries
     except TargetsError as exc:
-        st.error(f"**The targets file is not valid.** {exc}", icon=":material/flag:")
+        st.error(
+            "**" + _("The targets file is not valid.") + f"** {exc}",
+            icon=":material/flag:",
+        )
         st.stop()
     rows = records(headline)
     st.caption(layout.scope_text(filters))
@@ -45,15 +51,19 @@ if filters is not None:
         if tier:
             year = next(r["benchmark_year"] for r in rows if r["benchmark_year"])
             st.caption(
-                f"Overall DORA tier: **{tier}** — the lowest of the four keys (DORA {year} table)."
+                _(
+                    "Overall DORA tier: **{tier}** — the lowest of the four keys "
+                    "(DORA {year} table)."
+                ).format(tier=dora.tier_name(tier), year=year)
             )
-        st.subheader("All KPIs")
+        st.subheader(_("All KPIs"))
         # the headline rows are computed already; the tables show no sparklines
         rest = data.scorecard(filters, OTHER_NAMES, sparklines=False)
         frame = pd.concat([headline, rest]).set_index("kpi").loc[ORDER].reset_index()
         for group, part in frame.groupby("group", sort=False):
-            st.markdown(f"**{group}**")
+            st.markdown(f"**{_(str(group))}**")
             layout.scorecard_table(part)
-        with st.expander("How each KPI is defined", icon=":material/menu_book:"):
+        with st.expander(_("How each KPI is defined"), icon=":material/menu_book:"):
             for row in records(frame):
-                st.markdown(f"**{row['label']}** ({row['unit']}) — {row['definition']}")
+                unit = unit_text(row["unit"]) or _("count")
+                st.markdown(f"**{row['label']}** ({unit}) — {row['definition']}")

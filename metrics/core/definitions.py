@@ -12,6 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from i18n import N_
+
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 
 TargetKind = Literal["threshold", "dora", "none"]
@@ -45,19 +47,26 @@ def sql_text(query: str) -> str:
     return (SQL_DIR / f"{query}.sql").read_text(encoding="utf-8")
 
 
-DELIVERY, SERVICE, QUALITY, INCIDENTS = "Delivery", "Service levels", "Code quality", "Incidents"
+DELIVERY, SERVICE, QUALITY, INCIDENTS = (
+    N_("Delivery"),
+    N_("Service levels"),
+    N_("Code quality"),
+    N_("Incidents"),
+)
 
 KPIS: tuple[Kpi, ...] = (
     # --- service levels ------------------------------------------------------------------
     Kpi(
         "availability",
-        "Availability",
+        N_("Availability"),
         "%",
         "higher",
         "threshold",
-        "Share of requests served without a server error: 1 − Σ errors ÷ Σ requests over every "
-        "selected service and hour, weighted by requests (a busy service counts more than a "
-        "quiet one; never a mean of per-service percentages).",
+        N_(
+            "Share of requests served without a server error: 1 − Σ errors ÷ Σ requests over every "
+            "selected service and hour, weighted by requests (a busy service counts more than a "
+            "quiet one; never a mean of per-service percentages)."
+        ),
         SERVICE,
         "service_levels",
         decimals=3,
@@ -66,13 +75,16 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "p95_latency",
-        "P95 latency",
+        N_("P95 latency"),
         "ms",
         "lower",
         "threshold",
-        "95th-percentile request latency. Latency histograms of all selected services and hours "
-        "are summed first, then the percentile is interpolated inside its bucket the way "
-        "Prometheus's histogram_quantile does. Percentiles are never averaged.",
+        N_(
+            "95th-percentile request latency. Latency histograms of all selected services and "
+            "hours "
+            "are summed first, then the percentile is interpolated inside its bucket the way "
+            "Prometheus's histogram_quantile does. Percentiles are never averaged."
+        ),
         SERVICE,
         "service_levels",
         decimals=0,
@@ -81,12 +93,14 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "error_rate",
-        "Error rate",
+        N_("Error rate"),
         "%",
         "lower",
         "threshold",
-        "Σ failed requests (HTTP 5xx) ÷ Σ requests over the selected services and period, "
-        "weighted by requests.",
+        N_(
+            "Σ failed requests (HTTP 5xx) ÷ Σ requests over the selected services and period, "
+            "weighted by requests."
+        ),
         SERVICE,
         "service_levels",
         decimals=3,
@@ -95,12 +109,14 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "uptime",
-        "Uptime (probes)",
+        N_("Uptime (probes)"),
         "%",
         "higher",
         "threshold",
-        "Uptime-based availability for services measured only by synthetic probes: Σ "
-        "successful probes ÷ Σ probes.",
+        N_(
+            "Uptime-based availability for services measured only by synthetic probes: Σ "
+            "successful probes ÷ Σ probes."
+        ),
         SERVICE,
         "service_levels",
         decimals=3,
@@ -108,55 +124,57 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "p95_hours_within_target",
-        "Hours meeting the P95 target",
+        N_("Hours meeting the P95 target"),
         "%",
         "higher",
         "threshold",
-        "Share of hours in which the P95 latency of the selected services (from the hour's "
-        "summed histograms) was at or below the P95 latency target.",
+        N_(
+            "Share of hours in which the P95 latency of the selected services (from the hour's "
+            "summed histograms) was at or below the P95 latency target."
+        ),
         SERVICE,
         "p95_hours",
     ),
     Kpi(
         "cpu_mean",
-        "CPU utilisation (mean)",
+        N_("CPU utilisation (mean)"),
         "%",
         "lower",
         "none",
-        "Mean of the hourly mean CPU utilisation over the selected service-hours.",
+        N_("Mean of the hourly mean CPU utilisation over the selected service-hours."),
         SERVICE,
         "service_levels",
         n_column="n_cpu",
     ),
     Kpi(
         "cpu_p95",
-        "CPU utilisation (P95)",
+        N_("CPU utilisation (P95)"),
         "%",
         "lower",
         "none",
-        "95th percentile of hourly mean CPU utilisation over the selected service-hours.",
+        N_("95th percentile of hourly mean CPU utilisation over the selected service-hours."),
         SERVICE,
         "utilisation",
         n_column="n_cpu",
     ),
     Kpi(
         "memory_mean",
-        "Memory utilisation (mean)",
+        N_("Memory utilisation (mean)"),
         "%",
         "lower",
         "none",
-        "Mean of the hourly mean memory utilisation over the selected service-hours.",
+        N_("Mean of the hourly mean memory utilisation over the selected service-hours."),
         SERVICE,
         "service_levels",
         n_column="n_memory",
     ),
     Kpi(
         "memory_p95",
-        "Memory utilisation (P95)",
+        N_("Memory utilisation (P95)"),
         "%",
         "lower",
         "none",
-        "95th percentile of hourly mean memory utilisation over the selected service-hours.",
+        N_("95th percentile of hourly mean memory utilisation over the selected service-hours."),
         SERVICE,
         "utilisation",
         n_column="n_memory",
@@ -164,13 +182,16 @@ KPIS: tuple[Kpi, ...] = (
     # --- code quality --------------------------------------------------------------------
     Kpi(
         "coverage",
-        "Test coverage",
+        N_("Test coverage"),
         "%",
         "higher",
         "threshold",
-        "SonarQube coverage at the end of the period: the latest analysis of each project (at "
-        "most 90 days old), combined as (covered lines + covered conditions) ÷ (lines to cover + "
-        "conditions to cover), so large codebases weigh more.",
+        N_(
+            "SonarQube coverage at the end of the period: the latest analysis of each project (at "
+            "most 90 days old), combined as (covered lines + covered conditions) ÷ (lines to "
+            "cover + "
+            "conditions to cover), so large codebases weigh more."
+        ),
         QUALITY,
         "quality",
         n_column="n_lines",
@@ -178,35 +199,39 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "new_code_coverage",
-        "New-code coverage",
+        N_("New-code coverage"),
         "%",
         "higher",
         "threshold",
-        "Coverage of new code at the end of the period: Σ covered new lines ÷ Σ new lines to "
-        "cover over the latest analysis of each project.",
+        N_(
+            "Coverage of new code at the end of the period: Σ covered new lines ÷ Σ new lines to "
+            "cover over the latest analysis of each project."
+        ),
         QUALITY,
         "quality",
         n_column="n_new_lines",
     ),
     Kpi(
         "tech_debt_days",
-        "Technical debt",
+        N_("Technical debt"),
         "days",
         "lower",
         "none",
-        "SonarQube remediation effort (sqale_index) of the latest analysis of each project, "
-        "summed, in 8-hour days.",
+        N_(
+            "SonarQube remediation effort (sqale_index) of the latest analysis of each project, "
+            "summed, in 8-hour days."
+        ),
         QUALITY,
         "quality",
         n_column="n_projects",
     ),
     Kpi(
         "bugs",
-        "Open bugs",
+        N_("Open bugs"),
         "count",
         "lower",
         "none",
-        "Bugs open in the latest analysis of each project, summed.",
+        N_("Bugs open in the latest analysis of each project, summed."),
         QUALITY,
         "quality",
         decimals=0,
@@ -214,11 +239,11 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "vulnerabilities",
-        "Open vulnerabilities",
+        N_("Open vulnerabilities"),
         "count",
         "lower",
         "none",
-        "Vulnerabilities open in the latest analysis of each project, summed.",
+        N_("Vulnerabilities open in the latest analysis of each project, summed."),
         QUALITY,
         "quality",
         decimals=0,
@@ -226,11 +251,11 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "code_smells",
-        "Code smells",
+        N_("Code smells"),
         "count",
         "lower",
         "none",
-        "Code smells open in the latest analysis of each project, summed.",
+        N_("Code smells open in the latest analysis of each project, summed."),
         QUALITY,
         "quality",
         decimals=0,
@@ -238,23 +263,25 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "duplication",
-        "Duplicated lines",
+        N_("Duplicated lines"),
         "%",
         "lower",
         "none",
-        "Duplicated-lines density of the latest analysis of each project, weighted by lines to "
-        "cover.",
+        N_(
+            "Duplicated-lines density of the latest analysis of each project, weighted by lines to "
+            "cover."
+        ),
         QUALITY,
         "quality",
         n_column="n_lines",
     ),
     Kpi(
         "quality_gate_pass_rate",
-        "Quality gate pass rate",
+        N_("Quality gate pass rate"),
         "%",
         "higher",
         "threshold",
-        "Share of projects whose latest analysis passed the quality gate (status OK).",
+        N_("Share of projects whose latest analysis passed the quality gate (status OK)."),
         QUALITY,
         "quality",
         n_column="n_projects",
@@ -262,12 +289,14 @@ KPIS: tuple[Kpi, ...] = (
     # --- delivery (DORA) ----------------------------------------------------------------
     Kpi(
         "deployment_frequency",
-        "Deployment frequency (per service)",
+        N_("Deployment frequency (per service)"),
         "per week",
         "higher",
         "dora",
-        "Successful deployments to the chosen environment per deployable service per week: "
-        "deployments ÷ services in scope that deploy there ÷ weeks in the period.",
+        N_(
+            "Successful deployments to the chosen environment per deployable service per week: "
+            "deployments ÷ services in scope that deploy there ÷ weeks in the period."
+        ),
         DELIVERY,
         "deployment_frequency",
         decimals=2,
@@ -275,81 +304,96 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "deployments_per_day",
-        "Deployments per day",
+        N_("Deployments per day"),
         "per day",
         "higher",
         "none",
-        "Successful deployments to the chosen environment per day, all selected services together.",
+        N_(
+            "Successful deployments to the chosen environment per day, all selected services "
+            "together."
+        ),
         DELIVERY,
         "deployment_frequency",
         decimals=2,
     ),
     Kpi(
         "lead_time",
-        "Lead time for changes (median)",
+        N_("Lead time for changes (median)"),
         "h",
         "lower",
         "dora",
-        "Median time from a change's first commit to the finish of the successful deployment "
-        "that shipped it to the chosen environment, over changes shipped in the period.",
+        N_(
+            "Median time from a change's first commit to the finish of the successful deployment "
+            "that shipped it to the chosen environment, over changes shipped in the period."
+        ),
         DELIVERY,
         "lead_time",
         headline=True,
     ),
     Kpi(
         "lead_time_p90",
-        "Lead time for changes (P90)",
+        N_("Lead time for changes (P90)"),
         "h",
         "lower",
         "none",
-        "90th percentile of the same lead times: how long the slowest tenth of changes wait.",
+        N_("90th percentile of the same lead times: how long the slowest tenth of changes wait."),
         DELIVERY,
         "lead_time",
     ),
     Kpi(
         "merge_to_deploy",
-        "Merge to deploy (median)",
+        N_("Merge to deploy (median)"),
         "h",
         "lower",
         "none",
-        "Median time from merge into the main branch to the finish of the deployment that "
-        "shipped the change: the pipeline's share of lead time. A change deployed before its "
-        "merge (from its branch) has no merge-to-deploy time and is left out.",
+        N_(
+            "Median time from merge into the main branch to the finish of the deployment that "
+            "shipped the change: the pipeline's share of lead time. A change deployed before its "
+            "merge (from its branch) has no merge-to-deploy time and is left out."
+        ),
         DELIVERY,
         "lead_time",
         n_column="n_merged",
     ),
     Kpi(
         "change_failure_rate",
-        "Change failure rate",
+        N_("Change failure rate"),
         "%",
         "lower",
         "dora",
-        "Share of successful deployments that caused an incident or had to be repaired by a "
-        "rollback or hotfix deployment.",
+        N_(
+            "Share of successful deployments that caused an incident or had to be repaired by a "
+            "rollback or hotfix deployment."
+        ),
         DELIVERY,
         "change_failure_rate",
         headline=True,
     ),
     Kpi(
         "rework_rate",
-        "Deployment rework rate",
+        N_("Deployment rework rate"),
         "%",
         "lower",
         "none",
-        "DORA 2024's fifth metric: unplanned deployments (hotfixes and rollbacks made to repair "
-        "a user-facing defect) ÷ all successful deployments.",
+        N_(
+            "DORA 2024's fifth metric: unplanned deployments (hotfixes and rollbacks made to "
+            "repair "
+            "a user-facing defect) ÷ all successful deployments."
+        ),
         DELIVERY,
         "change_failure_rate",
     ),
     Kpi(
         "time_to_restore",
-        "Failed deployment recovery time (median)",
+        N_("Failed deployment recovery time (median)"),
         "h",
         "lower",
         "dora",
-        "Median time from the start to the resolution of incidents caused by a deployment, over "
-        "such incidents started in the period and resolved.",
+        N_(
+            "Median time from the start to the resolution of incidents caused by a deployment, "
+            "over "
+            "such incidents started in the period and resolved."
+        ),
         DELIVERY,
         "time_to_restore",
         decimals=2,
@@ -358,11 +402,11 @@ KPIS: tuple[Kpi, ...] = (
     # --- incidents ----------------------------------------------------------------------
     Kpi(
         "incident_count",
-        "Incidents",
+        N_("Incidents"),
         "count",
         "lower",
         "none",
-        "Incidents started in the period (an incident counts in the period it started in).",
+        N_("Incidents started in the period (an incident counts in the period it started in)."),
         INCIDENTS,
         "incidents",
         decimals=0,
@@ -370,12 +414,14 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "mttr",
-        "MTTR (median)",
+        N_("MTTR (median)"),
         "h",
         "lower",
         "threshold",
-        "Median time to restore service: from incident start to resolution, over all incidents "
-        "started in the period and resolved (open incidents are not counted until resolved).",
+        N_(
+            "Median time to restore service: from incident start to resolution, over all incidents "
+            "started in the period and resolved (open incidents are not counted until resolved)."
+        ),
         INCIDENTS,
         "incidents",
         decimals=2,
@@ -384,12 +430,14 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "mttr_mean",
-        "MTTR (mean)",
+        N_("MTTR (mean)"),
         "h",
         "lower",
         "none",
-        "Mean time to restore over the same incidents; a few long outages pull it above the "
-        "median.",
+        N_(
+            "Mean time to restore over the same incidents; a few long outages pull it above the "
+            "median."
+        ),
         INCIDENTS,
         "incidents",
         decimals=2,
@@ -397,11 +445,11 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "mtta",
-        "MTTA (median)",
+        N_("MTTA (median)"),
         "h",
         "lower",
         "none",
-        "Median time from incident start to the first acknowledgement by a responder.",
+        N_("Median time from incident start to the first acknowledgement by a responder."),
         INCIDENTS,
         "incidents",
         decimals=2,
@@ -409,11 +457,11 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "mtta_mean",
-        "MTTA (mean)",
+        N_("MTTA (mean)"),
         "h",
         "lower",
         "none",
-        "Mean time from incident start to the first acknowledgement.",
+        N_("Mean time from incident start to the first acknowledgement."),
         INCIDENTS,
         "incidents",
         decimals=2,

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 
+from i18n import N_, _, current, formats
 from metrics.core.definitions import Kpi
 
 COMPACT_FROM = 10_000  # from here values read in thousands (k), so cards never cut them off
@@ -21,27 +22,49 @@ def id_or_none(value: object) -> str | None:
     return None if is_missing(value) else str(value)
 
 
+# Units as readers see them; the KPI records keep the machine unit ("h", "days", "per day").
+UNITS = {
+    "days": N_("days"),
+    "h": N_("h"),
+    "min": N_("min"),
+    "per day": N_("per day"),
+    "per week": N_("per week"),
+    "pp": N_("pp"),
+}
+
+
+def unit_text(unit: str) -> str:
+    """A unit in the current language ("days" → "天"); "%", "ms" and counts are as they are."""
+    return _(UNITS[unit]) if unit in UNITS else ("" if unit == "count" else unit)
+
+
+def _joined(number: str, unit: str) -> str:
+    """Number and unit: Chinese writes units other than % and ms without a space (5天)."""
+    text = unit_text(unit)
+    if not text:
+        return number
+    gap = "" if current() == "zh-CN" and unit not in ("%", "ms", "pp") else " "
+    return f"{number}{gap}{text}"
+
+
 def format_value(kpi: Kpi, value: float | None) -> str:
     if value is None:
-        return "no data"
+        return _("no data")
     number = f"{value:,.{kpi.decimals}f}"
     if abs(value) >= COMPACT_FROM and kpi.unit not in ("%", "h"):
-        number = f"{value / 1000:,.1f}k"  # e.g. 74.7k days: fits a card at enterprise scale
+        # e.g. 74.7k days (7.5万天): fits a card at enterprise scale
+        number = f"{value / 1000:,.1f}k" if current() == "en" else formats.compact(value, 1)
     if kpi.unit == "h" and value >= 48:
-        return f"{number} h ({value / 24:.1f} days)"
+        return f"{_joined(number, 'h')} ({_joined(f'{value / 24:.1f}', 'days')})"
     if kpi.unit == "h" and value < 1:
-        return f"{value * 60:,.0f} min"
-    if kpi.unit == "%":
-        return f"{number} %"
-    if kpi.unit == "count":
-        return number
-    return f"{number} {kpi.unit}"
+        return _joined(f"{value * 60:,.0f}", "min")
+    return _joined(number, kpi.unit)
 
 
 def format_delta(kpi: Kpi, delta: float | None) -> str | None:
     """Signed change against the previous period, in the KPI's unit (points for percentages)."""
     if delta is None:
         return None
-    unit = {"%": "pp", "count": ""}.get(kpi.unit, kpi.unit)
+    unit = {"%": "pp"}.get(kpi.unit, kpi.unit)
     decimals = 0 if abs(delta) >= 1000 else kpi.decimals
-    return f"{delta:+,.{decimals}f} {unit}".rstrip()
+    return _joined(f"{delta:+,.{decimals}f}", unit)

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from i18n import _
 from metrics.core.definitions import KPIS, Kpi, sql_text
 from metrics.core.filters import Filters
 from metrics.core.formatting import format_delta, format_value
@@ -204,7 +205,7 @@ def scorecard(
         rows.append(
             {
                 "kpi": kpi.name,
-                "label": kpi.label,
+                "label": _(kpi.label),
                 "group": kpi.group,
                 "headline": kpi.headline,
                 "value": values.current,
@@ -222,7 +223,7 @@ def scorecard(
                 "improved": improved,
                 "direction": kpi.direction,
                 "n": values.n,
-                "definition": kpi.definition,
+                "definition": _(kpi.definition),
                 "sparkline_start": []
                 if spark is None
                 else [ts.date().isoformat() for ts in spark["bucket"]],

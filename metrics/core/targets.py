@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from i18n import _
 from metrics.core import tomlfile
 from metrics.core.definitions import BY_NAME, Kpi
+from metrics.core.formatting import unit_text
 from metrics.kpis import dora
 
 DEFAULT_TARGETS = Path(__file__).resolve().parents[2] / "config" / "targets.toml"
@@ -182,9 +184,11 @@ def status(kpi: Kpi, value: float | None, target: Target, year: int) -> tuple[st
 def describe(kpi: Kpi, target: Target, year: int) -> str:
     """Human text for a target, e.g. '≥ 99.5 %' or 'high tier or better (DORA 2023)'."""
     if kpi.target_kind == "none":
-        return "no target (tracked)"
+        return _("none, tracked only")
     if kpi.target_kind == "dora":
-        return f"{target.tier} tier or better (DORA {year})"
+        return _("{tier} tier or better (DORA {year})").format(
+            tier=dora.tier_name(str(target.tier)), year=year
+        )
     sign = "≥" if kpi.direction == "higher" else "≤"
-    unit = f" {kpi.unit}" if kpi.unit else ""
-    return f"{sign} {target.target:g}{unit}"
+    unit = unit_text(kpi.unit) if kpi.unit != "count" else ""
+    return f"{sign} {target.target:g} {unit}".rstrip()

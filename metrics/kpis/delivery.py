@@ -63,7 +63,7 @@ def by_scope(
         for kpi in DORA_KPIS:
             value = values.get((kpi.name, scope_id))
             target = targets.for_scope(kpi.name, scoped.team, scoped.service)
-            _, tier = status(kpi, value, target, targets.benchmark_year)
+            _rag, tier = status(kpi, value, target, targets.benchmark_year)
             row[kpi.name] = format_value(kpi, value)
             row[f"{kpi.name}_value"] = value
             row[f"{kpi.name}_tier"] = tier

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from i18n import N_, _
+
 TIERS = ("elite", "high", "medium", "low")
+TIER_NAMES = {"elite": N_("Elite"), "high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
 WEEKS_PER_MONTH = 52 / 12
 
 
@@ -39,10 +42,10 @@ BENCHMARKS: dict[int, dict[str, Band]] = {
             1 / WEEKS_PER_MONTH,
             True,
             (
-                "on demand (daily or more)",
-                "daily to weekly",
-                "weekly to monthly",
-                "monthly or less",
+                N_("on demand (daily or more)"),
+                N_("daily to weekly"),
+                N_("weekly to monthly"),
+                N_("monthly or less"),
             ),
         ),
         "lead_time": Band(
@@ -50,17 +53,21 @@ BENCHMARKS: dict[int, dict[str, Band]] = {
             7 * 24.0,
             30 * 24.0,
             False,
-            ("under a day", "a day to a week", "a week to a month", "over a month"),
+            (N_("under a day"), N_("a day to a week"), N_("a week to a month"), N_("over a month")),
         ),
         "change_failure_rate": Band(
-            5.0, 10.0, 15.0, False, ("5 % or less", "10 % or less", "15 % or less", "over 15 %")
+            5.0,
+            10.0,
+            15.0,
+            False,
+            (N_("5 % or less"), N_("10 % or less"), N_("15 % or less"), N_("over 15 %")),
         ),
         "time_to_restore": Band(
             1.0,
             24.0,
             7 * 24.0,
             False,
-            ("under an hour", "under a day", "a day to a week", "over a week"),
+            (N_("under an hour"), N_("under a day"), N_("a day to a week"), N_("over a week")),
         ),
     },
     2021: {
@@ -70,10 +77,10 @@ BENCHMARKS: dict[int, dict[str, Band]] = {
             1 / (6 * WEEKS_PER_MONTH),
             True,
             (
-                "on demand (daily or more)",
-                "weekly to monthly",
-                "monthly to every 6 months",
-                "less than every 6 months",
+                N_("on demand (daily or more)"),
+                N_("weekly to monthly"),
+                N_("monthly to every 6 months"),
+                N_("less than every 6 months"),
             ),
         ),
         "lead_time": Band(
@@ -81,17 +88,22 @@ BENCHMARKS: dict[int, dict[str, Band]] = {
             7 * 24.0,
             6 * 30 * 24.0,
             False,
-            ("under an hour", "a day to a week", "a month to 6 months", "over 6 months"),
+            (
+                N_("under an hour"),
+                N_("a day to a week"),
+                N_("a month to 6 months"),
+                N_("over 6 months"),
+            ),
         ),
         "change_failure_rate": Band(
-            15.0, 30.0, 30.0, False, ("0–15 %", "16–30 %", "16–30 %", "over 30 %")
+            15.0, 30.0, 30.0, False, (N_("0–15 %"), N_("16–30 %"), N_("16–30 %"), N_("over 30 %"))
         ),
         "time_to_restore": Band(
             1.0,
             24.0,
             7 * 24.0,
             False,
-            ("under an hour", "under a day", "a day to a week", "over a week"),
+            (N_("under an hour"), N_("under a day"), N_("a day to a week"), N_("over a week")),
         ),
     },
 }
@@ -113,4 +125,9 @@ def tier_label(metric: str, tier_name: str | None, year: int = 2023) -> str | No
     """The benchmark's band for a tier, e.g. 'daily to weekly' for high deployment frequency."""
     if tier_name is None:
         return None
-    return BENCHMARKS[year][metric].text[tier_rank(tier_name)]
+    return _(BENCHMARKS[year][metric].text[tier_rank(tier_name)])
+
+
+def tier_name(tier_id: str) -> str:
+    """A tier's name in the current language ("high" → "High" / "高效能")."""
+    return _(TIER_NAMES[tier_id]) if tier_id in TIER_NAMES else tier_id

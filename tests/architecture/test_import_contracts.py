@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("ui", "metrics", "connectors", "data")
+PACKAGES = ("ui", "metrics", "connectors", "data", "i18n")
 LINT = Path(sys.executable).with_name("lint-imports")
 
 
@@ -46,6 +46,7 @@ def test_the_code_keeps_every_contract() -> None:
         ("metrics/core/scorecard.py", "import connectors.core.records", "Layers"),
         ("connectors/core/records.py", "import connectors.sources.github.api", "imports no source"),
         ("data/schema.py", "import metrics.core.filters", "Layers"),
+        ("i18n/formats.py", "import data.schema", "Layers"),  # i18n sits under everything
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(

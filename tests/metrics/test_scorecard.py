@@ -97,7 +97,7 @@ def test_second_tier_kpis(fixture_db: Path, targets_file: Path) -> None:
     for kpi in ("uptime", "cpu_mean", "merge_to_deploy", "new_code_coverage"):
         assert rows[kpi]["value"] is None and rows[kpi]["status"] == "no data", kpi
     assert rows["incident_count"]["status"] == "tracked"
-    assert rows["incident_count"]["target_text"] == "no target (tracked)"
+    assert rows["incident_count"]["target_text"] == "none, tracked only"
 
 
 def test_hours_meeting_p95_follow_the_latency_target(

@@ -64,7 +64,8 @@ def test_default_period_ends_on_latest_data(
         __import__("datetime").date(2025, 10, 15),
         __import__("datetime").date(2026, 1, 12),
     )
-    assert dict(app.query_params) == {}  # defaults stay out of the URL
+    # default filters stay out of the URL; the language always travels with a shared link
+    assert dict(app.query_params) == {"lang": "en"}
 
 
 def test_url_filters_are_restored(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:

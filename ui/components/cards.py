@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import streamlit as st
 
+from i18n import N_, _, formats
+from metrics.kpis import dora
+
 RAG_BADGE = {
-    "green": ("On target", "green", ":material/check_circle:"),
-    "amber": ("Near target", "orange", ":material/warning:"),
-    "red": ("Off target", "red", ":material/error:"),
-    "no data": ("No data", "gray", ":material/help:"),
-    "tracked": ("Tracked, no target", "blue", ":material/monitoring:"),
+    "green": (N_("On target"), "green", ":material/check_circle:"),
+    "amber": (N_("Near target"), "orange", ":material/warning:"),
+    "red": (N_("Off target"), "red", ":material/error:"),
+    "no data": (N_("No data"), "gray", ":material/help:"),
+    "tracked": (N_("Tracked, no target"), "blue", ":material/monitoring:"),
 }
 
 
 def kpi_card(row: dict[str, Any]) -> None:
     """One headline KPI from a scorecard row (see metrics.core.scorecard.scorecard)."""
     spark = [v for v in row["sparkline"] if v is not None]
-    period_word = "vs previous period"
-    help_text = (
-        f"**{row['label']}** — {row['definition']}\n\n"
-        f"Target: {row['target_text']}. Based on {row['n']:,.0f} "
-        f"{_denominator(row['kpi'])}. The sparkline shows the KPI per "
-        f"{_step_text(row)} across the period."
+    target_line = (
+        _("No target: tracked only.")
+        if row["status"] == "tracked"
+        else _("Target: {target}.").format(target=row["target_text"])
+    )
+    help_text = " ".join(
+        (
+            f"**{row['label']}** — {row['definition']}\n\n{target_line}",
+            _("Based on {n} {denominator}.").format(
+                n=formats.number(row["n"]), denominator=_denominator(row["kpi"])
+            ),
+            _("The sparkline shows the KPI per {step} across the period.").format(
+                step=_step_text(row)
+            ),
+        )
     )
     with st.container(border=True, key=f"card_{row['kpi']}"):
         st.metric(
@@ -31,18 +44,30 @@ def kpi_card(row: dict[str, Any]) -> None:
             row["display"],
             delta=row["delta_display"],
             delta_color=_delta_colour(row),
-            delta_description=period_word if row["delta_display"] else None,
+            delta_description=_("vs previous period") if row["delta_display"] else None,
             help=help_text,
             chart_data=spark if len(spark) > 1 else None,
             chart_type="line",
         )
         if not row["delta_display"]:
-            st.caption("No value for the previous period to compare with.")
+            st.caption(_("No value for the previous period to compare with."))
         label, color, icon = RAG_BADGE[row["status"]]
-        tier = f" · {row['tier']} tier (DORA {row['benchmark_year']})" if row["tier"] else ""
-        st.badge(f"{label}{tier}", color=color, icon=icon)  # type: ignore[arg-type]
-        band = f" · benchmark band: {row['tier_band']}" if row.get("tier_band") else ""
-        st.caption(f"Target {row['target_text']}{band}")
+        badge = _(label)
+        if row["tier"]:
+            badge += " · " + _("{tier} tier (DORA {year})").format(
+                tier=dora.tier_name(row["tier"]), year=row["benchmark_year"]
+            )
+        st.badge(badge, color=color, icon=icon)  # type: ignore[arg-type]
+        if row["status"] == "tracked":
+            pass  # the badge says it: "Tracked, no target"
+        elif row.get("tier_band"):
+            st.caption(
+                _("Target {target} · benchmark band: {band}").format(
+                    target=row["target_text"], band=row["tier_band"]
+                )
+            )
+        else:
+            st.caption(_("Target {target}").format(target=row["target_text"]))
 
 
 def _delta_colour(row: dict[str, Any]) -> str:
@@ -53,25 +78,27 @@ def _delta_colour(row: dict[str, Any]) -> str:
     return "normal" if row["direction"] == "higher" else "inverse"
 
 
+DENOMINATORS = {
+    "availability": N_("requests"),
+    "error_rate": N_("requests"),
+    "p95_latency": N_("requests"),
+    "coverage": N_("lines and conditions to cover"),
+    "deployment_frequency": N_("successful deployments"),
+    "lead_time": N_("changes"),
+    "change_failure_rate": N_("successful deployments"),
+    "time_to_restore": N_("incidents"),
+    "mttr": N_("incidents"),
+}
+STEPS = {1: N_("day"), 7: N_("week"), 28: N_("4 weeks")}
+
+
 def _denominator(kpi: str) -> str:
-    return {
-        "availability": "requests",
-        "error_rate": "requests",
-        "p95_latency": "requests",
-        "coverage": "lines and conditions to cover",
-        "deployment_frequency": "successful deployments",
-        "lead_time": "changes",
-        "change_failure_rate": "successful deployments",
-        "time_to_restore": "incidents",
-        "mttr": "incidents",
-    }.get(kpi, "rows")
+    return _(DENOMINATORS.get(kpi, N_("rows")))
 
 
 def _step_text(row: dict[str, Any]) -> str:
     starts = row["sparkline_start"]
     if len(starts) < 2:
-        return "period"
-    import datetime as dt
-
+        return _("period")
     gap = (dt.date.fromisoformat(starts[1]) - dt.date.fromisoformat(starts[0])).days
-    return {1: "day", 7: "week", 28: "4 weeks"}.get(gap, f"{gap} days")
+    return _(STEPS[gap]) if gap in STEPS else _("{n} days").format(n=gap)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import duckdb
 import streamlit as st
 
+import i18n
+from i18n import _
 from metrics.core import catalog
 from metrics.core.filters import MAX_PERIOD_DAYS, FilterError, Filters
 from ui.fetch import warehouse
@@ -74,32 +76,43 @@ def _initial_state(choices: Choices) -> list[str]:
         Filters(start, end)
     except (ValueError, FilterError):
         warnings.append(
-            f"The link's period (start={raw_start!r}, end={raw_end!r}) is not a valid range of "
-            f"YYYY-MM-DD dates of at most {MAX_PERIOD_DAYS} days; showing the default period."
+            _(
+                "The link's period (start={start}, end={end}) is not a valid range of YYYY-MM-DD "
+                "dates of at most {days} days; showing the default period."
+            ).format(start=repr(raw_start), end=repr(raw_end), days=MAX_PERIOD_DAYS)
         )
         start, end = choices.default_start, choices.default_end
     team = _param("team") or ALL
     if team != ALL and team not in choices.teams:
         warnings.append(
-            f"The link asks for team {team!r}, which this warehouse does not have; showing all "
-            f"teams. Known teams: {', '.join(sorted(choices.teams)) or 'none'}."
+            _(
+                "The link asks for team {team}, which this warehouse does not have; showing all "
+                "teams. Known teams: {known}."
+            ).format(team=repr(team), known=", ".join(sorted(choices.teams)) or _("none"))
         )
         team = ALL
     service = _param("service") or ALL
     if service != ALL and service not in choices.services:
         warnings.append(
-            f"The link asks for service {service!r}, which this warehouse does not have; "
-            "showing all services."
+            _(
+                "The link asks for service {service}, which this warehouse does not have; "
+                "showing all services."
+            ).format(service=repr(service))
         )
         service = ALL
     elif service != ALL and team != ALL and choices.services[service][1] != team:
-        warnings.append(f"Service {service!r} does not belong to team {team!r}; showing all.")
+        warnings.append(
+            _("Service {service} does not belong to team {team}; showing all.").format(
+                service=repr(service), team=repr(team)
+            )
+        )
         service = ALL
     env = _param("env") or choices.environments[0]
     if env not in choices.environments:
         warnings.append(
-            f"The link asks for environment {env!r}, which has no data; showing "
-            f"{choices.environments[0]}."
+            _("The link asks for environment {env}, which has no data; showing {default}.").format(
+                env=repr(env), default=choices.environments[0]
+            )
         )
         env = choices.environments[0]
     st.session_state.update(
@@ -109,7 +122,7 @@ def _initial_state(choices: Choices) -> list[str]:
 
 
 def _write_url(filters: Filters, choices: Choices) -> None:
-    wanted = {}
+    wanted = {"lang": i18n.current()}  # the language travels with a shared link
     if (filters.start, filters.end) != (choices.default_start, choices.default_end):
         wanted.update(start=filters.start.isoformat(), end=filters.end.isoformat())
     if filters.team:
@@ -128,34 +141,39 @@ def sidebar_filters() -> Filters:
     if "f_period" not in st.session_state:
         st.session_state["f_url_warnings"] = _initial_state(choices)
     with st.sidebar:
-        st.subheader("Filters")
+        st.subheader(_("Filters"))
         period = st.date_input(
-            "Period (UTC, inclusive)",
+            _("Period (UTC, inclusive)"),
             key="f_period",
             max_value=choices.default_end + dt.timedelta(days=366),
-            help="First and last day of the reporting period. KPI changes compare with the "
-            "period of equal length just before it.",
+            help=_(
+                "First and last day of the reporting period. KPI changes compare with the "
+                "period of equal length just before it."
+            ),
         )
         team = st.selectbox(
-            "Team",
+            _("Team"),
             [ALL, *choices.teams],
             key="f_team",
-            format_func=lambda t: "All teams" if t == ALL else choices.teams[t],
+            # labels fixed now, in this run's language (a format_func may run elsewhere)
+            format_func={ALL: _("All teams"), **choices.teams}.__getitem__,
         )
-        in_team = [s for s, (_, owner) in choices.services.items() if team in (ALL, owner)]
+        in_team = [s for s, (_name, owner) in choices.services.items() if team in (ALL, owner)]
         if st.session_state.get("f_service") not in (ALL, *in_team):
             st.session_state["f_service"] = ALL
         service = st.selectbox(
-            "Service",
+            _("Service"),
             [ALL, *in_team],
             key="f_service",
-            format_func=lambda s: "All services" if s == ALL else choices.services[s][0],
+            format_func=(
+                {ALL: _("All services")} | {s: n for s, (n, _t) in choices.services.items()}
+            ).__getitem__,
         )
         environment = st.selectbox(
-            "Environment",
+            _("Environment"),
             choices.environments,
             key="f_env",
-            help="Deployments and service levels of this environment. Incidents are production.",
+            help=_("Deployments and service levels of this environment. Incidents are production."),
         )
     for warning in st.session_state.get("f_url_warnings", []):
         st.warning(warning, icon=":material/link_off:")
@@ -182,6 +200,8 @@ def _period_bounds(period: object, choices: Choices) -> tuple[dt.date, dt.date]:
     else:
         start, end = choices.default_start, choices.default_end
     if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        st.sidebar.warning(f"Periods are limited to {MAX_PERIOD_DAYS} days; shortened.")
+        st.sidebar.warning(
+            _("Periods are limited to {days} days; shortened.").format(days=MAX_PERIOD_DAYS)
+        )
         start = end - dt.timedelta(days=MAX_PERIOD_DAYS - 1)
     return start, end

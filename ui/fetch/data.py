@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+import i18n
+from i18n import _
 from metrics.core import catalog
 from metrics.core import coverage as coverage_module
 from metrics.core import scorecard as scorecard_module
@@ -44,9 +46,10 @@ def targets() -> Targets:
     return _targets(*targets_key())
 
 
-@st.cache_data(show_spinner="Computing the scorecard…", max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256)
 def _scorecard(
     snapshot: str,
+    language: str,  # the rows' labels, values and definitions are in the reader's language
     filters: Filters,
     targets_key: tuple[str, int],
     names: tuple[str, ...] | None,
@@ -63,7 +66,10 @@ def scorecard(
 ) -> pd.DataFrame:
     """The scorecard of every KPI, or of ``names`` only (a page computes what it shows);
     ``sparklines=False`` for tables that show none."""
-    return _scorecard(warehouse.snapshot_id(), filters, targets_key(), names, sparklines)
+    with st.spinner(_("Computing the scorecard…"), show_time=False):
+        return _scorecard(
+            warehouse.snapshot_id(), i18n.current(), filters, targets_key(), names, sparklines
+        )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
