@@ -72,7 +72,7 @@ messages: $(DEV_STAMP)  ## extract the strings marked _() / N_() and merge them 
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
 		--project TechPulse --msgid-bugs-address "" -o i18n/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i i18n/locale/messages.pot -d i18n/locale -l zh_CN \
-		--no-location --ignore-obsolete --no-fuzzy-matching
+		--ignore-obsolete --no-fuzzy-matching
 
 lock: $(DEV_STAMP)  ## regenerate the pinned requirements from pyproject.toml
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links \
@@ -105,13 +105,14 @@ else
 	@exit 2
 endif
 
-system-deps:  ## Debian's chromium (browser tests), prometheus, victoria-metrics, git and postgresql (connector and DuckLake tests)
+system-deps:  ## Debian's chromium and a CJK font (browser tests), prometheus, victoria-metrics, git and postgresql (connector and DuckLake tests)
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v git >/dev/null || missing="$$missing git"; \
 	command -v prometheus >/dev/null && command -v promtool >/dev/null || missing="$$missing prometheus"; \
 	[ -x /usr/bin/victoria-metrics ] || missing="$$missing victoria-metrics"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && \

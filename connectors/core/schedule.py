@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from croniter import croniter
 
 from connectors.core.errors import ConfigError
+from i18n import _
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _PART = re.compile(r"(\d+)\s*([smhd])")
@@ -101,20 +102,22 @@ def format_duration(span: timedelta) -> str:
 
 def until_text(moment: datetime, now: datetime) -> str:
     """ "in 11 min", "in 2 h", "now": a reader's rounding of a future moment."""
-    return "in " + span_text(moment - now) if moment > now else "now"
+    return _("in {span}").format(span=span_text(moment - now)) if moment > now else _("now")
 
 
 def ago_text(moment: datetime, now: datetime) -> str:
     """ "2 min ago", "just now" for a past moment."""
-    return span_text(now - moment) + " ago" if now - moment >= timedelta(seconds=60) else "just now"
+    if now - moment < timedelta(seconds=60):
+        return _("just now")
+    return _("{span} ago").format(span=span_text(now - moment))
 
 
 def span_text(span: timedelta) -> str:
     seconds = span.total_seconds()
     if seconds < 60:
-        return f"{max(int(seconds), 1)} s"
+        return _("{n} s").format(n=max(int(seconds), 1))
     if seconds < 3600:
-        return f"{int(seconds // 60)} min"
+        return _("{n} min").format(n=int(seconds // 60))
     if seconds < 86400 * 2:
-        return f"{seconds / 3600:.1f} h".replace(".0 h", " h")
-    return f"{int(seconds // 86400)} days"
+        return _("{n} h").format(n=f"{seconds / 3600:.1f}".removesuffix(".0"))
+    return _("{n} days").format(n=int(seconds // 86400))

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from i18n import N_
 from metrics.core.filters import FilterError, Filters
 
-FEEDS = {
-    "deployments": "Deployments",
-    "changes": "Changes",
-    "incidents": "Incidents",
-    "service_level_samples": "Service levels",
-    "quality_snapshots": "Code quality",
-    "investments": "Investments",
+FEEDS = {  # stream → what it feeds, marked for translation (shown with _())
+    "deployments": N_("Deployments"),
+    "changes": N_("Changes"),
+    "incidents": N_("Incidents"),
+    "service_level_samples": N_("Service levels"),
+    "quality_snapshots": N_("Code quality"),
+    "investments": N_("Investments"),
 }
 
 

@@ -42,9 +42,7 @@ def test_the_switch_changes_language_and_url(
     assert app.query_params["lang"] in ("en", ["en"])
 
 
-def test_two_sessions_read_two_languages(
-    fixture_db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_two_sessions_read_two_languages(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     chinese = run_app(fixture_db, monkeypatch, lang="zh-CN", **PERIOD)
     english = run_app(fixture_db, monkeypatch, lang="en", **PERIOD)
     chinese.run()  # a rerun of the first session after the second one ran

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from data.warehouse import label
+from i18n import _
 from metrics.core import catalog
 from ui.components import worker_status
 from ui.components.plain import md_literal
@@ -16,17 +17,19 @@ def freshness_stamp() -> None:
     frame = data.freshness()
     demo = data.setup_status().demo
     with st.sidebar:
+        demo_mark = " · **" + _("demo organisation") + "**" if demo else ""
         st.caption(  # which warehouse is open: the demo never passes for real data
-            f"Warehouse: {md_literal(label())}" + (" · **demo organisation**" if demo else "")
+            _("Warehouse: {name}").format(name=md_literal(label())) + demo_mark
         )
         if frame.empty:
-            st.caption("Data as of: no successful sync recorded yet.")
+            st.caption(_("Data as of: no successful sync recorded yet."))
             worker_status.sidebar_lines()
             return
         lines = []
         for row in frame.itertuples(index=False):
-            feed = catalog.FEEDS.get(row.stream, row.stream or "all streams")
+            feed = _(catalog.FEEDS[row.stream]) if row.stream in catalog.FEEDS else None
+            feed = feed or row.stream or _("all streams")
             stamp = pd.Timestamp(row.last_success).tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
             lines.append(f"- {feed} ({row.source}): {stamp} UTC")
-        st.caption("**Data as of**\n" + "\n".join(lines))
+        st.caption("**" + _("Data as of") + "**\n" + "\n".join(lines))
         worker_status.sidebar_lines()

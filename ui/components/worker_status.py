@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from connectors.core.schedule import ago_text, until_text
+from connectors.core.schedule import ago_text, span_text, until_text
 from connectors.worker.status import WorkerStatus, read_status
 from data.warehouse import db_path
+from i18n import _
 from ui.components.plain import md_literal
 
 
@@ -25,24 +26,23 @@ def current_status() -> WorkerStatus | None:
 def summary_line(status: WorkerStatus, now: datetime) -> str:
     """ "Worker last seen 2 min ago; next github sync in 11 min" (plain text)."""
     if status.stopped_at is not None:
-        return (
-            f"Worker stopped {ago_text(status.stopped_at, now)}: data refreshes only on Sync now."
+        return _("Worker stopped {ago}: data refreshes only on Sync now.").format(
+            ago=ago_text(status.stopped_at, now)
         )
     if status.is_stale(now):
-        return (
-            f"Worker not seen for {ago_text(status.last_seen, now).removesuffix(' ago')} "
-            f"(pid {status.pid} on {status.host}): data is not refreshing."
-        )
-    line = f"Worker last seen {ago_text(status.last_seen, now)}"
+        return _(
+            "Worker not seen for {span} (pid {pid} on {host}): data is not refreshing."
+        ).format(span=span_text(now - status.last_seen), pid=status.pid, host=status.host)
+    ago = ago_text(status.last_seen, now)
     upcoming = status.next_source()
-    if upcoming is not None:
-        name, plan = upcoming
-        line += (
-            f"; {name} syncing now"
-            if plan.running
-            else f"; next {name} sync {until_text(plan.next_run, now)}"
-        )
-    return line + "."
+    if upcoming is None:
+        return _("Worker last seen {ago}.").format(ago=ago)
+    name, plan = upcoming
+    if plan.running:
+        return _("Worker last seen {ago}; {source} syncing now.").format(ago=ago, source=name)
+    return _("Worker last seen {ago}; next {source} sync {when}.").format(
+        ago=ago, source=name, when=until_text(plan.next_run, now)
+    )
 
 
 def failing_line(status: WorkerStatus) -> str | None:
@@ -50,7 +50,9 @@ def failing_line(status: WorkerStatus) -> str | None:
     if not failing:
         return None
     counts = ", ".join(f"{n} ({status.sources[n].failures_in_row}×)" for n in failing)
-    return f"Failing {status.warn_after_failures} or more times in a row: {counts}."
+    return _("Failing {n} or more times in a row: {sources}.").format(
+        n=status.warn_after_failures, sources=counts
+    )
 
 
 def sidebar_lines() -> None:
@@ -66,7 +68,9 @@ def sidebar_lines() -> None:
         st.caption(text)
     failing = failing_line(status)
     if failing:
-        st.warning(md_literal(failing + " See Data sources."), icon=":material/sync_problem:")
+        st.warning(
+            md_literal(failing + " " + _("See Data sources.")), icon=":material/sync_problem:"
+        )
 
 
 def worker_section() -> None:
