@@ -113,6 +113,7 @@ system-deps:  ## Debian's chromium and a CJK font (browser tests), prometheus, v
 	[ -x /usr/bin/victoria-metrics ] || missing="$$missing victoria-metrics"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
+	command -v fc-match >/dev/null || missing="$$missing fontconfig"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && \
