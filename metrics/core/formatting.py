@@ -55,7 +55,9 @@ def format_value(kpi: Kpi, value: float | None) -> str:
         # e.g. 74.7k days (7.5万天): fits a card at enterprise scale
         number = f"{value / 1000:,.1f}k" if current() == "en" else formats.compact(value, 1)
     if kpi.unit == "h" and value >= 48:
-        return f"{_joined(number, 'h')} ({_joined(f'{value / 24:.1f}', 'days')})"
+        return _("{hours} ({days})").format(
+            hours=_joined(number, "h"), days=_joined(f"{value / 24:.1f}", "days")
+        )
     if kpi.unit == "h" and value < 1:
         return _joined(f"{value * 60:,.0f}", "min")
     return _joined(number, kpi.unit)
