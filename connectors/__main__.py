@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import i18n
 from connectors.core.config import SyncConfig, load_config
 from connectors.core.errors import ConnectorError
 from connectors.core.progress import make_reporter
@@ -65,6 +66,8 @@ def _common() -> argparse.ArgumentParser:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m connectors", description=__doc__)
+    # --lang is read (and removed) before parsing: listed here for --help
+    parser.add_argument("--lang", metavar="LANG", help=i18n._(i18n.LANG_HELP))
     commands = parser.add_subparsers(dest="command", required=True)
     common = _common()
     run = commands.add_parser(
@@ -320,7 +323,18 @@ def _worker(config: SyncConfig, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """The command line, in the language of ``--lang`` or the environment (for this call)."""
+    try:
+        words, language = i18n.take_cli_language(list(sys.argv[1:] if argv is None else argv))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with i18n.using(language):
+        return _run(words)
+
+
+def _run(words: list[str]) -> int:
+    args = _parser().parse_args(words)
     _logging(getattr(args, "verbose", 0))
     try:
         if args.command == "sources":

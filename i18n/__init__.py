@@ -9,12 +9,20 @@ Numbers, money and dates go through CLDR (``i18n.formats``). Machine-facing name
 metric ids, URL parameters) never pass through here.
 """
 
-from i18n.languages import DEFAULT, LANGUAGES, Language, from_environment, negotiate
-from i18n.translate import N_, _, current, ngettext, translations, use, using
+from i18n.languages import (
+    DEFAULT,
+    LANGUAGES,
+    Language,
+    from_environment,
+    negotiate,
+    take_cli_language,
+)
+from i18n.translate import LANG_HELP, N_, _, current, ngettext, translations, use, using
 
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
+    "LANG_HELP",
     "N_",
     "Language",
     "_",
@@ -22,6 +30,7 @@ __all__ = [
     "from_environment",
     "negotiate",
     "ngettext",
+    "take_cli_language",
     "translations",
     "use",
     "using",

@@ -39,3 +39,24 @@ def from_environment(explicit: str | None = None) -> Language:
 def babel_locale(language: Language) -> str:
     """The CLDR locale identifier Babel uses for a language ("zh-CN" → "zh_Hans_CN")."""
     return "zh_Hans_CN" if language == "zh-CN" else "en_US"
+
+
+def take_cli_language(argv: list[str]) -> tuple[list[str], Language]:
+    """Remove ``--lang X`` / ``--lang=X`` from a command line (it may stand anywhere in it)
+    and return the rest with the language it asks for, else the environment's.
+
+    An unsupported value raises ValueError naming the choices.
+    """
+    rest: list[str] = []
+    asked: str | None = None
+    words = iter(argv)
+    for word in words:
+        if word == "--lang":
+            asked = next(words, "")
+        elif word.startswith("--lang="):
+            asked = word.removeprefix("--lang=")
+        else:
+            rest.append(word)
+    if asked is not None and negotiate(asked) is None:
+        raise ValueError(f"--lang {asked!r} is not supported; use one of: {', '.join(LANGUAGES)}")
+    return rest, from_environment(asked)

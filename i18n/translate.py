@@ -68,3 +68,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks ``message`` for extraction without translating it (translate with ``_`` later)."""
     return message
+
+
+LANG_HELP = N_("language of messages: en or zh-CN (default: $LC_ALL, $LC_MESSAGES, $LANG, else en)")

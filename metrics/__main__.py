@@ -18,12 +18,15 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
+import i18n
 from data.warehouse import WarehouseError, damaged_error, db_path, is_damage, open_reader
+from i18n import N_, _
 from metrics.core import coverage
 from metrics.core.catalog import validate_scope
 from metrics.core.filters import FilterError, Filters, parse_date
 from metrics.core.scorecard import overall_tier, records, scorecard
 from metrics.core.targets import TargetsError, load_targets
+from metrics.kpis import dora
 from metrics.reports import export
 from metrics.reports.roi import (
     RoiError,
@@ -57,6 +60,8 @@ JSON_FIELDS = (
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__)
+    # --lang is read (and removed) before parsing: listed here for --help
+    parser.add_argument("--lang", metavar="LANG", help=i18n._(i18n.LANG_HELP))
     commands = parser.add_subparsers(dest="command", required=True)
     card = commands.add_parser("scorecard", help="every headline KPI against its target")
     card.add_argument("--start", required=True, help="first day, YYYY-MM-DD (UTC)")
@@ -162,22 +167,57 @@ def _roi(args: argparse.Namespace) -> str:
     )
 
 
+STATUS_WORDS = {  # the CLI's words for the RAG statuses (the app shows badges)
+    "green": N_("green"),
+    "amber": N_("amber"),
+    "red": N_("red"),
+    "no data": N_("no data"),
+    "tracked": N_("tracked"),
+}
+
+
 def _render(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "json":
         rows = records(frame[list(JSON_FIELDS)])
         return json.dumps(rows, indent=2, ensure_ascii=False)
     if fmt == "csv":
         return frame[list(JSON_FIELDS)].to_csv(index=False)
-    table = frame[["label", "display", "target_text", "status", "tier", "delta_display"]].fillna("")
-    table.columns = ["KPI", "value", "target", "status", "DORA tier", "vs previous period"]
+    # the table for people: headers, statuses and tiers in the reader's language (csv and json
+    # above keep machine names and ids)
+    table = frame[["label", "display", "target_text", "status", "tier", "delta_display"]].copy()
+    table["status"] = [_(STATUS_WORDS.get(s, s)) for s in table["status"]]
+    table["tier"] = [dora.tier_name(t) if isinstance(t, str) else "" for t in table["tier"]]
+    table = table.fillna("")
+    table.columns = [
+        _("KPI"),
+        _("value"),
+        _("target"),
+        _("status"),
+        _("DORA tier"),
+        _("vs previous period"),
+    ]
     tier = overall_tier(frame)
     year = next((y for y in frame["benchmark_year"] if y), None)
-    footer = f"\nOverall DORA tier: {tier} (lowest of the four keys, DORA {year} table)"
-    return table.to_string(index=False, justify="left") + (footer if tier else "")
+    footer = "\n" + _("Overall DORA tier: {tier} (lowest of the four keys, DORA {year} table)")
+    wide = i18n.current() == "zh-CN"  # Chinese characters take two columns in a terminal
+    with pd.option_context("display.unicode.east_asian_width", wide):
+        text = table.to_string(index=False, justify="left")
+    return text + (footer.format(tier=dora.tier_name(tier), year=year) if tier else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """The command line, in the language of ``--lang`` or the environment (for this call)."""
+    try:
+        words, language = i18n.take_cli_language(list(sys.argv[1:] if argv is None else argv))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with i18n.using(language):
+        return _run(words)
+
+
+def _run(words: list[str]) -> int:
+    args = _parser().parse_args(words)
     if args.command == "export":
         try:
             payload = _export(args)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from tests.fixture_warehouse import build_fixture
+
+# Tests read English unless they ask for another language (CLIs follow LANG / LC_ALL).
+for _variable in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+    os.environ.pop(_variable, None)
+os.environ["LANG"] = "C.UTF-8"
 
 SLOW_NOTE = (
     "tests marked slow (the two-app scale-out test and its kill -9 test) are left out of "
