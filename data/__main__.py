@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+import i18n
 from data.catalog.apply import apply, preview
 from data.catalog.backstage import read_backstage
 from data.catalog.csvfile import merged_catalog
@@ -47,6 +48,8 @@ SHOWN_PROBLEMS = 20
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data", description=__doc__)
+    # --lang is read (and removed) before parsing: listed here for --help
+    parser.add_argument("--lang", metavar="LANG", help=i18n._(i18n.LANG_HELP))
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (
         ("init", "create an empty warehouse at the latest schema"),
@@ -121,7 +124,18 @@ def _catalog_apply(file: str, db: str | None, yes: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """The command line, in the language of ``--lang`` or the environment (for this call)."""
+    try:
+        words, language = i18n.take_cli_language(list(sys.argv[1:] if argv is None else argv))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with i18n.using(language):
+        return _run(words)
+
+
+def _run(words: list[str]) -> int:
+    args = _parser().parse_args(words)
     try:
         if args.command == "copy":
             counts = copy_warehouse(args.source, args.target)

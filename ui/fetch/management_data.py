@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from i18n import _
 from metrics.core import catalog
 from metrics.core.filters import Filters
 from metrics.reports import review, roi
@@ -19,7 +20,7 @@ from ui.access import auth
 from ui.fetch import data, warehouse
 
 
-@st.cache_data(show_spinner="Computing ROI…", max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)
 def _roi_report(
     snapshot: str, filters: Filters, baseline: str, assumptions: roi.Assumptions
 ) -> pd.DataFrame:
@@ -29,7 +30,8 @@ def _roi_report(
 def roi_report(filters: Filters, baseline: str, assumptions: roi.Assumptions) -> pd.DataFrame:
     """ROI per quarter from the baseline quarter (raises RoiError for a bad baseline)."""
     auth.require("roi")
-    return _roi_report(warehouse.snapshot_id(), filters, baseline, assumptions)
+    with st.spinner(_("Computing ROI…"), show_time=False):
+        return _roi_report(warehouse.snapshot_id(), filters, baseline, assumptions)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
