@@ -102,20 +102,21 @@ def test_a_deep_link_as_the_first_request_shows_no_page_not_found_dialog(
 
 
 def test_every_url_path_is_its_file_name() -> None:
+    """app.py's PAGE_TABLE rows are (section, script, title, icon, url_path); the scorecard's
+    url_path is empty (it is the default page), every other one is its file's name."""
     import ast
 
     tree = ast.parse((Path(__file__).resolve().parents[2] / "app.py").read_text(encoding="utf-8"))
-    pages = [
-        node
+    table = next(
+        node.value
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and getattr(node.func, "attr", "") == "Page"
-        and node.args
-        and isinstance(node.args[0], ast.Constant)
-    ]
-    assert len(pages) == 10  # the nine pages and Get started
-    for call in pages:
-        stem = Path(str(call.args[0].value)).stem  # type: ignore[union-attr]
-        url = next((k.value for k in call.keywords if k.arg == "url_path"), None)
-        if url is not None:
-            assert isinstance(url, ast.Constant) and url.value == stem, (stem, ast.dump(url))
+        if isinstance(node, ast.Assign)
+        and any(getattr(t, "id", "") == "PAGE_TABLE" for t in node.targets)
+    )
+    assert isinstance(table, ast.Tuple) and len(table.elts) == 9  # the nine pages
+    for row in table.elts:
+        assert isinstance(row, ast.Tuple)
+        script, url = row.elts[1], row.elts[4]
+        assert isinstance(script, ast.Constant) and isinstance(url, ast.Constant)
+        stem = Path(str(script.value)).stem
+        assert url.value == ("" if stem == "scorecard" else stem), (stem, url.value)
