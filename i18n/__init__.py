@@ -15,6 +15,7 @@ from i18n.languages import (
     Language,
     from_environment,
     negotiate,
+    run_cli,
     take_cli_language,
 )
 from i18n.translate import LANG_HELP, N_, _, current, ngettext, translations, use, using
@@ -30,6 +31,7 @@ __all__ = [
     "from_environment",
     "negotiate",
     "ngettext",
+    "run_cli",
     "take_cli_language",
     "translations",
     "use",

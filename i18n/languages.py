@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 Language = Literal["en", "zh-CN"]
@@ -60,3 +62,17 @@ def take_cli_language(argv: list[str]) -> tuple[list[str], Language]:
     if asked is not None and negotiate(asked) is None:
         raise ValueError(f"--lang {asked!r} is not supported; use one of: {', '.join(LANGUAGES)}")
     return rest, from_environment(asked)
+
+
+def run_cli(run: Callable[[list[str]], int], argv: Sequence[str] | None = None) -> int:
+    """Run a command line in the language of its ``--lang`` or of the environment; the
+    language lasts for this call only. A bad ``--lang`` exits 2 with one line."""
+    from i18n.translate import using  # here: translate imports this module
+
+    try:
+        words, language = take_cli_language(list(sys.argv[1:] if argv is None else argv))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with using(language):
+        return run(words)

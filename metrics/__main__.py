@@ -207,13 +207,7 @@ def _render(frame: pd.DataFrame, fmt: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line, in the language of ``--lang`` or the environment (for this call)."""
-    try:
-        words, language = i18n.take_cli_language(list(sys.argv[1:] if argv is None else argv))
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    with i18n.using(language):
-        return _run(words)
+    return i18n.run_cli(_run, argv)
 
 
 def _run(words: list[str]) -> int:

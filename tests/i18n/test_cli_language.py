@@ -47,25 +47,16 @@ def test_machine_formats_do_not_change_with_the_language(
 
 def test_lang_environment_and_a_bad_value(fixture_db: Path) -> None:
     env = {**os.environ, "LANG": "zh_CN.UTF-8", "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
-        [sys.executable, "-m", "metrics", *CARD, "--db", str(fixture_db)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        check=False,
-        timeout=120,
-    )
+
+    def cli(*words: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "metrics", *words]
+        return subprocess.run(
+            command, capture_output=True, text=True, env=env, cwd=REPO, check=False, timeout=120
+        )
+
+    done = cli(*CARD, "--db", str(fixture_db))
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0] == "指标"
-    bad = subprocess.run(
-        [sys.executable, "-m", "metrics", "--lang", "fr", *CARD],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        check=False,
-        timeout=120,
-    )
+    bad = cli("--lang", "fr", *CARD)
     assert bad.returncode == 2
     assert bad.stderr.strip() == "error: --lang 'fr' is not supported; use one of: en, zh-CN"
