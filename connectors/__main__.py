@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import i18n
+import i18n.cli
 from connectors.core.config import SyncConfig, load_config
 from connectors.core.errors import ConnectorError
 from connectors.core.progress import make_reporter
@@ -66,8 +67,7 @@ def _common() -> argparse.ArgumentParser:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m connectors", description=__doc__)
-    # --lang is read (and removed) before parsing: listed here for --help
-    parser.add_argument("--lang", metavar="LANG", help=i18n._(i18n.LANG_HELP))
+    i18n.cli.add_lang_option(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     common = _common()
     run = commands.add_parser(
@@ -324,7 +324,7 @@ def _worker(config: SyncConfig, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line, in the language of ``--lang`` or the environment (for this call)."""
-    return i18n.run_cli(_run, argv)
+    return i18n.cli.run_cli(_run, argv)
 
 
 def _run(words: list[str]) -> int:

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 import i18n
+import i18n.cli
 from data.catalog.apply import apply, preview
 from data.catalog.backstage import read_backstage
 from data.catalog.csvfile import merged_catalog
@@ -48,8 +49,7 @@ SHOWN_PROBLEMS = 20
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m data", description=__doc__)
-    # --lang is read (and removed) before parsing: listed here for --help
-    parser.add_argument("--lang", metavar="LANG", help=i18n._(i18n.LANG_HELP))
+    i18n.cli.add_lang_option(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (
         ("init", "create an empty warehouse at the latest schema"),
@@ -125,7 +125,7 @@ def _catalog_apply(file: str, db: str | None, yes: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line, in the language of ``--lang`` or the environment (for this call)."""
-    return i18n.run_cli(_run, argv)
+    return i18n.cli.run_cli(_run, argv)
 
 
 def _run(words: list[str]) -> int:

@@ -1,8 +1,8 @@
 """Numbers, money, percentages and dates in the current language, through CLDR (Babel).
 
 Chinese readers count large figures in 万 (10⁴) and 亿 (10⁸): ``compact(123_456_789)`` reads
-``1.23亿`` in zh-CN and ``123.46M`` in English. Tables that must sort keep ISO dates
-(``iso_date``); prose uses ``long_date`` (2026年12月6日 / December 6, 2026).
+``1.23亿`` in zh-CN and ``123.46M`` in English. Tables that must sort keep ISO dates;
+a line of text uses ``short_date`` (2026年12月6日 / 06 Dec 2026).
 """
 
 from __future__ import annotations
@@ -37,18 +37,6 @@ def money(value: float, currency: str, *, compact_form: bool = True, decimals: i
             value, currency, fraction_digits=decimals, locale=_locale()
         )
     return numbers.format_currency(value, currency, format_type="standard", locale=_locale())
-
-
-def currency_symbol(currency: str) -> str:
-    return numbers.get_currency_symbol(currency, locale=_locale())
-
-
-def long_date(day: dt.date) -> str:
-    return dates.format_date(day, format="long", locale=_locale())
-
-
-def iso_date(day: dt.date) -> str:
-    return day.isoformat()
 
 
 SHORT_DATE = {"en": "dd MMM y", "zh-CN": "y年M月d日"}  # 01 Sep 2026 · 2026年9月1日

@@ -61,13 +61,6 @@ def _(message: str) -> str:
     return translations(_language.get()).gettext(message) if message else message
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translations(_language.get()).ngettext(singular, plural, n)
-
-
 def N_(message: str) -> str:
     """Marks ``message`` for extraction without translating it (translate with ``_`` later)."""
     return message
-
-
-LANG_HELP = N_("language of messages: en or zh-CN (default: $LC_ALL, $LC_MESSAGES, $LANG, else en)")

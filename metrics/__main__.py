@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 import i18n
+import i18n.cli
 from data.warehouse import WarehouseError, damaged_error, db_path, is_damage, open_reader
 from i18n import N_, _
 from metrics.core import coverage
@@ -60,8 +61,7 @@ JSON_FIELDS = (
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__)
-    # --lang is read (and removed) before parsing: listed here for --help
-    parser.add_argument("--lang", metavar="LANG", help=i18n._(i18n.LANG_HELP))
+    i18n.cli.add_lang_option(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     card = commands.add_parser("scorecard", help="every headline KPI against its target")
     card.add_argument("--start", required=True, help="first day, YYYY-MM-DD (UTC)")
@@ -207,7 +207,7 @@ def _render(frame: pd.DataFrame, fmt: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line, in the language of ``--lang`` or the environment (for this call)."""
-    return i18n.run_cli(_run, argv)
+    return i18n.cli.run_cli(_run, argv)
 
 
 def _run(words: list[str]) -> int:

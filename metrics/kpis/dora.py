@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from i18n import N_, _
 
 TIERS = ("elite", "high", "medium", "low")
-TIER_NAMES = {"elite": N_("Elite"), "high": N_("High"), "medium": N_("Medium"), "low": N_("Low")}
+# lower case: the names stand mid-sentence ("high tier or better"), as they always read here
+TIER_NAMES = {"elite": N_("elite"), "high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 WEEKS_PER_MONTH = 52 / 12
 
 

@@ -98,6 +98,8 @@ def test_second_tier_kpis(fixture_db: Path, targets_file: Path) -> None:
         assert rows[kpi]["value"] is None and rows[kpi]["status"] == "no data", kpi
     assert rows["incident_count"]["status"] == "tracked"
     assert rows["incident_count"]["target_text"] == "none, tracked only"
+    # config/targets.toml: deployment_frequency tier = "high"; the name stands mid-sentence
+    assert rows["deployment_frequency"]["target_text"] == "high tier or better (DORA 2023)"
 
 
 def test_hours_meeting_p95_follow_the_latency_target(

@@ -1,0 +1,50 @@
+"""Command lines in the reader's language: ``--lang`` anywhere on the line, else the environment."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from i18n.languages import LANGUAGES, Language, from_environment, negotiate
+from i18n.translate import N_, _, using
+
+LANG_HELP = N_("language of messages: en or zh-CN (default: $LC_ALL, $LC_MESSAGES, $LANG, else en)")
+
+
+def add_lang_option(parser: argparse.ArgumentParser) -> None:
+    """List ``--lang`` in ``--help`` (``run_cli`` reads and removes it before parsing)."""
+    parser.add_argument("--lang", metavar="LANG", help=_(LANG_HELP))
+
+
+def take_cli_language(argv: list[str]) -> tuple[list[str], Language]:
+    """Remove ``--lang X`` / ``--lang=X`` from a command line (it may stand anywhere in it)
+    and return the rest with the language it asks for, else the environment's.
+
+    An unsupported value raises ValueError naming the choices.
+    """
+    rest: list[str] = []
+    asked: str | None = None
+    words = iter(argv)
+    for word in words:
+        if word == "--lang":
+            asked = next(words, "")
+        elif word.startswith("--lang="):
+            asked = word.removeprefix("--lang=")
+        else:
+            rest.append(word)
+    if asked is not None and negotiate(asked) is None:
+        raise ValueError(f"--lang {asked!r} is not supported; use one of: {', '.join(LANGUAGES)}")
+    return rest, from_environment(asked)
+
+
+def run_cli(run: Callable[[list[str]], int], argv: Sequence[str] | None = None) -> int:
+    """Run a command line in the language of its ``--lang`` or of the environment; the
+    language lasts for this call only. A bad ``--lang`` exits 2 with one line."""
+    try:
+        words, language = take_cli_language(list(sys.argv[1:] if argv is None else argv))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with using(language):
+        return run(words)
