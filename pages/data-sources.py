@@ -7,6 +7,7 @@ import streamlit as st
 
 from data import schema
 from data.warehouse import label as warehouse_label
+from i18n import N_, _
 from metrics.core import catalog
 from metrics.core import coverage as coverage_module
 from ui.admin.csv_upload import csv_upload_panel
@@ -20,77 +21,90 @@ from ui.fetch import data, warehouse
 
 ensure_frame()
 
+SHORT = {  # KPI families as column headers
+    "deployments": N_("Deploys"),
+    "lead_time": N_("Lead time"),
+    "incidents": N_("Incidents"),
+    "service_levels": N_("Service levels"),
+    "quality": N_("Quality"),
+}
+
 
 def _coverage() -> None:
     """Which KPI families each service has data for, and which source would fill the rest."""
     frame = data.coverage()
     if frame.empty:
         return
-    st.subheader("Coverage per service")
+    st.subheader(_("Coverage per service"))
     st.caption(" · ".join(coverage_module.summary(frame)))
     shown = frame.sort_values("missing", ascending=False, key=lambda c: c.str.len())
     shown = limits.first(shown, limits.MOST_TABLE_ROWS)
-    short = {"deployments": "Deploys", "lead_time": "Lead time", "incidents": "Incidents",
-             "service_levels": "Service levels", "quality": "Quality"}  # fmt: skip
     counts = {
         name: st.column_config.NumberColumn(
-            short[name], format="localized", help=f"{label}: rows (days, for service levels)"
+            _(SHORT[name]),
+            format="localized",
+            help=_("{family}: rows (days, for service levels)").format(family=_(label)),
         )
-        for name, (label, _, _) in coverage_module.FAMILIES.items()
+        for name, (label, _table, _sources) in coverage_module.FAMILIES.items()
     }
     st.dataframe(
         shown[["service_id", "team_id", "missing", *coverage_module.FAMILIES]],
         hide_index=True,
         width="stretch",
         column_config={
-            "service_id": "Service",
-            "team_id": "Team",
+            "service_id": _("Service"),
+            "team_id": _("Team"),
             **counts,
-            "missing": st.column_config.TextColumn("Would fill the empty ones", width="large"),
+            "missing": st.column_config.TextColumn(_("Would fill the empty ones"), width="large"),
         },
     )
 
 
-st.title("Data sources")
+st.title(_("Data sources"))
 con = warehouse.cursor()
 st.caption(
-    f"Warehouse {md_literal(warehouse_label())} · schema v{schema.current_version(con)} · "
-    f"snapshot {warehouse.snapshot_id()}"
+    _("Warehouse {warehouse} · schema v{version} · snapshot {snapshot}").format(
+        warehouse=md_literal(warehouse_label()),
+        version=schema.current_version(con),
+        snapshot=warehouse.snapshot_id(),
+    )
 )
 fresh = catalog.freshness(con)
 if fresh.empty:
     st.info(
-        "No source has synced yet. Build the demo with `make demo`, or configure sources in "
-        "`config/sources.toml` and press **Sync now** below (or run `make sync`).",
+        _(
+            "No source has synced yet. Build the demo with `make demo`, or configure sources in "
+            "`config/sources.toml` and press **Sync now** below (or run `make sync`)."
+        ),
         icon=":material/sync_problem:",
     )
 else:
-    st.subheader("Last successful sync per source")
+    st.subheader(_("Last successful sync per source"))
     st.dataframe(
-        fresh.assign(stream=fresh["stream"].fillna("all streams")),  # connectors record none
+        fresh.assign(stream=fresh["stream"].fillna(_("all streams"))),  # connectors record none
         hide_index=True,
         width="stretch",
         column_config={
-            "source": "Source",
-            "stream": "Stream",
+            "source": _("Source"),
+            "stream": _("Stream"),
             "last_success": st.column_config.DatetimeColumn(
-                "Last success (UTC)", format="YYYY-MM-DD HH:mm", timezone="UTC"
+                _("Last success (UTC)"), format="YYYY-MM-DD HH:mm", timezone="UTC"
             ),
-            "rows_written": st.column_config.NumberColumn("Rows written", format="localized"),
+            "rows_written": st.column_config.NumberColumn(_("Rows written"), format="localized"),
         },
     )
-st.subheader("Rows per table")
+st.subheader(_("Rows per table"))
 st.dataframe(
     catalog.table_counts(con),
     hide_index=True,
     width="stretch",
     column_config={
-        "table": "Table",
-        "rows": st.column_config.NumberColumn("Rows", format="localized"),
-        "description": st.column_config.TextColumn("What it holds", width="large"),
+        "table": st.column_config.TextColumn(_("Table"), width="medium"),
+        "rows": st.column_config.NumberColumn(_("Rows"), format="localized", width="small"),
+        "description": st.column_config.TextColumn(_("What it holds"), width="large"),
     },
 )
-st.caption("Column definitions and units: docs/data-dictionary.md.")
+st.caption(_("Column definitions and units: docs/data-dictionary.md."))
 _coverage()
 worker_section()
 sync_panel()

@@ -8,9 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from i18n import N_, _, formats
 from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
-from metrics.kpis.delivery import DORA_KPIS
+from metrics.kpis import dora
+from metrics.kpis.delivery import CHANGE_TYPE_TEXT, DORA_KPIS, STATUS_TEXT, word
 from ui.components import charts, layout
 from ui.components.frame import ensure_frame
 from ui.components.table_download import table_download
@@ -18,13 +20,14 @@ from ui.fetch import page_data
 
 ensure_frame()
 
-SHORT = {
-    "deployment_frequency": "Deploys / service / week",
-    "lead_time": "Lead time (median)",
-    "change_failure_rate": "Change failure rate",
-    "time_to_restore": "Recovery time (median)",
-    "rework_rate": "Rework rate",
+SHORT = {  # column headers of the drill-down table
+    "deployment_frequency": N_("Deploys / service / week"),
+    "lead_time": N_("Lead time (median)"),
+    "change_failure_rate": N_("Change failure rate"),
+    "time_to_restore": N_("Recovery time (median)"),
+    "rework_rate": N_("Rework rate"),
 }
+LEVELS = {"team": N_("Team"), "service": N_("Service")}
 
 
 def _cards(rows: dict[str, dict[str, Any]]) -> None:
@@ -33,8 +36,10 @@ def _cards(rows: dict[str, dict[str, Any]]) -> None:
     year = next((rows[k.name]["benchmark_year"] for k in DORA_KPIS if rows[k.name]["tier"]), None)
     if tiers:
         st.caption(
-            f"Tiers from the DORA {year} benchmark table; rework rate (DORA 2024) has no "
-            "benchmark tier and is tracked without a target."
+            _(
+                "Tiers from the DORA {year} benchmark table; rework rate (DORA 2024) has no "
+                "benchmark tier and is tracked without a target."
+            ).format(year=year)
         )
 
 
@@ -57,71 +62,97 @@ def _trends(filters: Filters, grain: str) -> None:
 
 
 def _drill_down(filters: Filters) -> None:
-    st.subheader("By team and service")
+    st.subheader(_("By team and service"))
+    levels = {level: _(text) for level, text in LEVELS.items()}
     level = st.radio(
-        "Drill down by",
-        ["team", "service"],
+        _("Drill down by"),
+        list(levels),
         horizontal=True,
         key="delivery_level",
-        format_func=str.capitalize,
+        format_func=levels.__getitem__,
     )
     frame = page_data.dora_by_scope(filters, level)
-    table = pd.DataFrame({level.capitalize(): frame["name"] if level == "team" else frame["id"]})
-    config: dict[str, Any] = {}
+    # headers are the shown names (a DataFrame's column names are what the grid shows)
+    table = pd.DataFrame({levels[level]: frame["name"] if level == "team" else frame["id"]})
+    config: dict[str, Any] = {levels[level]: st.column_config.TextColumn(pinned=True)}
     for kpi in DORA_KPIS:
+        header = _(SHORT[kpi.name])
         tiers = frame[f"{kpi.name}_tier"].astype(object)
-        table[SHORT[kpi.name]] = [
-            f"{shown} · {tier}" if isinstance(tier, str) else shown
+        table[header] = [
+            f"{shown} · {dora.tier_name(tier)}" if isinstance(tier, str) else shown
             for shown, tier in zip(frame[kpi.name], tiers, strict=True)
         ]
-        config[SHORT[kpi.name]] = st.column_config.TextColumn(
-            SHORT[kpi.name], help=f"{kpi.label}: {kpi.definition} Shown as value · DORA tier."
+        config[header] = st.column_config.TextColumn(
+            help=_("{label}: {definition} Shown as value · DORA tier.").format(
+                label=kpi.label_text(), definition=kpi.definition_text()
+            ),
         )
     st.dataframe(table, hide_index=True, width="stretch", column_config=config)
-    st.caption(
-        f"Each row is the scorecard of one {level} for the period (same definitions as above)."
-    )
+    each = {
+        "team": _(
+            "Each row is the scorecard of one team for the period (same definitions as above)."
+        ),
+        "service": _(
+            "Each row is the scorecard of one service for the period (same definitions as above)."
+        ),
+    }
+    st.caption(each[level])
 
 
 def _deployments(filters: Filters) -> None:
     frame = page_data.recent_deployments(filters)
-    st.subheader("Recent deployments")
+    st.subheader(_("Recent deployments"))
     if frame.empty:
         st.info(
-            "No deployments in this period and scope. Connect GitHub, GitLab or Jenkins on the "
-            "Data sources page.",
+            _(
+                "No deployments in this period and scope. Connect GitHub, GitLab or Jenkins on "
+                "the Data sources page."
+            ),
             icon=":material/rocket_launch:",
         )
         return
     config = {
         "finished_at": st.column_config.DatetimeColumn(
-            "Finished (UTC)", format="YYYY-MM-DD HH:mm", timezone="UTC"
+            _("Finished (UTC)"), format="YYYY-MM-DD HH:mm", timezone="UTC"
         ),
-        "service_id": "Service",
-        "team_id": "Team",
-        "status": "Status",
+        "service_id": _("Service"),
+        "team_id": _("Team"),
+        "status": _("Status"),
         "change_type": st.column_config.TextColumn(
-            "Change type", help="planned, or unplanned rework: hotfix or rollback"
+            _("Change type"), help=_("planned, or unplanned rework: hotfix or rollback")
         ),
         "outcome": st.column_config.TextColumn(
-            "Outcome", help=BY_NAME["change_failure_rate"].definition, width="large"
+            _("Outcome"), help=BY_NAME["change_failure_rate"].definition_text(), width="medium"
         ),
-        "url": st.column_config.LinkColumn("Deployment", display_text="open ↗"),
-        "incident_url": st.column_config.LinkColumn("Incident", display_text="open ↗"),
+        "url": st.column_config.LinkColumn(_("Deployment"), display_text=_("open ↗")),
+        "incident_url": st.column_config.LinkColumn(_("Incident"), display_text=_("open ↗")),
     }
     columns = list(config)
-    st.dataframe(frame[columns], hide_index=True, width="stretch", column_config=config)
-    st.caption(f"The newest {len(frame):,} deployments of the period (at most 200).")
+    shown = frame[columns].assign(
+        status=frame["status"].map(lambda v: word(v, STATUS_TEXT)),
+        change_type=frame["change_type"].map(lambda v: word(v, CHANGE_TYPE_TEXT)),
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+    st.caption(
+        _("The newest {n} deployments of the period (at most 200).").format(
+            n=formats.number(len(frame))
+        )
+    )
     table_download(frame[columns], "deployments")
     failed = frame[frame["change_failed"] | (frame["status"] != "success")]
-    st.subheader("Failed changes")
+    st.subheader(_("Failed changes"))
     if failed.empty:
-        st.success("No failed deployments or failed changes in this period.")
+        st.success(_("No failed deployments or failed changes in this period."))
     else:
-        st.dataframe(failed[columns], hide_index=True, width="stretch", column_config=config)
+        st.dataframe(
+            shown.loc[failed.index], hide_index=True, width="stretch", column_config=config
+        )
         st.caption(
-            "Successful deployments that caused an incident or were repaired by a rollback or "
-            "hotfix (counted in change failure rate), and deployments that did not succeed."
+            _(
+                "Successful deployments that caused an incident or were repaired by a rollback "
+                "or hotfix (counted in change failure rate), and deployments that did not "
+                "succeed."
+            )
         )
         table_download(failed[columns], "failed_changes")
 
@@ -135,12 +166,12 @@ def render(filters: Filters) -> None:
         layout.no_data_for_filters(filters)
         return
     _cards(rows)
-    st.subheader("Over time")
+    st.subheader(_("Over time"))
     _trends(filters, charts.grain_picker("delivery_grain"))
     _drill_down(filters)
     _deployments(filters)
 
 
-filters = layout.page_filters("Delivery (DORA)")
+filters = layout.page_filters(_("Delivery (DORA)"))
 if filters is not None:
     render(filters)

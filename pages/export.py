@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from data import dictionary
+from i18n import N_, _, formats
 from metrics.core.filters import Filters
 from metrics.core.targets import TargetsError
 from metrics.core.trends import GRAINS
@@ -22,14 +23,20 @@ from ui.fetch import data, warehouse
 ensure_frame()
 
 PREVIEW_ROWS = 200
-LABELS = {export.KPI_DATASET: "KPI series (tidy long format)"}
+LABELS = {export.KPI_DATASET: N_("KPI series (tidy long format)")}
+GRAIN_TEXT = {"week": N_("week"), "month": N_("month"), "quarter": N_("quarter")}
 
 
-@st.cache_data(show_spinner="Preparing the export…", max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32)
 def _export(
-    snapshot: str, dataset: str, filters: Filters, grain: str, targets_key: tuple[str, int]
+    snapshot: str,
+    dataset: str,
+    filters: Filters,
+    grain: str,
+    targets_key: tuple[str, int],
 ) -> tuple[pd.DataFrame, bytes, bytes]:
-    """Cached per snapshot and targets file, so a sync or a target edit gives fresh files."""
+    """Cached per snapshot and targets file, so a sync or a target edit gives fresh files (not
+    per language: the files are machine-stable, ids and codes in every language)."""
     frame = export.export_frame(warehouse.cursor(), dataset, filters, data.targets(), grain)
     return frame, export.to_csv_bytes(frame), export.to_csv_bytes(frame, excel=True)
 
@@ -45,13 +52,21 @@ def _too_large(rows: int, dataset: str, filters: Filters, grain: str, excel: boo
     if rows <= export.PAGE_ROW_LIMIT:
         return False
     daily = (
-        " or the daily rollup `service_level_daily`" if dataset == "service_level_samples" else ""
+        " " + _("or use the daily rollup `service_level_daily`")
+        if dataset == "service_level_samples"
+        else ""
     )
     st.warning(
-        f"**{rows:,} rows** match these filters, more than the app prepares for download "
-        f"({export.PAGE_ROW_LIMIT:,}). Narrow the period, team or service{daily}, or write "
-        f"the same file from the command line: `{_cli(dataset, filters, grain, excel)} > "
-        f"{dataset}.csv`",
+        _(
+            "**{rows} rows** match these filters, more than the app prepares for download "
+            "({limit}). Narrow the period, team or service{daily}, or write the same file from "
+            "the command line: `{command}`"
+        ).format(
+            rows=formats.number(rows),
+            limit=formats.number(export.PAGE_ROW_LIMIT),
+            daily=daily,
+            command=f"{_cli(dataset, filters, grain, excel)} > {dataset}.csv",
+        ),
         icon=":material/data_alert:",
     )
     return True
@@ -83,23 +98,27 @@ def _choose() -> tuple[str, str, bool]:
     left, middle, right = st.columns([3, 1, 2], vertical_alignment="bottom")
     allowed = [name for name in export.DATASETS if auth.may_read(name)]
     dataset = left.selectbox(
-        "Dataset",
+        _("Dataset"),
         allowed,
         index=allowed.index(export.KPI_DATASET),
-        format_func=lambda name: LABELS.get(name, f"Table: {name}"),
+        format_func=lambda name: (
+            _(LABELS[name]) if name in LABELS else _("Table: {name}").format(name=name)
+        ),
     )
     grain = "week"
     if dataset == export.KPI_DATASET:
-        grain = middle.selectbox("Grain", list(GRAINS), index=0)
+        grain = middle.selectbox(
+            _("Grain"), list(GRAINS), index=0, format_func=lambda g: _(GRAIN_TEXT.get(g, g))
+        )
     excel = right.checkbox(
-        "Excel-friendly (UTF-8 with BOM)",
-        help="Excel needs the byte-order mark to read UTF-8; other tools prefer plain UTF-8.",
+        _("Excel-friendly (UTF-8 with BOM)"),
+        help=_("Excel needs the byte-order mark to read UTF-8; other tools prefer plain UTF-8."),
     )
     return dataset, grain, excel
 
 
 def main() -> None:
-    filters = layout.page_filters("Data export")
+    filters = layout.page_filters(_("Data export"))
     if filters is None:
         return
     st.caption(layout.scope_text(filters))
@@ -109,21 +128,36 @@ def main() -> None:
     if _too_large(rows, dataset, filters, grain, excel):
         return
     try:
-        frame, plain, bom = _export(
-            warehouse.snapshot_id(), dataset, filters, grain, data.targets_key()
-        )
+        with st.spinner(_("Preparing the export…"), show_time=False):
+            frame, plain, bom = _export(
+                warehouse.snapshot_id(),
+                dataset,
+                filters,
+                grain,
+                data.targets_key(),
+            )
     except TargetsError as exc:
-        st.error(f"**The targets file is invalid.** {exc}", icon=":material/error:")
+        st.error(
+            _("**The targets file is invalid.** {reason}").format(reason=exc),
+            icon=":material/error:",
+        )
         return
     as_of = export.data_as_of(warehouse.cursor())
-    st.markdown(f"**Data as of {export.as_of_text(as_of)}** (last successful sync, UTC)")
+    when = (
+        export.as_of_text(as_of)
+        if as_of is not None
+        else _("unknown (no successful sync recorded)")
+    )
+    st.markdown(_("**Data as of {when}** (last successful sync, UTC)").format(when=when))
     command = _cli(dataset, filters, grain, excel)
     st.caption(
-        f"{len(frame):,} rows · ISO 8601 dates in UTC · text cells starting with = + - @ are "
-        f"prefixed with ' (CSV-injection guard) · same file as `{command}`"
+        _(
+            "{rows} rows · ISO 8601 dates in UTC · text cells starting with = + - @ are "
+            "prefixed with ' (CSV-injection guard) · same file as `{command}`"
+        ).format(rows=formats.number(len(frame)), command=command)
     )
     st.download_button(
-        "Download CSV",
+        _("Download CSV"),
         data=bom if excel else plain,
         file_name=export.file_name(dataset, filters, as_of),
         mime="text/csv",
@@ -135,10 +169,14 @@ def main() -> None:
     else:
         st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, width="stretch")
         if len(frame) > PREVIEW_ROWS:
-            st.caption(f"Preview of the first {PREVIEW_ROWS} of {len(frame):,} rows.")
-    st.subheader("Data dictionary")
+            st.caption(
+                _("Preview of the first {shown} of {rows} rows.").format(
+                    shown=PREVIEW_ROWS, rows=formats.number(len(frame))
+                )
+            )
+    st.subheader(_("Data dictionary"))
     st.download_button(
-        "Download data dictionary (Markdown)",
+        _("Download data dictionary (Markdown)"),
         data=_dictionary().encode("utf-8"),
         file_name="techpulse_data-dictionary.md",
         mime="text/markdown",

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from i18n import N_, _, formats
 from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
 from ui.components import charts, layout, limits
@@ -18,7 +19,8 @@ from ui.fetch import page_data
 ensure_frame()
 
 CARDS = ("incident_count", "mttr", "mtta")
-VERB = {"mttr": "restore", "mtta": "acknowledge"}
+TITLES = {"mttr": N_("{label}: time to restore"), "mtta": N_("{label}: time to acknowledge")}
+SIDES = {"before": N_("before"), "after": N_("after")}
 
 
 def _cards(rows: dict[str, dict[str, Any]]) -> None:
@@ -32,7 +34,7 @@ def _trends(filters: Filters, grain: str) -> None:
         fig = charts.trend_chart(
             page_data.trend(name, filters, grain),
             BY_NAME[name],
-            title=f"{BY_NAME[name].label}: time to {VERB[name]}",
+            title=_(TITLES[name]).format(label=BY_NAME[name].label_text()),
             grain=grain,
             target=target,
             warn=warn,
@@ -44,17 +46,19 @@ def _trends(filters: Filters, grain: str) -> None:
 
 
 def _hours(value: Any) -> str:
-    return "no data" if value is None or pd.isna(value) else f"{float(value):,.2f} h"
+    if value is None or pd.isna(value):
+        return _("no data")
+    return _("{hours} h").format(hours=formats.number(float(value), 2))
 
 
 def _before_after(filters: Filters) -> None:
-    st.subheader("Before and after a change")
+    st.subheader(_("Before and after a change"))
     notes = page_data.annotations()
     if notes.empty:
-        st.info("No annotations recorded; add dated events to the annotations table.")
+        st.info(_("No annotations recorded; add dated events to the annotations table."))
         return
     labels = {
-        row.annotation_id: f"{row.occurred_on:%d %b %Y} · {row.text}"
+        row.annotation_id: f"{row.occurred_on:%Y-%m-%d} · {row.text}"
         for row in notes.itertuples(index=False)
     }
     ids = list(labels)
@@ -62,7 +66,7 @@ def _before_after(filters: Filters) -> None:
     left, right = st.columns([3, 1])
     with left:
         chosen = st.selectbox(
-            "Annotation",
+            _("Annotation"),
             ids,
             index=ids.index(adoption[0]) if adoption else 0,
             format_func=labels.__getitem__,
@@ -71,7 +75,7 @@ def _before_after(filters: Filters) -> None:
     with right:
         days = int(
             st.number_input(
-                "Window (days each side)",
+                _("Window (days each side)"),
                 min_value=7,
                 max_value=365,
                 value=180,
@@ -85,45 +89,56 @@ def _before_after(filters: Filters) -> None:
     for column, (field, label, help_text) in zip(
         columns,
         [
-            ("mttr_median_h", "MTTR (median)", BY_NAME["mttr"].definition),
-            ("mtta_median_h", "MTTA (median)", BY_NAME["mtta"].definition),
-            ("incidents", "Incidents", BY_NAME["incident_count"].definition),
+            ("mttr_median_h", _("MTTR (median) after"), BY_NAME["mttr"].definition_text()),
+            ("mtta_median_h", _("MTTA (median) after"), BY_NAME["mtta"].definition_text()),
+            ("incidents", _("Incidents after"), BY_NAME["incident_count"].definition_text()),
         ],
         strict=True,
     ):
         before = None if sides["before"] is None else sides["before"][field]
         after = None if sides["after"] is None else sides["after"][field]
-        shown = _hours(after) if field != "incidents" else f"{int(after or 0):,}"
+        shown = _hours(after) if field != "incidents" else formats.number(int(after or 0))
         delta = None
         if before is not None and after is not None and not pd.isna(before) and not pd.isna(after):
+            change = float(after) - float(before)
+            sign = "+" if change > 0 else ""
             delta = (
-                f"{float(after) - float(before):+,.2f} h vs before"
+                _("{change} h vs before").format(change=sign + formats.number(change, 2))
                 if field != "incidents"
-                else f"{int(after) - int(before):+,} vs before"
+                else _("{change} vs before").format(change=sign + formats.number(change))
             )
-        previous = _hours(before) if field != "incidents" else f"{int(before or 0):,}"
+        previous = _hours(before) if field != "incidents" else formats.number(int(before or 0))
         with column:
             st.metric(
-                f"{label} after",
+                label,
                 shown,
                 delta=delta,
                 delta_color="inverse",
-                help=f"{help_text} Before: {previous}. Windows: {days} days before and after "
-                "the annotation's date (00:00 UTC), team and service filters applied.",
+                help=_(
+                    "{definition} Before: {before}. Windows: {days} days before and after the "
+                    "annotation's date (00:00 UTC), team and service filters applied."
+                ).format(definition=help_text, before=previous, days=days),
             )
-            st.caption(f"Before: {previous}")
+            st.caption(_("Before: {before}").format(before=previous))
     table = frame.reset_index()
+    table["window"] = [_(SIDES.get(side, side)) for side in table["side"]]
+    line = _("{side}: median {median}, mean {mean} over {resolved} resolved of {n} incidents")
     fig = charts.bar_chart(
         table,
-        "side",
+        "window",
         "mttr_median_h",
-        title=f"MTTR (median) {days} days before and after",
-        x_title="Window",
-        y_title="MTTR, median (hours)",
+        title=_("MTTR (median) {days} days before and after").format(days=days),
+        x_title=_("Window"),
+        y_title=_("MTTR, median (hours)"),
         colours=[charts.GREY if s == "before" else charts.PRIMARY for s in table["side"]],
         hover=[
-            f"{r.side}: median {_hours(r.mttr_median_h)}, mean {_hours(r.mttr_mean_h)} over "
-            f"{int(r.resolved)} resolved of {int(r.incidents)} incidents"
+            line.format(
+                side=r.window,
+                median=_hours(r.mttr_median_h),
+                mean=_hours(r.mttr_mean_h),
+                resolved=formats.number(int(r.resolved)),
+                n=formats.number(int(r.incidents)),
+            )
             for r in table.itertuples(index=False)
         ],
         height=300,
@@ -139,12 +154,16 @@ def _breakdowns(filters: Filters) -> None:
             severity,
             "severity",
             "incidents",
-            title="Incidents by severity",
-            x_title="Severity (SEV1 worst)",
-            y_title="Incidents started (count)",
+            title=_("Incidents by severity"),
+            x_title=_("Severity (SEV1 worst)"),
+            y_title=_("Incidents started (count)"),
             hover=[
-                f"{r.severity}: {r.incidents} incidents · MTTR median {_hours(r.mttr_median_h)}, "
-                f"mean {_hours(r.mttr_mean_h)}"
+                _("{severity}: {n} incidents · MTTR median {median}, mean {mean}").format(
+                    severity=r.severity,
+                    n=formats.number(r.incidents),
+                    median=_hours(r.mttr_median_h),
+                    mean=_hours(r.mttr_mean_h),
+                )
                 for r in severity.itertuples(index=False)
             ],
         )
@@ -154,17 +173,17 @@ def _breakdowns(filters: Filters) -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "severity": "Severity",
-                "incidents": "Incidents",
-                "resolved": "Resolved",
+                "severity": _("Severity"),
+                "incidents": _("Incidents"),
+                "resolved": _("Resolved"),
                 "mttr_median_h": st.column_config.NumberColumn(
-                    "MTTR med. (h)", format="%.2f", help=BY_NAME["mttr"].definition
+                    _("MTTR median (h)"), format="%.2f", help=BY_NAME["mttr"].definition_text()
                 ),
                 "mttr_mean_h": st.column_config.NumberColumn(
-                    "MTTR mean (h)", format="%.2f", help=BY_NAME["mttr_mean"].definition
+                    _("MTTR mean (h)"), format="%.2f", help=BY_NAME["mttr_mean"].definition_text()
                 ),
                 "mtta_median_h": st.column_config.NumberColumn(
-                    "MTTA med. (h)", format="%.2f", help=BY_NAME["mtta"].definition
+                    _("MTTA median (h)"), format="%.2f", help=BY_NAME["mtta"].definition_text()
                 ),
             },
         )
@@ -175,26 +194,34 @@ def _breakdowns(filters: Filters) -> None:
             services,
             "service_id",
             "incidents",
-            title="Incidents by service",
-            x_title="Service",
-            y_title="Incidents started (count)",
+            title=_("Incidents by service"),
+            x_title=_("Service"),
+            y_title=_("Incidents started (count)"),
             hover=[
-                f"{r.service_id} ({r.team_id}): {r.incidents} incidents, {r.major} SEV1/SEV2, "
-                f"{r.caused_by_deployment} caused by a deployment · MTTR median "
-                f"{_hours(r.mttr_median_h)}"
+                _(
+                    "{service} ({team}): {n} incidents, {major} SEV1/SEV2, {caused} caused by a "
+                    "deployment · MTTR median {median}"
+                ).format(
+                    service=r.service_id,
+                    team=r.team_id,
+                    n=formats.number(r.incidents),
+                    major=formats.number(r.major),
+                    caused=formats.number(r.caused_by_deployment),
+                    median=_hours(r.mttr_median_h),
+                )
                 for r in services.itertuples(index=False)
             ],
             horizontal=True,
             height=max(340, 26 * len(services) + 120),
         )
         charts.show(fig, key="incidents_by_service")
-        note = limits.left_out(len(everything), limits.MOST_BARS, "services with most incidents")
+        note = limits.left_out(len(everything), limits.MOST_BARS, _("services with most incidents"))
         if note:
             st.caption(note)
 
 
 def _list(filters: Filters, total: float | None) -> None:
-    st.subheader("Incident list")
+    st.subheader(_("Incident list"))
     frame = page_data.incidents(filters)
     listed = frame[
         [
@@ -216,22 +243,24 @@ def _list(filters: Filters, total: float | None) -> None:
         width="stretch",
         column_config={
             "started_at": st.column_config.DatetimeColumn(
-                "Started (UTC)", format="YYYY-MM-DD HH:mm", timezone="UTC"
+                _("Started (UTC)"), format="YYYY-MM-DD HH:mm", timezone="UTC"
             ),
-            "severity": "Severity",
-            "service_id": "Service",
-            "team_id": "Team",
-            "title": st.column_config.TextColumn("Title", width="medium"),
-            "tta_h": st.column_config.NumberColumn("To acknowledge (h)", format="%.2f"),
-            "ttr_h": st.column_config.NumberColumn("To restore (h)", format="%.2f"),
-            "open": st.column_config.CheckboxColumn("Open"),
-            "caused_by": st.column_config.TextColumn("Caused by deployment"),
-            "url": st.column_config.LinkColumn("Link", display_text="open ↗"),
+            "severity": _("Severity"),
+            "service_id": _("Service"),
+            "team_id": _("Team"),
+            "title": st.column_config.TextColumn(_("Title"), width="medium"),
+            "tta_h": st.column_config.NumberColumn(_("To acknowledge (h)"), format="%.2f"),
+            "ttr_h": st.column_config.NumberColumn(_("To restore (h)"), format="%.2f"),
+            "open": st.column_config.CheckboxColumn(_("Open")),
+            "caused_by": st.column_config.TextColumn(_("Caused by deployment")),
+            "url": st.column_config.LinkColumn(_("Link"), display_text=_("open ↗")),
         },
     )
     st.caption(
-        f"The newest {len(frame):,} of {total or 0:,.0f} incidents started in the period "
-        "(at most 500 are listed)."
+        _(
+            "The newest {listed} of {total} incidents started in the period (at most 500 are "
+            "listed)."
+        ).format(listed=formats.number(len(frame)), total=formats.number(total or 0))
     )
     table_download(listed, "incidents")
 
@@ -240,19 +269,19 @@ def render(filters: Filters) -> None:
     rows = page_data.kpi_rows(filters, CARDS)
     if rows is None:
         return
-    st.caption(layout.scope_text(filters) + " · incidents are production, any environment")
+    st.caption(layout.scope_text(filters) + " · " + _("incidents are production, any environment"))
     if rows["incident_count"]["status"] == "no data":
         layout.no_data_for_filters(filters)
         _before_after(filters)
         return
     _cards(rows)
-    st.subheader("Over time")
+    st.subheader(_("Over time"))
     _trends(filters, charts.grain_picker("incidents_grain"))
     _before_after(filters)
     _breakdowns(filters)
     _list(filters, rows["incident_count"]["value"])
 
 
-filters = layout.page_filters("Incidents")
+filters = layout.page_filters(_("Incidents"))
 if filters is not None:
     render(filters)

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from i18n import _, formats
 from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
 from ui.components import charts, layout, limits
@@ -44,7 +45,7 @@ def _trends(filters: Filters, grain: str) -> None:
     notes = charts.scoped_annotations(page_data.annotations(), filters, page_data.team_of())
     left, right = st.columns(2)
     with left:
-        _chart(filters, "coverage", grain, notes, title="Test coverage, whole scope")
+        _chart(filters, "coverage", grain, notes, title=_("Test coverage, whole scope"))
     with right:
         _chart(filters, "new_code_coverage", grain, notes)
     target, warn, text = page_data.target_for("coverage", filters)
@@ -54,7 +55,7 @@ def _trends(filters: Filters, grain: str) -> None:
     fig = charts.trend_chart(
         shown,
         BY_NAME["coverage"],
-        title="Test coverage per project",
+        title=_("Test coverage per project"),
         grain=grain,
         target=target,
         warn=warn,
@@ -64,12 +65,14 @@ def _trends(filters: Filters, grain: str) -> None:
         height=460,
     )
     charts.show(fig, key="quality_coverage_by_project")
-    note = limits.left_out(len(lowest), limits.MOST_SERIES, "projects lowest in coverage")
+    note = limits.left_out(len(lowest), limits.MOST_SERIES, _("projects lowest in coverage"))
     if note:
         st.caption(note)
     left, right = st.columns(2)
     with left:
-        _chart(filters, "tech_debt_days", grain, notes, title="Technical debt (remediation effort)")
+        _chart(
+            filters, "tech_debt_days", grain, notes, title=_("Technical debt (remediation effort)")
+        )
     with right:
         _chart(filters, "quality_gate_pass_rate", grain, notes)
 
@@ -83,10 +86,12 @@ def _lowest_projects(filters: Filters) -> pd.Series:
 
 
 def _projects(filters: Filters) -> None:
-    st.subheader("Projects at the end of the period")
+    st.subheader(_("Projects at the end of the period"))
     frame = page_data.quality_projects(filters)
     if frame.empty:
-        st.info("No SonarQube analyses for this scope; connect SonarQube on the Data sources page.")
+        st.info(
+            _("No SonarQube analyses for this scope; connect SonarQube on the Data sources page.")
+        )
         return
     current = frame[~frame["stale"]].sort_values("coverage")
     fresh = limits.first(current, limits.MOST_BARS)
@@ -97,16 +102,23 @@ def _projects(filters: Filters) -> None:
             "project_key",
             "coverage",
             title=(
-                "Coverage per project (coloured by status against the target)"
+                _("Coverage per project (coloured by status against the target)")
                 if len(current) <= limits.MOST_BARS
-                else f"The {limits.MOST_BARS} projects lowest in coverage (coloured by status)"
+                else _("The {n} projects lowest in coverage (coloured by status)").format(
+                    n=limits.MOST_BARS
+                )
             ),
-            x_title="Project",
-            y_title="Test coverage (%)",
+            x_title=_("Project"),
+            y_title=_("Test coverage (%)"),
             colours=[charts.RAG[s] for s in fresh["coverage_status"]],
             hover=[
-                f"{r.project_key} ({r.service_id}): {r.coverage:.1f} % · "
-                f"{charts.RAG_TEXT[r.coverage_status]} · analysed {r.analysed_at:%d %b %Y}"
+                _("{project} ({service}): {coverage} % · {status} · analysed {day}").format(
+                    project=r.project_key,
+                    service=r.service_id,
+                    coverage=formats.number(r.coverage, 1),
+                    status=charts.rag_text(r.coverage_status),
+                    day=f"{r.analysed_at:%Y-%m-%d}",
+                )
                 for r in fresh.itertuples(index=False)
             ],
             target=target,
@@ -115,14 +127,14 @@ def _projects(filters: Filters) -> None:
             height=max(320, 26 * len(fresh) + 120),
         )
         charts.show(fig, key="quality_projects_bar")
-        note = limits.left_out(len(current), limits.MOST_BARS, "projects lowest in coverage")
+        note = limits.left_out(len(current), limits.MOST_BARS, _("projects lowest in coverage"))
         if note:
             st.caption(note)
     table = frame.assign(
         status=charts.status_text(frame["coverage_status"]),
         gate=frame["quality_gate_status"].fillna("—"),
     )
-    table.loc[table["stale"], "status"] = "Stale (> 90 days)"
+    table.loc[table["stale"], "status"] = _("Stale (> 90 days)")
     columns = [
         "project_key",
         "service_id",
@@ -147,38 +159,42 @@ def _projects(filters: Filters) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "project_key": "Project",
-            "service_id": "Service",
-            "team_id": "Team",
-            "gate": st.column_config.TextColumn("Quality gate", help="SonarQube: OK, WARN, ERROR"),
-            "coverage": st.column_config.NumberColumn(
-                "Coverage (%)", format="%.1f", help=BY_NAME["coverage"].definition
+            "project_key": _("Project"),
+            "service_id": _("Service"),
+            "team_id": _("Team"),
+            "gate": st.column_config.TextColumn(
+                _("Quality gate"), help=_("SonarQube: OK, WARN, ERROR")
             ),
-            "status": "Coverage status",
+            "coverage": st.column_config.NumberColumn(
+                _("Coverage (%)"), format="%.1f", help=BY_NAME["coverage"].definition_text()
+            ),
+            "status": _("Coverage status"),
             "new_code_coverage": st.column_config.NumberColumn(
-                "New-code coverage (%)",
+                _("New-code coverage (%)"),
                 format="%.1f",
-                help=BY_NAME["new_code_coverage"].definition,
+                help=BY_NAME["new_code_coverage"].definition_text(),
             ),
             "tech_debt_days": st.column_config.NumberColumn(
-                "Debt (days)", format="%.1f", help=BY_NAME["tech_debt_days"].definition
+                _("Debt (days)"), format="%.1f", help=BY_NAME["tech_debt_days"].definition_text()
             ),
-            "bugs": st.column_config.NumberColumn("Bugs"),
-            "vulnerabilities": st.column_config.NumberColumn("Vulnerabilities"),
+            "bugs": st.column_config.NumberColumn(_("Bugs")),
+            "vulnerabilities": st.column_config.NumberColumn(_("Vulnerabilities")),
             "analysed_at": st.column_config.DatetimeColumn(
-                "Latest analysis (UTC)", format="YYYY-MM-DD", timezone="UTC"
+                _("Latest analysis (UTC)"), format="YYYY-MM-DD", timezone="UTC"
             ),
         },
     )
-    note = limits.left_out(len(frame), limits.MOST_TABLE_ROWS, "projects lowest in coverage")
+    note = limits.left_out(len(frame), limits.MOST_TABLE_ROWS, _("projects lowest in coverage"))
     if note:
         st.caption(note)
     table_download(table[columns], "quality_projects")
     stale = int(frame["stale"].sum())
     if stale:
         st.caption(
-            f"{stale} project(s) were last analysed more than 90 days before the period ends; "
-            "the coverage KPIs leave them out until a new analysis arrives."
+            _(
+                "{n} project(s) were last analysed more than 90 days before the period ends; "
+                "the coverage KPIs leave them out until a new analysis arrives."
+            ).format(n=formats.number(stale))
         )
 
 
@@ -192,10 +208,10 @@ def render(filters: Filters) -> None:
         return
     _cards(rows)
     _projects(filters)
-    st.subheader("Over time")
+    st.subheader(_("Over time"))
     _trends(filters, charts.grain_picker("quality_grain"))
 
 
-filters = layout.page_filters("Code quality")
+filters = layout.page_filters(_("Code quality"))
 if filters is not None:
     render(filters)

@@ -8,9 +8,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from i18n import _, formats
 from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
-from metrics.kpis.slo import NO_TRAFFIC, OK, PAGE_FAST, PAGE_SLOW, TICKET
+from metrics.kpis.slo import NO_TRAFFIC, OK, PAGE_FAST, PAGE_SLOW, TICKET, alert_text
 from ui.components import charts, layout, limits
 from ui.components.frame import ensure_frame
 from ui.fetch import page_data
@@ -51,10 +52,10 @@ def _trends(filters: Filters, grain: str) -> None:
 
 
 def _per_service(filters: Filters) -> None:
-    st.subheader("Services against their targets")
+    st.subheader(_("Services against their targets"))
     frame = page_data.service_levels_per_service(filters)
     if frame.empty:
-        st.info("No service-level samples for this scope; connect Prometheus.")
+        st.info(_("No service-level samples for this scope; connect Prometheus."))
         return
     table = frame[["service_id", "team_id", "status"]].copy()
     table["status"] = charts.status_text(table["status"])
@@ -64,22 +65,24 @@ def _per_service(filters: Filters) -> None:
     table["n_requests"] = frame["n_requests"]
     statuses = ["status", "availability_status", "p95_latency_status", "error_rate_status"]
     config = {
-        "service_id": "Service",
-        "team_id": "Team",
-        "status": st.column_config.TextColumn("Worst status", help="Worst of the three checks"),
+        "service_id": _("Service"),
+        "team_id": _("Team"),
+        "status": st.column_config.TextColumn(
+            _("Worst status"), help=_("Worst of the three checks")
+        ),
         "availability": st.column_config.NumberColumn(
-            "Availability (%)", format="%.3f", help=BY_NAME["availability"].definition
+            _("Availability (%)"), format="%.3f", help=BY_NAME["availability"].definition_text()
         ),
-        "availability_status": "Availability status",
+        "availability_status": _("Availability status"),
         "p95_latency": st.column_config.NumberColumn(
-            "P95 latency (ms)", format="%.0f", help=BY_NAME["p95_latency"].definition
+            _("P95 latency (ms)"), format="%.0f", help=BY_NAME["p95_latency"].definition_text()
         ),
-        "p95_latency_status": "P95 status",
+        "p95_latency_status": _("P95 status"),
         "error_rate": st.column_config.NumberColumn(
-            "Error rate (%)", format="%.3f", help=BY_NAME["error_rate"].definition
+            _("Error rate (%)"), format="%.3f", help=BY_NAME["error_rate"].definition_text()
         ),
-        "error_rate_status": "Error-rate status",
-        "n_requests": st.column_config.NumberColumn("Requests", format="localized"),
+        "error_rate_status": _("Error-rate status"),
+        "n_requests": st.column_config.NumberColumn(_("Requests"), format="localized"),
     }
     st.dataframe(
         charts.style_status(limits.first(table, limits.MOST_TABLE_ROWS), statuses),
@@ -89,10 +92,13 @@ def _per_service(filters: Filters) -> None:
     )
     breaching = int(frame["breaching"].sum())
     st.caption(
-        f"{breaching} of {len(frame)} services miss at least one target this period (listed "
-        "first, worst first). Targets are per service: service override, team override, default."
+        _(
+            "{breaching} of {services} services miss at least one target this period (listed "
+            "first, worst first). Targets are per service: service override, team override, "
+            "default."
+        ).format(breaching=formats.number(breaching), services=formats.number(len(frame)))
     )
-    note = limits.left_out(len(table), limits.MOST_TABLE_ROWS, "services, worst first,")
+    note = limits.left_out(len(table), limits.MOST_TABLE_ROWS, _("services, worst first"))
     if note:
         st.caption(note)
 
@@ -105,37 +111,49 @@ def _least_budget_first(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _budgets(filters: Filters) -> None:
-    st.subheader("Error budgets (rolling 30 days to the end of the period)")
+    st.subheader(_("Error budgets (rolling 30 days to the end of the period)"))
     frame = page_data.error_budgets(filters)
     if frame.empty:
-        st.info("No services in scope with traffic in the last 30 days of the period.")
+        st.info(_("No services in scope with traffic in the last 30 days of the period."))
         return
     everything, frame = frame, _least_budget_first(frame)
     colours = [ALERT_COLOURS.get(a, charts.GREY) for a in frame["alert"]]
+    line = _(
+        "{service}: {left} % of the budget left · burn 1 h {b1}×, 6 h {b6}×, 3 d {b3}× · {alert}"
+    )
     hover = [
-        f"{r.service_id}: {r.budget_remaining_pct:.1f} % of the budget left · burn 1 h "
-        f"{r.burn_rate_1h:.2f}×, 6 h {r.burn_rate_6h:.2f}×, 3 d {r.burn_rate_3d:.2f}× · {r.alert}"
+        line.format(
+            service=r.service_id,
+            left=formats.number(r.budget_remaining_pct, 1),
+            b1=formats.number(r.burn_rate_1h, 2),
+            b6=formats.number(r.burn_rate_6h, 2),
+            b3=formats.number(r.burn_rate_3d, 2),
+            alert=alert_text(r.alert),
+        )
         for r in frame.itertuples(index=False)
     ]
     fig = charts.bar_chart(
         frame.assign(left=frame["budget_remaining_pct"].clip(lower=-100)),
         "service_id",
         "left",
-        title="Error budget remaining per service (red: paging alert, amber: ticket)",
-        x_title="Service",
-        y_title="Budget remaining (% of 30-day budget)",
+        title=_("Error budget remaining per service (red: paging alert, amber: ticket)"),
+        x_title=_("Service"),
+        y_title=_("Budget remaining (% of 30-day budget)"),
         colours=colours,
         hover=hover,
         target=0.0,
-        target_text="budget exhausted below 0 %",
+        target_text=_("budget exhausted below 0 %"),
         horizontal=True,
         height=max(320, 28 * len(frame) + 120),
     )
     charts.show(fig, key="reliability_budgets")
-    note = limits.left_out(len(everything), limits.MOST_BARS, "services with the least budget left")
+    note = limits.left_out(
+        len(everything), limits.MOST_BARS, _("services with the least budget left")
+    )
     if note:
         st.caption(note)
     frame = limits.first(everything, limits.MOST_TABLE_ROWS)
+    frame = frame.assign(alert=frame["alert"].map(alert_text))
     st.dataframe(
         frame[
             [
@@ -153,26 +171,30 @@ def _budgets(filters: Filters) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "service_id": "Service",
+            "service_id": _("Service"),
             "alert": st.column_config.TextColumn(
-                "Alert state",
+                _("Alert state"),
                 width="medium",
-                help="Multi-window burn-rate rules (SRE Workbook): page when 1 h > 14.4× or 6 h "
-                "and 1 h > 6×; ticket when 3 d and 6 h > 1×.",
+                help=_(
+                    "Multi-window burn-rate rules (SRE Workbook): page when 1 h > 14.4× or 6 h "
+                    "and 1 h > 6×; ticket when 3 d and 6 h > 1×."
+                ),
             ),
-            "slo": st.column_config.NumberColumn("Objective (%)", format="%.2f"),
+            "slo": st.column_config.NumberColumn(_("Objective (%)"), format="%.2f"),
             "availability_30d": st.column_config.NumberColumn(
-                "Availability 30 d (%)", format="%.3f"
+                _("Availability 30 d (%)"), format="%.3f"
             ),
             "budget_remaining_pct": st.column_config.NumberColumn(
-                "Budget left (%)", format="%.1f", help="Negative: the objective is already missed"
+                _("Budget left (%)"),
+                format="%.1f",
+                help=_("Negative: the objective is already missed"),
             ),
             "budget_remaining_minutes": st.column_config.NumberColumn(
-                "Budget left (min)", format="%.0f"
+                _("Budget left (min)"), format="%.0f"
             ),
-            "burn_rate_1h": st.column_config.NumberColumn("Burn 1 h (×)", format="%.2f"),
-            "burn_rate_6h": st.column_config.NumberColumn("Burn 6 h (×)", format="%.2f"),
-            "burn_rate_3d": st.column_config.NumberColumn("Burn 3 d (×)", format="%.2f"),
+            "burn_rate_1h": st.column_config.NumberColumn(_("Burn 1 h (×)"), format="%.2f"),
+            "burn_rate_6h": st.column_config.NumberColumn(_("Burn 6 h (×)"), format="%.2f"),
+            "burn_rate_3d": st.column_config.NumberColumn(_("Burn 3 d (×)"), format="%.2f"),
         },
     )
 
@@ -191,10 +213,10 @@ def render(filters: Filters) -> None:
     _cards(rows)
     _per_service(filters)
     _budgets(filters)
-    st.subheader("Over time")
+    st.subheader(_("Over time"))
     _trends(filters, charts.grain_picker("reliability_grain"))
 
 
-filters = layout.page_filters("Reliability")
+filters = layout.page_filters(_("Reliability"))
 if filters is not None:
     render(filters)

@@ -10,10 +10,12 @@ import streamlit as st
 
 from data.actions import STAGES, ActionError, add_action, update_action
 from data.warehouse import db_path
+from i18n import _
 from metrics.core import catalog
 from metrics.core.definitions import BY_NAME, HEADLINE
 from metrics.core.filters import Filters
 from metrics.reports import review
+from metrics.reports.review import kpi_text, stage_text, status_text
 from ui.access import auth
 from ui.components import charts, layout
 from ui.components.frame import ensure_frame
@@ -54,33 +56,38 @@ def _figures(quarter: Filters) -> list:  # type: ignore[type-arg]
 
 
 def _actions_editor(actions: pd.DataFrame, quarter: str, teams: list[str]) -> None:
-    st.subheader("PDCA actions")
+    st.subheader(_("PDCA action items"))
     st.caption(
-        "Open actions from earlier quarters are carried here until closed. Owners are teams."
+        _("Open actions from earlier quarters are carried here until closed. Owners are teams.")
     )
     editable = auth.may("edit_actions")
     for action in actions.itertuples(index=False):
-        label = f"{md_literal(action.title)} — {action.status}, {action.pdca_stage}"
+        label = _("{title} — {status}, {stage}").format(
+            title=md_literal(action.title),
+            status=status_text(action.status),
+            stage=stage_text(action.pdca_stage),
+        )
         if action.carried:
-            label += f" (carried from {action.quarter})"
+            label = _("{action} (carried from {quarter})").format(
+                action=label, quarter=action.quarter
+            )
         icon = ":material/task_alt:" if action.status == "closed" else ":material/autorenew:"
+        about = _("KPI: {kpi} · owner team: {team}").format(
+            kpi=md_literal(kpi_text(action.kpi)), team=md_literal(action.owner_team or "—")
+        )
         if not editable:
             with st.expander(label, icon=icon):
-                st.caption(
-                    f"KPI: {md_literal(action.kpi or '—')} · "
-                    f"owner team: {md_literal(action.owner_team or '—')}"
-                )
-                st.text(action.note or "No progress note yet.")
+                st.caption(about)
+                st.text(action.note or _("No progress note yet."))
             continue
         with st.expander(label, icon=icon), st.form(f"edit_{action.action_id}"):
-            st.caption(
-                f"KPI: {md_literal(action.kpi or '—')} · "
-                f"owner team: {md_literal(action.owner_team or '—')}"
+            st.caption(about)
+            stage = st.selectbox(
+                _("Stage"), STAGES, index=STAGES.index(action.pdca_stage), format_func=stage_text
             )
-            stage = st.selectbox("Stage", STAGES, index=STAGES.index(action.pdca_stage))
-            note = st.text_area("Progress note", value=action.note or "", max_chars=2000)
-            closed = st.checkbox("Closed", value=action.status == "closed")
-            if st.form_submit_button("Save"):
+            note = st.text_area(_("Progress note"), value=action.note or "", max_chars=2000)
+            closed = st.checkbox(_("Closed"), value=action.status == "closed")
+            if st.form_submit_button(_("Save")):
                 _save(
                     partial(
                         update_action,
@@ -92,18 +99,18 @@ def _actions_editor(actions: pd.DataFrame, quarter: str, teams: list[str]) -> No
                     )
                 )
     if not editable:
-        st.caption("Adding and editing actions needs the cto or admin role.")
+        st.caption(_("Adding and editing actions needs the cto or admin role."))
         return
     with st.form("new_action", clear_on_submit=True):
-        st.markdown("**Add an action**")
-        title = st.text_input("What will be done", max_chars=300)
+        st.markdown(_("**Add an action**"))
+        title = st.text_input(_("What will be done"), max_chars=300)
         cols = st.columns(3)
         kpi = cols[0].selectbox(
-            "KPI it should move", [k.name for k in HEADLINE], format_func=lambda n: BY_NAME[n].label
+            _("KPI it should move"), [k.name for k in HEADLINE], format_func=kpi_text
         )
-        owner = cols[1].selectbox("Owner team", teams)
-        stage = cols[2].selectbox("Stage", STAGES)
-        if st.form_submit_button("Add action", type="primary"):
+        owner = cols[1].selectbox(_("Owner team"), teams)
+        stage = cols[2].selectbox(_("Stage"), STAGES, format_func=stage_text)
+        if st.form_submit_button(_("Add action"), type="primary"):
             _save(
                 lambda: add_action(
                     db_path(), quarter=quarter, title=title, kpi=kpi, owner_team=owner, stage=stage
@@ -115,9 +122,33 @@ def _save(write) -> None:  # type: ignore[no-untyped-def]
     try:
         write()
     except ActionError as exc:
-        st.error(f"**Not saved.** {exc}.", icon=":material/edit_off:")
+        st.error(_("**Not saved.** {reason}.").format(reason=exc), icon=":material/edit_off:")
         return
     st.rerun()
+
+
+WIDTHS = {  # pixels: the whole table fits the page at 1440 px (sidebar open)
+    "KPI": 180,
+    "Target": 120,
+    "This quarter": 95,
+    "Last quarter": 95,
+    "Change": 90,
+    "RAG": 85,
+    "Trend": 90,
+    "Owner": 95,
+    "Note": 140,
+}
+
+
+def _columns() -> dict[str, object]:
+    headers = {key: _(text) for key, text in review.COLUMN_TEXT.items()}
+    config: dict[str, object] = {
+        key: st.column_config.TextColumn(headers[key], width=WIDTHS[key])  # type: ignore[arg-type]
+        for key in headers
+        if key != "Trend"
+    }
+    config["Trend"] = st.column_config.LineChartColumn(headers["Trend"], width=WIDTHS["Trend"])  # type: ignore[arg-type]
+    return config
 
 
 def render(filters: Filters) -> None:
@@ -125,31 +156,28 @@ def render(filters: Filters) -> None:
     last_day = management_data.latest_data_day() or filters.end
     quarters = review.quarters_until(last_day)
     chosen = st.selectbox(
-        "Quarter under review",
+        _("Quarter under review"),
         quarters,
         index=1 if len(quarters) > 1 else 0,
-        help="The latest quarter may still be running; it is cut at the last day with data.",
+        help=_("The latest quarter may still be running; it is cut at the last day with data."),
     )
     quarter = review.quarter_filters(chosen, filters, last_day)
-    st.caption(layout.scope_text(quarter) + " (the sidebar's period does not apply here)")
+    st.caption(layout.scope_text(quarter) + " " + _("(the sidebar's period does not apply here)"))
     actions = review.actions_for(con, chosen, filters.team)
     table = management_data.review_table(quarter, actions)
     if table["RAG"].eq("no data").all():
         layout.no_data_for_filters(quarter)
         return
     shown = table.drop(columns=["kpi"]).copy()
-    shown["RAG"] = shown["RAG"].map(charts.RAG_TEXT).fillna(shown["RAG"])
+    shown["RAG"] = shown["RAG"].map(charts.rag_text)
     st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
-        column_config={
-            "Trend": st.column_config.LineChartColumn("Trend (weekly)", width="small"),
-            "Note": st.column_config.TextColumn("Note (actions)", width="medium"),
-        },
+        column_config=_columns(),
     )
     figures = _figures(quarter)
-    st.subheader("Trends over four quarters")
+    st.subheader(_("Trends over four quarters"))
     for offset in range(0, len(figures), 2):
         for column, fig in zip(st.columns(2), figures[offset : offset + 2], strict=False):
             with column:
@@ -157,10 +185,10 @@ def render(filters: Filters) -> None:
     teams = catalog.teams(con)["team_id"].tolist()
     _actions_editor(actions, chosen, teams)
     fresh = catalog.freshness(con)
-    as_of = str(fresh["last_success"].max()) if not fresh.empty else "unknown"
+    as_of = str(fresh["last_success"].max()) if not fresh.empty else _("unknown")
     auth.require("review_export")
     document = review_html(
-        title=f"TechPulse quarterly review {chosen}",
+        title=_("TechPulse quarterly review {quarter}").format(quarter=chosen),
         scope=layout.scope_text(quarter),
         data_as_of=as_of,
         table=table,
@@ -168,7 +196,7 @@ def render(filters: Filters) -> None:
         actions=actions,
     )
     st.download_button(
-        "Download the review (HTML, charts included)",
+        _("Download the review (HTML, charts included)"),
         document.encode("utf-8"),
         file_name=f"techpulse_review_{chosen}.html",
         mime="text/html",
@@ -176,6 +204,6 @@ def render(filters: Filters) -> None:
     )
 
 
-filters = layout.page_filters("Quarterly review")
+filters = layout.page_filters(_("Quarterly review"))
 if filters is not None:
     render(filters)

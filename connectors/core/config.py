@@ -23,6 +23,7 @@ from connectors.core.errors import ConfigError
 from connectors.core.http.client import HttpSettings
 from connectors.core.linking import LinkSettings
 from connectors.core.schedule import Schedule, parse_duration, parse_schedule
+from i18n import _
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "config" / "sources.toml"
@@ -170,10 +171,12 @@ def load_config(path: str | os.PathLike[str] | None = None) -> SyncConfig:
     """Parse and validate the sources file; tokens are resolved but never printed."""
     target = config_path(path)
     if not target.exists():
-        raise ConfigError(
-            f"no sources file at {target}",
-            f"copy {EXAMPLE_CONFIG.relative_to(REPO_ROOT)} to "
-            f"{DEFAULT_CONFIG.relative_to(REPO_ROOT)} and edit it, or pass --config PATH",
+        raise ConfigError(  # the first thing a new organisation reads: in its language
+            _("no sources file at {path}").format(path=target),
+            _("copy {example} to {config} and edit it, or pass --config PATH").format(
+                example=EXAMPLE_CONFIG.relative_to(REPO_ROOT),
+                config=DEFAULT_CONFIG.relative_to(REPO_ROOT),
+            ),
         )
     data = _read_toml(target, "sources file")
     unknown = set(data) - {"settings", "sources", "linking", "worker"}

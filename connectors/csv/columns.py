@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connectors.core import records
+from i18n import N_
 
 # type name → what the docs say about its values
 TYPES = {
@@ -215,7 +216,7 @@ DEPLOYMENTS = Kind(
     name="deployments",
     table="deployments",
     key=("external_id",),
-    summary="One row per deployment attempt of a service to an environment.",
+    summary=N_("One row per deployment attempt of a service to an environment."),
     columns=(
         _id("external_id", True, "d-1042", "the deployment's id in your tool; the row's key"),
         SERVICE,
@@ -275,7 +276,7 @@ CHANGES = Kind(
     name="changes",
     table="changes",
     key=("external_id",),
-    summary=(
+    summary=N_(
         "Pull/merge requests or commits. Leave deployment_external_id empty to let TechPulse "
         "find the deployment that shipped each change (by commit, then by time)."
     ),
@@ -318,7 +319,7 @@ INCIDENTS = Kind(
     name="incidents",
     table="incidents",
     key=("external_id",),
-    summary=(
+    summary=N_(
         "Production incidents. The cause is caused_by_deployment_external_id if given, else "
         "the deployment or commit named in deployment_ref, else the last production "
         "deployment of the service within the linking window."
@@ -380,7 +381,7 @@ INVESTMENTS = Kind(
     name="investments",
     table="investments",
     key=("external_id",),
-    summary="The investment ledger for ROI: what was spent on tooling, platform, training.",
+    summary=N_("The investment ledger for ROI: what was spent on tooling, platform, training."),
     columns=(
         _id("external_id", True, "inv-2026-014", "ledger entry id"),
         Column("spent_on", "date", True, "2026-01-31", "booking date"),
@@ -409,7 +410,7 @@ ANNOTATIONS = Kind(
     table="annotations",
     key=("annotation_id",),
     has_source=False,
-    summary="Dated events shown as markers on charts. The key is annotation_id alone.",
+    summary=N_("Dated events shown as markers on charts. The key is annotation_id alone."),
     columns=(
         _id("annotation_id", True, "adopt-trunk-based", "annotation id (the row's key)"),
         Column("occurred_on", "date", True, "2026-01-05", "when it happened"),
@@ -459,7 +460,7 @@ QUALITY = Kind(
     name="quality",
     table="quality_snapshots",
     key=("project_key", "analysed_at"),
-    summary=(
+    summary=N_(
         "Code-quality snapshots (SonarQube-like). Coverage is kept as counts so it can be "
         "weighted; the key is project_key with analysed_at."
     ),
@@ -520,7 +521,7 @@ DEPLOYMENT_COMMITS = Kind(
     name="deployment_commits",
     table="deployment_commits",
     key=("deployment_external_id", "commit_sha"),
-    summary=(
+    summary=N_(
         "The commits each deployment shipped (new since the previous deployment of its service "
         "and environment), so imported changes link by commit instead of by time. Each row is "
         "its own key: a re-import adds what is new and changes nothing else."

@@ -118,12 +118,12 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-FACT_TABLES = {
-    "deployments": "deployments",
-    "changes": "changes (pull requests, commits)",
-    "incidents": "incidents",
-    "service_level_samples": "service levels",
-    "quality_snapshots": "code quality",
+FACT_TABLES = {  # table → what it holds, marked for translation where it is shown
+    "deployments": N_("deployments"),
+    "changes": N_("changes (pull requests, commits)"),
+    "incidents": N_("incidents"),
+    "service_level_samples": N_("service levels"),
+    "quality_snapshots": N_("code quality"),
 }
 
 

@@ -13,35 +13,37 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from i18n import N_, _, formats
 from metrics.core.definitions import sql_text
 from metrics.core.filters import Filters
 
-# family → (label, the table whose rows count, the sources that fill it)
+# family → (label, the table whose rows count, the sources that fill it); words marked, shown
+# through _() in the reader's language
 FAMILIES: dict[str, tuple[str, str, str]] = {
     "deployments": (
-        "Deployments (frequency, change failure)",
+        N_("Deployments (frequency, change failure)"),
         "deployments",
-        "GitHub, GitLab, Jenkins, a git repository, or the deployments CSV",
+        N_("GitHub, GitLab, Jenkins, a git repository, or the deployments CSV"),
     ),
     "lead_time": (
-        "Lead time (changes shipped)",
+        N_("Lead time (changes shipped)"),
         "shipped_changes",
-        "GitHub or GitLab pull requests, a git repository, or the changes CSV",
+        N_("GitHub or GitLab pull requests, a git repository, or the changes CSV"),
     ),
     "incidents": (
-        "Incidents (MTTR, MTTA)",
+        N_("Incidents (MTTR, MTTA)"),
         "incidents",
-        "PagerDuty, Opsgenie, Jira, or the incidents CSV",
+        N_("PagerDuty, Opsgenie, Jira, or the incidents CSV"),
     ),
     "service_levels": (
-        "Service levels (availability, P95, errors)",
+        N_("Service levels (availability, P95, errors)"),
         "service_level_daily",
-        "Prometheus or VictoriaMetrics, with the service's prometheus_selector",
+        N_("Prometheus or VictoriaMetrics, with the service's prometheus_selector"),
     ),
     "quality": (
-        "Code quality (coverage)",
+        N_("Code quality (coverage)"),
         "quality_snapshots",
-        "SonarQube, with the service's sonar_project_key, or the quality CSV",
+        N_("SonarQube, with the service's sonar_project_key, or the quality CSV"),
     ),
 }
 
@@ -51,7 +53,7 @@ def coverage(con: duckdb.DuckDBPyConnection, team: str | None = None) -> pd.Data
     sources that would fill its empty families ('' when it has them all)."""
     parts = [  # one grouped scan per table (names from the constant above), then joins
         f"{name} AS (SELECT service_id, count(*) AS n FROM {table} GROUP BY 1)"
-        for name, (_, table, _) in FAMILIES.items()
+        for name, (_label, table, _sources) in FAMILIES.items()
     ]
     counts = ", ".join(f"coalesce({name}.n, 0) AS {name}" for name in FAMILIES)
     joins = " ".join(f"LEFT JOIN {name} USING (service_id)" for name in FAMILIES)
@@ -64,8 +66,8 @@ def coverage(con: duckdb.DuckDBPyConnection, team: str | None = None) -> pd.Data
         {"team": team},
     ).df()
     frame["missing"] = [
-        "; ".join(f"{FAMILIES[f][0]}: {FAMILIES[f][2]}" for f in FAMILIES if not row[f])
-        for _, row in frame.iterrows()
+        "; ".join(f"{_(FAMILIES[f][0])}: {_(FAMILIES[f][2])}" for f in FAMILIES if not row[f])
+        for _index, row in frame.iterrows()
     ]
     return frame
 
@@ -74,8 +76,12 @@ def summary(frame: pd.DataFrame) -> list[str]:
     """One line per family: how many services it covers."""
     total = len(frame)
     return [
-        f"{label}: {int((frame[name] > 0).sum())} of {total} services"
-        for name, (label, _, _) in FAMILIES.items()
+        _("{family}: {covered} of {total} services").format(
+            family=_(label),
+            covered=formats.number(int((frame[name] > 0).sum())),
+            total=formats.number(total),
+        )
+        for name, (label, _table, _sources) in FAMILIES.items()
     ]
 
 
@@ -124,9 +130,13 @@ def coverage_note(found: PeriodCoverage) -> str | None:
     """One line for the page, or None when the period is fully covered."""
     if not found.partial:
         return None
-    return (
-        f"Service levels cover {100 * found.share:.1f} % of this period: "
-        f"{found.hours_with_data:,.0f} of {found.hours_in_period:,.0f} service-hours have "
-        f"samples ({found.services} measured services). Figures are over the hours "
+    return _(
+        "Service levels cover {share} % of this period: {hours_with_data} of {hours_in_period} "
+        "service-hours have samples ({services} measured services). Figures are over the hours "
         "with data."
+    ).format(
+        share=formats.number(100 * found.share, 1),
+        hours_with_data=formats.number(found.hours_with_data),
+        hours_in_period=formats.number(found.hours_in_period),
+        services=formats.number(found.services),
     )

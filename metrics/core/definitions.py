@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from i18n import N_
+from i18n import N_, _
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 
@@ -40,6 +40,14 @@ class Kpi:
     @property
     def sql(self) -> str:
         return sql_text(self.query)
+
+    def label_text(self) -> str:
+        """The label in the reader's language."""
+        return _(self.label)
+
+    def definition_text(self) -> str:
+        """The definition in the reader's language."""
+        return _(self.definition)
 
 
 @cache

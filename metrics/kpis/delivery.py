@@ -14,6 +14,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from i18n import N_, _
 from metrics.core import catalog
 from metrics.core.definitions import BY_NAME, Kpi, sql_text
 from metrics.core.filters import Filters
@@ -95,13 +96,25 @@ def recent_deployments(
     return frame
 
 
+STATUS_TEXT = {"success": N_("success"), "failure": N_("failure"), "cancelled": N_("cancelled")}
+CHANGE_TYPE_TEXT = {"planned": N_("planned"), "hotfix": N_("hotfix"), "rollback": N_("rollback")}
+
+
+def word(value: object, words: dict[str, str]) -> str:
+    """A stored status or change type in the reader's language (unknown values as they are)."""
+    return _(words[value]) if isinstance(value, str) and value in words else str(value)
+
+
 def _outcome(row: Any) -> str:
-    """Why a deployment counts as failed, in words."""
+    """Why a deployment counts as failed, in words (in the reader's language)."""
     if row.status != "success":
-        return f"deployment {row.status}"
+        return _("deployment {status}").format(status=word(row.status, STATUS_TEXT))
     reasons = []
     if isinstance(row.incident_id, str):
-        reasons.append(f"caused incident {row.incident_id}")
+        reasons.append(_("caused incident {incident}").format(incident=row.incident_id))
     if isinstance(row.repaired_by, str):
-        reasons.append(f"repaired by {row.repaired_by_type} {row.repaired_by}")
-    return "; ".join(reasons) or "ok"
+        kind = word(row.repaired_by_type, CHANGE_TYPE_TEXT)
+        reasons.append(
+            _("repaired by {kind} {deployment}").format(kind=kind, deployment=row.repaired_by)
+        )
+    return "; ".join(reasons) or _("ok")

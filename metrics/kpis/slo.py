@@ -13,6 +13,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from i18n import N_, _
 from metrics.core.catalog import services
 from metrics.core.definitions import sql_text
 from metrics.core.filters import Filters
@@ -26,6 +27,18 @@ PAGE_FAST, PAGE_SLOW, TICKET, OK, NO_TRAFFIC = (
     "ok",
     "no traffic",
 )
+ALERT_TEXT = {  # the stored states above as readers see them
+    PAGE_FAST: N_("page: fast burn"),
+    PAGE_SLOW: N_("page: slow burn"),
+    TICKET: N_("ticket: budget burning"),
+    OK: N_("ok"),
+    NO_TRAFFIC: N_("no traffic"),
+}
+
+
+def alert_text(state: str) -> str:
+    """An alert state in the reader's language."""
+    return _(ALERT_TEXT[state]) if state in ALERT_TEXT else state
 
 
 def alert_state(burn_1h: float | None, burn_6h: float | None, burn_3d: float | None) -> str:

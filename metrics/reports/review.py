@@ -7,12 +7,45 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from i18n import N_, _
 from metrics.core.definitions import BY_NAME, HEADLINE
 from metrics.core.filters import Filters
 from metrics.core.formatting import format_value
 from metrics.core.scorecard import records, scorecard
 from metrics.core.targets import Targets
 from metrics.reports.roi import parse_quarter, quarter_label
+
+# The review table's columns (stable keys in the frame) and their headers as readers see them
+COLUMN_TEXT = {
+    "KPI": N_("KPI"),
+    "Target": N_("Target"),
+    "This quarter": N_("This quarter"),
+    "Last quarter": N_("Last quarter"),
+    "Change": N_("Change"),
+    "RAG": N_("Status"),
+    "Trend": N_("Trend (weekly)"),
+    "Owner": N_("Owner team"),
+    "Note": N_("Note (actions)"),
+}
+STAGE_TEXT = {"plan": N_("plan"), "do": N_("do"), "check": N_("check"), "act": N_("act")}
+STATUS_TEXT = {"open": N_("open"), "closed": N_("closed")}
+
+
+def stage_text(stage: str) -> str:
+    """A PDCA stage in the reader's language."""
+    return _(STAGE_TEXT[stage]) if stage in STAGE_TEXT else stage
+
+
+def status_text(status: str) -> str:
+    """An action's status in the reader's language."""
+    return _(STATUS_TEXT[status]) if status in STATUS_TEXT else status
+
+
+def kpi_text(kpi: object) -> str:
+    """The KPI an action should move, by its label in the reader's language ("—" for none)."""
+    if not isinstance(kpi, str) or not kpi:
+        return "—"
+    return _(BY_NAME[kpi].label) if kpi in BY_NAME else kpi
 
 
 def quarter_filters(quarter: str, base: Filters, last_day: dt.date | None = None) -> Filters:
@@ -28,7 +61,7 @@ def quarter_filters(quarter: str, base: Filters, last_day: dt.date | None = None
 def quarters_until(day: dt.date, count: int = 8) -> list[str]:
     """The quarter holding ``day`` and the ones before it, newest first."""
     result, current = [], parse_quarter(quarter_label(day))
-    for _ in range(count):
+    for _step in range(count):
         result.append(quarter_label(current))
         current = parse_quarter(quarter_label(current - dt.timedelta(days=1)))
     return result

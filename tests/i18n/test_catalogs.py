@@ -20,15 +20,10 @@ REPO = Path(__file__).resolve().parents[2]
 with (REPO / "babel.cfg").open(encoding="utf-8") as _cfg:
     METHOD_MAP, _OPTIONS = parse_mapping_cfg(_cfg)  # the same files `make messages` reads
 # Modules already translated end to end: a bare English literal shown by Streamlit there fails.
-TRANSLATED = (
+TRANSLATED = (  # every module that shows words: app, pages and the ui package
     "app.py",
-    "pages/executive.py",
-    "pages/scorecard.py",
-    "ui/components/cards.py",
-    "ui/components/freshness.py",
-    "ui/components/filters.py",
-    "ui/components/language.py",
-    "ui/components/layout.py",
+    *sorted(str(p.relative_to(REPO)) for p in (REPO / "pages").glob("*.py")),
+    *sorted(str(p.relative_to(REPO)) for p in (REPO / "ui").rglob("*.py")),
 )
 PROPER_NAMES = {"TechPulse"}  # shown as they are in every language
 

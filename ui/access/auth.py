@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from i18n import _
 from ui.access import roles as role_rules
 
 
@@ -96,46 +97,59 @@ def login_screen() -> None:
     st.title("TechPulse")
     if authlib_missing():
         st.error(
-            "**Login is configured in `.streamlit/secrets.toml`, but Authlib is not installed.** "
-            "Install it in the app's environment (`.venv/bin/pip install 'Authlib>=1.3.2'`) and "
-            "restart, or remove the `[auth]` table to run without login.",
+            _(
+                "**Login is configured in `.streamlit/secrets.toml`, but Authlib is not "
+                "installed.** Install it in the app's environment (`.venv/bin/pip install "
+                "'Authlib>=1.3.2'`) and restart, or remove the `[auth]` table to run without login."
+            ),
             icon=":material/lock:",
         )
         return
-    st.info("Sign in to see your organisation's scorecard.", icon=":material/login:")
-    st.button("Log in", on_click=st.login, type="primary", icon=":material/login:")
+    st.info(_("Sign in to see your organisation's scorecard."), icon=":material/login:")
+    st.button(_("Log in"), on_click=st.login, type="primary", icon=":material/login:")
 
 
 def no_role_screen(who: Viewer) -> None:
     st.title("TechPulse")
     st.warning(
-        f"**{who.email or 'Your account'} has no TechPulse role yet.** Ask an admin to add your "
-        "e-mail, domain or group to `[techpulse.roles]` in `.streamlit/secrets.toml`.",
+        _(
+            "**{account} has no TechPulse role yet.** Ask an admin to add your e-mail, domain or "
+            "group to `[techpulse.roles]` in `.streamlit/secrets.toml`."
+        ).format(account=who.email or _("Your account")),
         icon=":material/lock:",
     )
-    st.button("Log out", on_click=st.logout)
+    st.button(_("Log out"), on_click=st.logout)
 
 
 def claims_error_screen(error: Exception) -> None:
     st.title("TechPulse")
-    st.error("**TechPulse cannot read your groups.**", icon=":material/lock:")
+    st.error(_("**TechPulse cannot read your groups.**"), icon=":material/lock:")
     st.text(f"{error}.")
     st.info(
-        "Ask your identity provider's admin to send the groups claim as a list of group names, "
-        "or set group_claim in [techpulse.roles] to the claim that holds them."
+        _(
+            "Ask your identity provider's admin to send the groups claim as a list of group "
+            "names, or set group_claim in [techpulse.roles] to the claim that holds them."
+        )
     )
-    st.button("Log out", on_click=st.logout)
+    st.button(_("Log out"), on_click=st.logout)
 
 
 def roles_error_screen(error: Exception) -> None:
     st.title("TechPulse")
-    st.error(f"**The role mapping is not valid.** {error}.", icon=":material/lock:")
-    st.info("Fix `[techpulse.roles]` in `.streamlit/secrets.toml` and reload.")
+    st.error(
+        _("**The role mapping is not valid.** {reason}.").format(reason=error),
+        icon=":material/lock:",
+    )
+    st.info(_("Fix `[techpulse.roles]` in `.streamlit/secrets.toml` and reload."))
 
 
 def signed_in_box(who: Viewer) -> None:
     if not who.login:
         return
     with st.sidebar:
-        st.caption(f"Signed in as {who.email or 'unknown'} · {', '.join(sorted(who.roles))}")
-        st.button("Log out", on_click=st.logout, key="logout")
+        st.caption(
+            _("Signed in as {account} · {roles}").format(
+                account=who.email or _("unknown"), roles=", ".join(sorted(who.roles))
+            )
+        )
+        st.button(_("Log out"), on_click=st.logout, key="logout")

@@ -19,19 +19,20 @@ import streamlit as st
 from connectors.csv.columns import KINDS
 from connectors.csv.importer import CsvImportError, columns_table, import_csv
 from data.warehouse import WarehouseError, db_path
+from i18n import N_, _, formats
 from ui.access import auth
 from ui.components.plain import md_literal
 
 RESULT_KEY = "csv_import_result"
 SHOWN = 20  # problems in the static table; the rest in a scrollable one
 LABELS = {
-    "deployments": "Deployments",
-    "deployment_commits": "Commits each deployment shipped",
-    "changes": "Changes (pull requests, commits)",
-    "incidents": "Incidents",
-    "investments": "Investments (ROI ledger)",
-    "annotations": "Annotations (chart markers)",
-    "quality": "Quality snapshots",
+    "deployments": N_("Deployments"),
+    "deployment_commits": N_("Commits each deployment shipped"),
+    "changes": N_("Changes (pull requests, commits)"),
+    "incidents": N_("Incidents"),
+    "investments": N_("Investments (ROI ledger)"),
+    "annotations": N_("Annotations (chart markers)"),
+    "quality": N_("Quality snapshots"),
 }
 
 
@@ -86,24 +87,32 @@ def run_upload(
 
 
 def csv_upload_panel() -> None:
-    st.subheader("Import a CSV file")
+    st.subheader(_("Import a CSV file"))
     kind = st.selectbox(
-        "What the file holds", list(KINDS), format_func=LABELS.get, key="csv_import_kind"
+        _("What the file holds"),
+        list(KINDS),
+        format_func=lambda k: _(LABELS[k]),
+        key="csv_import_kind",
     )
     spec = KINDS[kind]
     st.caption(
-        f"{spec.summary} The first line names the columns (any order, case ignored); times "
-        "need `Z` or an offset such as `+01:00`. The file is checked completely before "
-        "anything is written, and importing it again changes nothing. See docs/csv-import.md."
+        _(spec.summary)
+        + " "
+        + _(
+            "The first line names the columns (any order, case ignored); times need `Z` or an "
+            "offset such as `+01:00`. The file is checked completely before anything is "
+            "written, and importing it again changes nothing. See docs/csv-import.md."
+        )
     )
-    with st.expander(f"Columns of a {kind} file", expanded=False):
+    with st.expander(_("Columns of a {kind} file").format(kind=kind), expanded=False):
         # A static table: the reference of a kind needs no sorting or scrolling.
         frame = pd.DataFrame(columns_table(kind)).set_index("column")
-        frame.columns = ["Required", "Values", "Example", "Meaning"]
+        frame.columns = [_("Required"), _("Values"), _("Example"), _("Meaning")]
+        frame.index.name = _("Column")
         st.table(frame)
         st.code(spec.sample(), language="text")
         st.download_button(
-            "Download this sample",
+            _("Download this sample"),
             spec.sample(),
             file_name=f"{kind}-sample.csv",
             mime="text/csv",
@@ -111,27 +120,29 @@ def csv_upload_panel() -> None:
         )
     _show_last_result()
     if not auth.may("sync"):
-        st.caption("Importing a file needs the admin role.")
+        st.caption(_("Importing a file needs the admin role."))
         return
     left, right = st.columns(2)
     source = left.text_input(
-        "Source name",
+        _("Source name"),
         value="csv",
         key="csv_import_source",
-        help="Stored as the rows' source; a re-import replaces rows of the same source and id.",
+        help=_("Stored as the rows' source; a re-import replaces rows of the same source and id."),
     )
     zone = right.text_input(
-        "Time zone of times without an offset",
+        _("Time zone of times without an offset"),
         value="",
-        placeholder="e.g. Europe/Berlin (empty: such times are refused)",
+        placeholder=_("e.g. Europe/Berlin (empty: such times are refused)"),
         key="csv_import_timezone",
     )
-    upload = st.file_uploader("CSV file (UTF-8)", type=["csv", "txt"], key="csv_import_file")
+    upload = st.file_uploader(_("CSV file (UTF-8)"), type=["csv", "txt"], key="csv_import_file")
     # The button appears with a file, so the page has no dead button before an upload.
     if upload is not None and st.button(
-        f"Import {upload.name}", icon=":material/upload_file:", type="primary"
+        _("Import {file}").format(file=md_literal(upload.name)),
+        icon=":material/upload_file:",
+        type="primary",
     ):
-        with st.spinner(f"Checking and importing {upload.name}…"):
+        with st.spinner(_("Checking and importing {file}…").format(file=md_literal(upload.name))):
             outcome = run_upload(
                 kind, upload.getvalue(), upload.name, source=source, timezone=zone.strip()
             )
@@ -155,30 +166,39 @@ def _show_last_result() -> None:
         return
     if not outcome.errors:
         st.error(
-            f"**{md_literal(outcome.file_name)} was not imported**: {md_literal(outcome.message)}",
+            _("**{file} was not imported**: {reason}").format(
+                file=md_literal(outcome.file_name), reason=md_literal(outcome.message)
+            ),
             icon=":material/error:",
         )
         return
     listed = len(outcome.errors)
-    more = f"; the first {listed} are listed" if outcome.total > listed else ""
+    found = (
+        _("1 problem found")
+        if outcome.total == 1
+        else _("{n} problems found").format(n=formats.number(outcome.total))
+    )
+    if outcome.total > listed:
+        found += _("; the first {listed} are listed").format(listed=listed)
     st.error(
-        f"**{md_literal(outcome.file_name)} was not imported**: {outcome.total:,} "
-        f"problem{'s' if outcome.total != 1 else ''} found{more}. Nothing was written; fix the "
-        "file and upload it again.",
+        _(
+            "**{file} was not imported**: {found}. Nothing was written; fix the file and upload "
+            "it again."
+        ).format(file=md_literal(outcome.file_name), found=found),
         icon=":material/error:",
     )
     # A static table wraps long messages; beyond the first SHOWN, a scrollable frame.
     st.table(_problems(outcome.errors[:SHOWN]))
     if listed > SHOWN:
-        with st.expander(f"All {listed} listed problems"):
+        with st.expander(_("All {listed} listed problems").format(listed=listed)):
             st.dataframe(_problems(outcome.errors), width="stretch")
 
 
 def _problems(errors: list[dict[str, object]]) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
-            "Line": ["" if e["line"] is None else str(e["line"]) for e in errors],
-            "Problem": [e["problem"] for e in errors],
+            _("Line"): ["" if e["line"] is None else str(e["line"]) for e in errors],
+            _("Problem"): [e["problem"] for e in errors],
         }
     )
-    return frame.set_index("Line")
+    return frame.set_index(_("Line"))

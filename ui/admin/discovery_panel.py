@@ -14,6 +14,7 @@ from connectors.core.config import load_config
 from connectors.core.errors import ConnectorError
 from connectors.discovery import SourceDiscovery, discover
 from data.warehouse import db_path
+from i18n import _
 from ui.access import auth
 from ui.components.plain import md_literal
 
@@ -25,16 +26,18 @@ def discovery_panel() -> None:
         config = load_config()
     except ConnectorError:
         return  # no sources file: the Sync now panel above says how to add one
-    st.subheader("Unmapped in your sources")
+    st.subheader(_("Unmapped in your sources"))
     st.caption(
-        "What SonarQube and Prometheus know that maps to no service, with the most similar "
-        "service and the line to add to its catalog entry. Nothing is mapped by itself."
+        _(
+            "What SonarQube and Prometheus know that maps to no service, with the most similar "
+            "service and the line to add to its catalog entry. Nothing is mapped by itself."
+        )
     )
     if not auth.may("sync"):
-        st.caption("Asking the sources needs the admin role.")
+        st.caption(_("Asking the sources needs the admin role."))
         return
     if st.button(
-        "Find unmapped projects and jobs", icon=":material/travel_explore:", key="discover"
+        _("Find unmapped projects and jobs"), icon=":material/travel_explore:", key="discover"
     ):
         try:
             st.session_state[RESULT_KEY] = discover(config, db=db_path())
@@ -50,20 +53,23 @@ def _show(result: list[SourceDiscovery] | ConnectorError | None) -> None:
         st.error(md_literal(f"{result.problem}. {result.fix}"), icon=":material/error:")
         return
     rows = []
+    found_text, similar, add = (
+        _("Found"),
+        _("Most similar service"),
+        _("Add to its [[services]] entry"),
+    )
     for found in result:
         if found.error:
             st.warning(md_literal(found.error), icon=":material/cloud_off:")
         for s in found.suggestions:
             rows.append(
                 {  # three columns, so the table wraps instead of scrolling on a phone
-                    "Found": f"{s.found.what} {s.found.key} ({s.found.source})",
-                    "Most similar service": f"{s.service_id} ({s.similarity:.2f})"
-                    if s.service_id
-                    else "none",
-                    "Add to its [[services]] entry": s.setting,
+                    found_text: f"{s.found.what} {s.found.key} ({s.found.source})",
+                    similar: f"{s.service_id} ({s.similarity:.2f})" if s.service_id else _("none"),
+                    add: s.setting,
                 }
             )
     if not rows:
-        st.success("Everything your sources know maps to a service.", icon=":material/check:")
+        st.success(_("Everything your sources know maps to a service."), icon=":material/check:")
         return
-    st.table(pd.DataFrame(rows).set_index("Found"))
+    st.table(pd.DataFrame(rows).set_index(found_text))

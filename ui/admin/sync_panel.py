@@ -10,6 +10,7 @@ from connectors.core.config import SourceConfig, load_config
 from connectors.core.errors import ConnectorError
 from connectors.registry import build_connector
 from data.warehouse import db_path
+from i18n import _, formats
 from ui.access import auth
 from ui.admin.sync_runner import SyncOutcome, run_sync
 
@@ -17,12 +18,14 @@ RESULT_KEY = "sync_result"
 
 
 def sync_panel() -> None:
-    st.subheader("Sync now")
+    st.subheader(_("Sync now"))
     try:
         config = load_config()
     except ConnectorError as exc:
         st.info(
-            f"**No sources to sync.** {exc.problem}. {exc.fix[0].upper()}{exc.fix[1:]}.",
+            _("**No sources to sync.** {problem}. {fix}.").format(
+                problem=exc.problem, fix=exc.fix[0].upper() + exc.fix[1:]
+            ),
             icon=":material/settings:",
         )
         return
@@ -32,21 +35,25 @@ def sync_panel() -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "source": "Source",
-            "type": "Type",
-            "enabled": st.column_config.CheckboxColumn("Enabled"),
-            "url": st.column_config.TextColumn("URL or path"),
-            "auth": "Auth",
-            "streams": "Streams",
-            "problem": st.column_config.TextColumn("Configuration problem"),
+            "source": _("Source"),
+            "type": _("Type"),
+            "enabled": st.column_config.CheckboxColumn(_("Enabled")),
+            "url": st.column_config.TextColumn(_("URL or path")),
+            "auth": _("Auth"),
+            "streams": _("Streams"),
+            "problem": st.column_config.TextColumn(_("Configuration problem")),
         },
     )
-    st.caption(f"From `{config.path}`. Tokens are read from the environment and never shown.")
+    st.caption(
+        _("From `{path}`. Tokens are read from the environment and never shown.").format(
+            path=config.path
+        )
+    )
     _show_last_result()
     if not auth.may("sync"):
-        st.caption("Running a sync needs the admin role.")
+        st.caption(_("Running a sync needs the admin role."))
         return
-    if st.button("Sync now", icon=":material/sync:", disabled=not sources, type="primary"):
+    if st.button(_("Sync now"), icon=":material/sync:", disabled=not sources, type="primary"):
         st.session_state[RESULT_KEY] = _run(config.path)
         st.rerun()
 
@@ -74,7 +81,7 @@ def _describe(source: SourceConfig) -> dict[str, Any]:
 
 
 def _run(config_path: Any) -> SyncOutcome:
-    bar = st.progress(0.0, text="Starting the sync…")
+    bar = st.progress(0.0, text=_("Starting the sync…"))
     log = st.empty()
 
     def on_event(event: dict[str, Any]) -> None:
@@ -83,15 +90,28 @@ def _run(config_path: Any) -> SyncOutcome:
             share = min(1.0, event["done"] / event["total"])
             bar.progress(
                 share,
-                text=f"{event['source']}: {event['done']} of {event['total']} {event['unit']}",
+                text=_("{source}: {done} of {total} {unit}").format(
+                    source=event["source"],
+                    done=formats.number(event["done"]),
+                    total=formats.number(event["total"]),
+                    unit=event["unit"],
+                ),
             )
         elif kind == "source_start":
-            log.caption(f"Syncing {event['source']} ({event['type']})…")
+            log.caption(
+                _("Syncing {source} ({type})…").format(source=event["source"], type=event["type"])
+            )
         elif kind == "source_end":
-            log.caption(f"{event['source']}: {event['status']}, {event['rows_written']:,} rows")
+            log.caption(
+                _("{source}: {status}, {rows} rows").format(
+                    source=event["source"],
+                    status=event["status"],
+                    rows=formats.number(event["rows_written"]),
+                )
+            )
 
     outcome = run_sync(db_path(), config_path, on_event)
-    bar.progress(1.0, text="Sync finished")
+    bar.progress(1.0, text=_("Sync finished"))
     return outcome
 
 
@@ -101,17 +121,25 @@ def _show_last_result() -> None:
         return
     summary = outcome.summary or {}
     rows = summary.get("rows", {})
-    detail = ", ".join(f"{table}: {count:,}" for table, count in rows.items()) or "no new rows"
+    detail = ", ".join(f"{table}: {formats.number(count)}" for table, count in rows.items()) or _(
+        "no new rows"
+    )
     if outcome.ok:
         st.success(
-            f"Last sync succeeded in {summary.get('seconds', 0):.1f} s — {detail}.",
+            _("Last sync succeeded in {seconds} s — {detail}.").format(
+                seconds=formats.number(summary.get("seconds", 0), 1), detail=detail
+            ),
             icon=":material/check_circle:",
         )
     else:
-        lines = "\n".join(f"- {line}" for line in outcome.errors) or "- see the log above"
+        lines = "\n".join(f"- {line}" for line in outcome.errors) or "- " + _("see the log above")
         st.error(
-            f"**Last sync failed** (exit code {outcome.exit_code}); the warehouse keeps its "
-            f"previous data for failed sources.\n{lines}",
+            _(
+                "**Last sync failed** (exit code {code}); the warehouse keeps its previous data "
+                "for failed sources."
+            ).format(code=outcome.exit_code)
+            + "\n"
+            + lines,
             icon=":material/sync_problem:",
         )
 

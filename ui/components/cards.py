@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from i18n import N_, _, formats
+from metrics.core.definitions import BY_NAME
 from metrics.kpis import dora
 
 RAG_BADGE = {
@@ -88,12 +89,32 @@ DENOMINATORS = {
     "change_failure_rate": N_("successful deployments"),
     "time_to_restore": N_("incidents"),
     "mttr": N_("incidents"),
+    "rework_rate": N_("successful deployments"),
 }
 STEPS = {1: N_("day"), 7: N_("week"), 28: N_("4 weeks")}
 
 
+BY_N_COLUMN = {  # what a KPI's n counts, from its definition's n_column
+    "n_requests": N_("requests"),
+    "n_probes": N_("probes"),
+    "n_cpu": N_("service-hours"),
+    "n_memory": N_("service-hours"),
+    "n_lines": N_("lines and conditions to cover"),
+    "n_new_lines": N_("new lines and conditions to cover"),
+    "n_projects": N_("projects"),
+    "n_merged": N_("merged changes"),
+    "n_started": N_("incidents"),
+    "n_resolved": N_("resolved incidents"),
+    "n_acknowledged": N_("acknowledged incidents"),
+}
+ROWS = N_("rows")
+
+
 def _denominator(kpi: str) -> str:
-    return _(DENOMINATORS.get(kpi, N_("rows")))
+    if kpi in DENOMINATORS:
+        return _(DENOMINATORS[kpi])
+    column = BY_NAME[kpi].n_column if kpi in BY_NAME else ""
+    return _(BY_N_COLUMN.get(column, ROWS))
 
 
 def _step_text(row: dict[str, Any]) -> str:

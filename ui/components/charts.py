@@ -15,17 +15,19 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from i18n import N_, _
 from metrics.core.definitions import Kpi
 from metrics.core.filters import Filters
+from metrics.core.formatting import unit_text
 
 GREEN, AMBER, RED, GREY, PRIMARY = "#1B873F", "#C77C02", "#C62828", "#8A8F98", "#1F5FAD"
 RAG = {"green": GREEN, "amber": AMBER, "red": RED, "no data": GREY, "tracked": PRIMARY}
-RAG_TEXT = {
-    "green": "On target",
-    "amber": "Near target",
-    "red": "Off target",
-    "no data": "No data",
-    "tracked": "Tracked",
+RAG_TEXT = {  # marked here, shown through rag_text() in the reader's language
+    "green": N_("On target"),
+    "amber": N_("Near target"),
+    "red": N_("Off target"),
+    "no data": N_("No data"),
+    "tracked": N_("Tracked"),
 }
 # Series colours for several lines in one chart: blues, purples and teals, never RAG colours.
 SERIES = ("#1F5FAD", "#7B4FA0", "#00838F", "#5C6BC0", "#4E342E", "#0097A7", "#8E24AA", "#37474F")
@@ -40,13 +42,27 @@ HALF_STEP = {  # padding around a lone point, so the time axis keeps a readable 
     "month": pd.Timedelta(days=15),
     "quarter": pd.Timedelta(days=45),
 }
-UNIT_TEXT = {"%": "%", "ms": "ms", "h": "hours", "days": "days", "count": "count"}
+GRAIN_TEXT = {"week": N_("weekly"), "month": N_("monthly"), "quarter": N_("quarterly")}
+BUCKET_TEXT = {"week": N_("week"), "month": N_("month"), "quarter": N_("quarter")}
+X_TITLE = {
+    "week": N_("Week starting (UTC)"),
+    "month": N_("Month starting (UTC)"),
+    "quarter": N_("Quarter starting (UTC)"),
+}
+AXIS_UNIT = {"h": N_("hours"), "count": N_("count")}
+ANNOTATION_KIND = {  # connectors.csv.columns.ANNOTATION_KINDS as readers see them
+    "adoption": N_("adoption"),
+    "incident": N_("incident"),
+    "organisation": N_("organisation"),
+    "release": N_("release"),
+}
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
 def axis_title(kpi: Kpi) -> str:
     """Label and unit, broken over lines so a long label fits the chart's height."""
-    return "<br>".join(textwrap.wrap(f"{kpi.label} ({UNIT_TEXT.get(kpi.unit, kpi.unit)})", 32))
+    unit = _(AXIS_UNIT[kpi.unit]) if kpi.unit in AXIS_UNIT else unit_text(kpi.unit)
+    return "<br>".join(textwrap.wrap(f"{_(kpi.label)} ({unit})", 32))
 
 
 def plotly_text(text: object) -> str:
@@ -64,14 +80,16 @@ def hover_text(text: str, width: int = 70) -> str:
 def grain_picker(key: str, default: str = "week") -> str:
     """The trend grain selector every page shows above its trends."""
     grain = st.radio(
-        "Trend grain",
+        _("Trend grain"),
         GRAINS,
         index=GRAINS.index(default),
         horizontal=True,
         key=key,
-        format_func=lambda g: f"per {g}",
-        help="Weeks start on Monday, months on the 1st, quarters on 1 Jan/Apr/Jul/Oct (UTC). "
-        "The first and last points cover only the days inside the period.",
+        format_func=lambda g: _(GRAIN_TEXT[g]),
+        help=_(
+            "Weeks start on Monday, months on the 1st, quarters on 1 Jan/Apr/Jul/Oct (UTC). "
+            "The first and last points cover only the days inside the period."
+        ),
     )
     return str(grain)
 
@@ -120,6 +138,10 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int)
     return fig
 
 
+def _kind(kind: str) -> str:
+    return _(ANNOTATION_KIND[kind]) if kind in ANNOTATION_KIND else kind
+
+
 def _annotate(
     fig: go.Figure, annotations: pd.DataFrame | None, start: pd.Timestamp, end: pd.Timestamp
 ) -> None:
@@ -142,7 +164,7 @@ def _annotate(
         first = plotly_text(textwrap.shorten(str(part["text"].iloc[0]), 30, placeholder="…"))
         more = f" (+{len(part) - 1})" if len(part) > 1 else ""
         details = "<br>".join(
-            hover_text(f"{when:%d %b %Y} · {row.kind}: {row.text}")
+            hover_text(f"{when:%Y-%m-%d} · {_kind(row.kind)}: {row.text}")
             for row in part.itertuples(index=False)
         )
         fig.add_annotation(
@@ -193,7 +215,9 @@ def _target(
     fig.add_hline(
         y=target,
         line={"color": GREEN, "width": 2, "dash": "dash"},
-        annotation_text=f"Target {target_text or f'{target:g} {kpi.unit}'}",
+        annotation_text=_("Target {target}").format(
+            target=target_text or f"{target:g} {unit_text(kpi.unit)}"
+        ),
         annotation_position="top right",
         annotation_font={"color": GREEN, "size": 11},
     )
@@ -217,8 +241,11 @@ def trend_chart(
     warning level an amber band."""
     fig = go.Figure()
     data = frame.assign(bucket=naive_utc(frame["bucket"])) if not frame.empty else frame
-    groups = [(kpi.label, data)] if series is None else list(data.groupby(series, sort=True))
-    definition = hover_text(f"{kpi.label}: {kpi.definition}")
+    label = _(kpi.label)
+    groups = [(label, data)] if series is None else list(data.groupby(series, sort=True))
+    definition = hover_text(f"{label}: {_(kpi.definition)}")
+    point = _("{grain} of {day}").format(grain=_(BUCKET_TEXT[grain]), day="%{x|%Y-%m-%d}")
+    based_on = _("based on {n}").format(n="%{customdata:,.0f}")
     fmt = f",.{kpi.decimals}f"
     for index, (name, part) in enumerate(groups):
         fig.add_trace(
@@ -230,8 +257,8 @@ def trend_chart(
                 mode="lines+markers",
                 line={"color": SERIES[index % len(SERIES)], "width": 2.5 if series is None else 2},
                 connectgaps=False,
-                hovertemplate=f"<b>{plotly_text(name)}</b> · {grain} of %{{x|%d %b %Y}}<br>"
-                f"%{{y:{fmt}}} {kpi.unit} (based on %{{customdata:,.0f}})"
+                hovertemplate=f"<b>{plotly_text(name)}</b> · {point}<br>"
+                f"%{{y:{fmt}}} {unit_text(kpi.unit)} ({based_on})"
                 f"<extra>{definition}</extra>",
             )
         )
@@ -246,9 +273,7 @@ def trend_chart(
         if with_values.nunique() <= 1:  # Plotly would zoom a lone point to milliseconds
             pad = HALF_STEP.get(grain, HALF_STEP["week"])
             fig.update_xaxes(range=[data["bucket"].min() - pad, data["bucket"].max() + pad])
-    fig = _layout(
-        fig, title or kpi.label, f"{grain.title()} starting (UTC)", axis_title(kpi), height
-    )
+    fig = _layout(fig, title or label, _(X_TITLE[grain]), axis_title(kpi), height)
     if series is not None:
         fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 11}})
     return fig
@@ -281,7 +306,7 @@ def bar_chart(
     fig = go.Figure(bar)
     if target is not None:
         line = {"color": GREEN, "width": 2, "dash": "dash"}
-        label = f"Target {target_text or target}"
+        label = _("Target {target}").format(target=target_text or target)
         if horizontal:
             fig.add_vline(
                 x=target,
@@ -308,13 +333,18 @@ def show(fig: go.Figure, key: str) -> None:
 
 
 def status_text(values: pd.Series) -> pd.Series:
-    """RAG status words for a table column."""
-    return values.map(lambda s: RAG_TEXT.get(s, str(s)))
+    """RAG status words for a table column, in the reader's language."""
+    return values.map(rag_text)
+
+
+def rag_text(status: object) -> str:
+    """One RAG status word in the reader's language (other values as they are)."""
+    return _(RAG_TEXT[status]) if status in RAG_TEXT else str(status)
 
 
 def style_status(frame: pd.DataFrame, columns: Sequence[str]) -> object:
     """A Styler colouring RAG status words (see status_text) in the RAG colours."""
-    colour_of = {RAG_TEXT[k]: v for k, v in RAG.items()}
+    colour_of = {rag_text(k): v for k, v in RAG.items()}
 
     def paint(value: object) -> str:
         colour = colour_of.get(str(value))

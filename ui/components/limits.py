@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from i18n import _, formats
+
 MOST_SERIES = 10  # lines in one trend chart
 MOST_BARS = 25  # bars in one bar chart
 MOST_TABLE_ROWS = 500  # rows in one on-page table
@@ -21,7 +23,10 @@ def first(frame: pd.DataFrame, most: int) -> pd.DataFrame:
 
 
 def left_out(total: int, most: int, what: str) -> str | None:
-    """A caption naming what a capped chart or table leaves out, or None when nothing is."""
+    """A caption naming what a capped chart or table leaves out, or None when nothing is
+    (``what`` is already in the reader's language)."""
     if total <= most:
         return None
-    return f"Showing the {most} {what} of {total:,}; the Data export page has every row."
+    return _(
+        "Showing the first {most} of {total} {what}; the Data export page has every row."
+    ).format(most=formats.number(most), total=formats.number(total), what=what)

@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from i18n import _
 from metrics.reports import export
 
 
@@ -21,12 +22,11 @@ def csv_file_name(name: str, today: dt.date | None = None) -> str:
     return f"techpulse_{name}_{day:%Y%m%d}.csv"
 
 
-def table_download(
-    frame: pd.DataFrame, name: str, label: str = "Download this table (CSV)"
-) -> None:
-    """A small download button holding ``frame`` as guarded CSV (formula prefixes quoted)."""
+def table_download(frame: pd.DataFrame, name: str, label: str | None = None) -> None:
+    """A small download button holding ``frame`` as guarded CSV (formula prefixes quoted).
+    Column names stay the machine ids in every language, so scripts reading it never break."""
     st.download_button(
-        label,
+        label or _("Download this table (CSV)"),
         data=export.to_csv_bytes(frame),
         file_name=csv_file_name(name),
         mime="text/csv",

@@ -15,8 +15,20 @@ import streamlit as st
 from connectors.core.schedule import ago_text, span_text, until_text
 from connectors.worker.status import WorkerStatus, read_status
 from data.warehouse import db_path
-from i18n import _
+from i18n import N_, _
 from ui.components.plain import md_literal
+
+STATE_TEXT = {
+    "running": N_("running"),
+    "success": N_("success"),
+    "failed": N_("failed"),
+    "not run yet": N_("not run yet"),
+}
+
+
+def _state(running: bool, last_status: str | None) -> str:
+    state = "running" if running else (last_status or "not run yet")
+    return _(STATE_TEXT[state]) if state in STATE_TEXT else state
 
 
 def current_status() -> WorkerStatus | None:
@@ -75,14 +87,16 @@ def sidebar_lines() -> None:
 
 def worker_section() -> None:
     """The Data sources page's "Scheduled sync" section."""
-    st.subheader("Scheduled sync (worker)")
+    st.subheader(_("Scheduled sync (worker)"))
     status = current_status()
     if status is None:
         st.info(
-            "No worker has run on this warehouse: data refreshes only when someone presses "
-            "**Sync now**. Start one with `make worker` (or `python -m connectors worker`); "
-            "schedules are set per source with `every` or `cron` in config/sources.toml "
-            "(docs/worker.md).",
+            _(
+                "No worker has run on this warehouse: data refreshes only when someone presses "
+                "**Sync now**. Start one with `make worker` (or `python -m connectors worker`); "
+                "schedules are set per source with `every` or `cron` in config/sources.toml "
+                "(docs/worker.md)."
+            ),
             icon=":material/schedule:",
         )
         return
@@ -91,9 +105,16 @@ def worker_section() -> None:
     (st.warning if status.is_stale(now) else st.caption)(line)
     st.caption(
         md_literal(
-            f"TechPulse {status.version} · pid {status.pid} on {status.host} · started "
-            f"{status.started_at:%Y-%m-%d %H:%M} UTC · heartbeat every "
-            f"{status.heartbeat_seconds:g} s"
+            _(
+                "TechPulse {version} · pid {pid} on {host} · started {started} UTC · heartbeat "
+                "every {seconds} s"
+            ).format(
+                version=status.version,
+                pid=status.pid,
+                host=status.host,
+                started=f"{status.started_at:%Y-%m-%d %H:%M}",
+                seconds=f"{status.heartbeat_seconds:g}",
+            )
         )
     )
     failing = failing_line(status)
@@ -103,7 +124,7 @@ def worker_section() -> None:
         {
             "source": name,
             "schedule": plan.schedule,
-            "state": "running" if plan.running else (plan.last_status or "not run yet"),
+            "state": _state(plan.running, plan.last_status),
             "failures_in_row": plan.failures_in_row,
             "last_run": plan.last_run,
             "next_run": None if plan.running else plan.next_run,
@@ -120,12 +141,12 @@ def worker_section() -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "source": "Source",
-            "schedule": "Schedule",
-            "state": "Last run",
-            "failures_in_row": st.column_config.NumberColumn("Failures in a row"),
-            "last_run": moment("Last run (UTC)", format="YYYY-MM-DD HH:mm:ss", timezone="UTC"),
-            "next_run": moment("Next run (UTC)", format="YYYY-MM-DD HH:mm:ss", timezone="UTC"),
-            "last_error": st.column_config.TextColumn("Last error", width="large"),
+            "source": _("Source"),
+            "schedule": _("Schedule"),
+            "state": _("Last run"),
+            "failures_in_row": st.column_config.NumberColumn(_("Failures in a row")),
+            "last_run": moment(_("Last run (UTC)"), format="YYYY-MM-DD HH:mm:ss", timezone="UTC"),
+            "next_run": moment(_("Next run (UTC)"), format="YYYY-MM-DD HH:mm:ss", timezone="UTC"),
+            "last_error": st.column_config.TextColumn(_("Last error"), width="large"),
         },
     )

@@ -99,10 +99,10 @@ def setup_status() -> catalog.SetupStatus:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _coverage(snapshot: str) -> pd.DataFrame:
+def _coverage(snapshot: str, language: str) -> pd.DataFrame:  # "missing" is words
     return coverage_module.coverage(warehouse.cursor())
 
 
 def coverage() -> pd.DataFrame:
     """Per active service: rows per KPI family and the sources that would fill the empty ones."""
-    return _coverage(warehouse.snapshot_id())
+    return _coverage(warehouse.snapshot_id(), i18n.current())

@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+import i18n
 from i18n import _
 from metrics.core import catalog
 from metrics.core.filters import Filters
@@ -47,9 +48,10 @@ def sensitivity(filters: Filters, baseline: str, assumptions: roi.Assumptions) -
     return _sensitivity(warehouse.snapshot_id(), filters, baseline, assumptions)
 
 
-@st.cache_data(show_spinner="Computing the quarter…", max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)
 def _review_table(
     snapshot: str,
+    language: str,  # labels, targets and values are words in the reader's language
     quarter: Filters,
     targets_key: tuple[str, int],
     actions: pd.DataFrame,
@@ -60,7 +62,10 @@ def _review_table(
 def review_table(quarter: Filters, actions: pd.DataFrame) -> pd.DataFrame:
     """The quarterly scorecard table against last quarter, with owners and notes from actions."""
     auth.require("review")
-    return _review_table(warehouse.snapshot_id(), quarter, data.targets_key(), actions)
+    with st.spinner(_("Computing the quarter…"), show_time=False):
+        return _review_table(
+            warehouse.snapshot_id(), i18n.current(), quarter, data.targets_key(), actions
+        )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -1,7 +1,8 @@
 """Cached calls into metrics/ for the Delivery, Reliability, Code quality and Incidents pages.
 
 Like ui/fetch/data.py, every key holds the warehouse snapshot (a sync expires the cache) and, where
-targets matter, the targets file's path and modification time.
+targets matter, the targets file's path and modification time; where the result holds words
+(formatted values, outcomes), the reader's language.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+import i18n
+from i18n import _
 from metrics.core import catalog, coverage, trends
 from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
+from metrics.core.formatting import unit_text
 from metrics.core.scorecard import DEFAULT_LATENCY_TARGET_MS, records
 from metrics.core.targets import TargetsError, describe
-from metrics.kpis import delivery, incident_list, quality, reliability, slo
+from metrics.kpis import delivery, dora, incident_list, quality, reliability, slo
 from metrics.kpis import incidents as incidents_module
 from ui.fetch import data, warehouse
 
@@ -59,22 +63,27 @@ def team_of() -> dict[str, str]:
     return _team_of(warehouse.snapshot_id())
 
 
-@st.cache_data(show_spinner="Computing DORA keys per scope…", max_entries=128)
-def _dora_by_scope(snapshot: str, filters: Filters, level: str, key: TargetsKey) -> pd.DataFrame:
+@st.cache_data(show_spinner=False, max_entries=128)
+def _dora_by_scope(
+    snapshot: str, language: str, filters: Filters, level: str, key: TargetsKey
+) -> pd.DataFrame:
     return delivery.by_scope(warehouse.cursor(), filters, data.targets(), level)  # type: ignore[arg-type]
 
 
 def dora_by_scope(filters: Filters, level: str) -> pd.DataFrame:
-    return _dora_by_scope(warehouse.snapshot_id(), filters, level, data.targets_key())
+    with st.spinner(_("Computing DORA keys per scope…"), show_time=False):
+        return _dora_by_scope(
+            warehouse.snapshot_id(), i18n.current(), filters, level, data.targets_key()
+        )
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _recent_deployments(snapshot: str, filters: Filters) -> pd.DataFrame:
+def _recent_deployments(snapshot: str, language: str, filters: Filters) -> pd.DataFrame:
     return delivery.recent_deployments(warehouse.cursor(), filters)
 
 
 def recent_deployments(filters: Filters) -> pd.DataFrame:
-    return _recent_deployments(warehouse.snapshot_id(), filters)
+    return _recent_deployments(warehouse.snapshot_id(), i18n.current(), filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -166,7 +175,11 @@ def target_for(kpi_name: str, filters: Filters) -> tuple[float | None, float | N
         if bound is None:
             return None, None, None
         sign = "≥" if kpi.direction == "higher" else "≤"
-        text = f"{target.tier} tier (DORA {targets.benchmark_year}): {sign} {bound:g} {kpi.unit}"
+        text = _("{tier} tier (DORA {year}): {bound}").format(
+            tier=dora.tier_name(target.tier or ""),
+            year=targets.benchmark_year,
+            bound=f"{sign} {bound:g} {unit_text(kpi.unit)}",
+        )
         return bound, None, text
     return None, None, None
 
@@ -177,20 +190,19 @@ def kpi_rows(filters: Filters, names: tuple[str, ...]) -> dict[str, dict[str, An
     try:
         frame = data.scorecard(filters, names)
     except TargetsError as exc:
-        st.error(f"**The targets file is not valid.** {exc}", icon=":material/flag:")
+        st.error("**" + _("The targets file is not valid.") + f"** {exc}", icon=":material/flag:")
         return None
     return {row["kpi"]: row for row in records(frame)}
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _coverage_note(snapshot: str, filters: Filters, hour: str) -> str | None:
+def _coverage(snapshot: str, filters: Filters, hour: str) -> coverage.PeriodCoverage:
     now = dt.datetime.fromisoformat(hour)
-    found = coverage.service_level_coverage(warehouse.cursor(), filters, now)
-    return coverage.coverage_note(found)
+    return coverage.service_level_coverage(warehouse.cursor(), filters, now)
 
 
 def service_level_coverage_note(filters: Filters) -> str | None:
     """The "service levels cover 62.5 % of this period" line, or None when fully covered;
     cached per snapshot and hour (a running period grows by the hour)."""
     hour = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0).isoformat()
-    return _coverage_note(warehouse.snapshot_id(), filters, hour)
+    return coverage.coverage_note(_coverage(warehouse.snapshot_id(), filters, hour))
