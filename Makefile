@@ -69,7 +69,7 @@ format: $(DEV_STAMP)  ## apply ruff's fixes and formatting
 	$(PY) -m ruff format .
 
 messages: $(DEV_STAMP)  ## extract the strings marked _() / N_() and merge them into each catalog
-	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
+	PYTHONPATH=. $(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output \
 		--project TechPulse --msgid-bugs-address "" -o i18n/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i i18n/locale/messages.pot -d i18n/locale -l zh_CN \
 		--ignore-obsolete --no-fuzzy-matching

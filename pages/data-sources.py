@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from data import schema
 from data.warehouse import label as warehouse_label
-from i18n import N_, _
+from i18n import N_, _, formats
 from metrics.core import catalog
 from metrics.core import coverage as coverage_module
 from ui.admin.csv_upload import csv_upload_panel
 from ui.admin.discovery_panel import discovery_panel
 from ui.admin.sync_panel import sync_panel
 from ui.components import limits
+from ui.components.fit import fit_config
 from ui.components.frame import ensure_frame
 from ui.components.plain import md_literal
 from ui.components.worker_status import worker_section
@@ -51,12 +53,17 @@ def _coverage() -> None:
         shown[["service_id", "team_id", "missing", *coverage_module.FAMILIES]],
         hide_index=True,
         width="stretch",
-        column_config={
-            "service_id": _("Service"),
-            "team_id": _("Team"),
-            **counts,
-            "missing": st.column_config.TextColumn(_("Would fill the empty ones"), width="large"),
-        },
+        column_config=fit_config(
+            {
+                "service_id": _("Service"),
+                "team_id": _("Team"),
+                **counts,
+                "missing": st.column_config.TextColumn(
+                    _("Would fill the empty ones"), width="large"
+                ),
+            },
+            shown,
+        ),
     )
 
 
@@ -94,15 +101,17 @@ else:
         },
     )
 st.subheader(_("Rows per table"))
-st.dataframe(
-    catalog.table_counts(con),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "table": st.column_config.TextColumn(_("Table"), width="medium"),
-        "rows": st.column_config.NumberColumn(_("Rows"), format="localized", width="small"),
-        "description": st.column_config.TextColumn(_("What it holds"), width="large"),
-    },
+counts = catalog.table_counts(con)
+# A static table wraps the descriptions (a grid would cut them); they come from the schema's
+# table comments, translated through the catalog (i18n/extract_sql.py).
+st.table(
+    pd.DataFrame(
+        {
+            _("Rows"): [formats.number(n) for n in counts["rows"]],
+            _("What it holds"): [_(text) if text else "" for text in counts["description"]],
+        },
+        index=pd.Index(counts["table"], name=_("Table")),
+    )
 )
 st.caption(_("Column definitions and units: docs/data-dictionary.md."))
 _coverage()

@@ -14,6 +14,7 @@ from metrics.core.filters import Filters
 from metrics.kpis import dora
 from metrics.kpis.delivery import CHANGE_TYPE_TEXT, DORA_KPIS, STATUS_TEXT, word
 from ui.components import charts, layout
+from ui.components.fit import fit_config
 from ui.components.frame import ensure_frame
 from ui.components.table_download import table_download
 from ui.fetch import page_data
@@ -131,7 +132,11 @@ def _deployments(filters: Filters) -> None:
     shown = frame[columns].assign(
         status=frame["status"].map(lambda v: word(v, STATUS_TEXT)),
         change_type=frame["change_type"].map(lambda v: word(v, CHANGE_TYPE_TEXT)),
+        # an empty cell, not the grid's "None", where a deployment caused no incident
+        url=frame["url"].fillna(""),
+        incident_url=frame["incident_url"].fillna(""),
     )
+    config = fit_config(config, shown)
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     st.caption(
         _("The newest {n} deployments of the period (at most 200).").format(

@@ -12,6 +12,7 @@ from i18n import N_, _, formats
 from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
 from ui.components import charts, layout, limits
+from ui.components.fit import HALF_WIDTH, fit_config
 from ui.components.frame import ensure_frame
 from ui.components.table_download import table_download
 from ui.fetch import page_data
@@ -172,20 +173,26 @@ def _breakdowns(filters: Filters) -> None:
             severity,
             hide_index=True,
             width="stretch",
-            column_config={
-                "severity": _("Severity"),
-                "incidents": _("Incidents"),
-                "resolved": _("Resolved"),
-                "mttr_median_h": st.column_config.NumberColumn(
-                    _("MTTR median (h)"), format="%.2f", help=BY_NAME["mttr"].definition_text()
-                ),
-                "mttr_mean_h": st.column_config.NumberColumn(
-                    _("MTTR mean (h)"), format="%.2f", help=BY_NAME["mttr_mean"].definition_text()
-                ),
-                "mtta_median_h": st.column_config.NumberColumn(
-                    _("MTTA median (h)"), format="%.2f", help=BY_NAME["mtta"].definition_text()
-                ),
-            },
+            column_config=fit_config(
+                {
+                    "severity": _("Severity"),
+                    "incidents": _("Incidents"),
+                    "resolved": _("Resolved"),
+                    "mttr_median_h": st.column_config.NumberColumn(
+                        _("MTTR median (h)"), format="%.2f", help=BY_NAME["mttr"].definition_text()
+                    ),
+                    "mttr_mean_h": st.column_config.NumberColumn(
+                        _("MTTR mean (h)"),
+                        format="%.2f",
+                        help=BY_NAME["mttr_mean"].definition_text(),
+                    ),
+                    "mtta_median_h": st.column_config.NumberColumn(
+                        _("MTTA median (h)"), format="%.2f", help=BY_NAME["mtta"].definition_text()
+                    ),
+                },
+                severity,
+                HALF_WIDTH,
+            ),
         )
     everything = page_data.incidents_by_service(filters)
     services = limits.first(everything, limits.MOST_BARS)
@@ -236,25 +243,28 @@ def _list(filters: Filters, total: float | None) -> None:
             "caused_by",
             "url",
         ]
-    ]
+    ].fillna({"caused_by": "", "url": ""})  # an empty cell, not the grid's "None"
     st.dataframe(
         listed,
         hide_index=True,
         width="stretch",
-        column_config={
-            "started_at": st.column_config.DatetimeColumn(
-                _("Started (UTC)"), format="YYYY-MM-DD HH:mm", timezone="UTC"
-            ),
-            "severity": _("Severity"),
-            "service_id": _("Service"),
-            "team_id": _("Team"),
-            "title": st.column_config.TextColumn(_("Title"), width="medium"),
-            "tta_h": st.column_config.NumberColumn(_("To acknowledge (h)"), format="%.2f"),
-            "ttr_h": st.column_config.NumberColumn(_("To restore (h)"), format="%.2f"),
-            "open": st.column_config.CheckboxColumn(_("Open")),
-            "caused_by": st.column_config.TextColumn(_("Caused by deployment")),
-            "url": st.column_config.LinkColumn(_("Link"), display_text=_("open ↗")),
-        },
+        column_config=fit_config(
+            {
+                "started_at": st.column_config.DatetimeColumn(
+                    _("Started (UTC)"), format="YYYY-MM-DD HH:mm", timezone="UTC"
+                ),
+                "severity": _("Severity"),
+                "service_id": _("Service"),
+                "team_id": _("Team"),
+                "title": st.column_config.TextColumn(_("Title"), width="medium"),
+                "tta_h": st.column_config.NumberColumn(_("To acknowledge (h)"), format="%.2f"),
+                "ttr_h": st.column_config.NumberColumn(_("To restore (h)"), format="%.2f"),
+                "open": st.column_config.CheckboxColumn(_("Open")),
+                "caused_by": st.column_config.TextColumn(_("Caused by deployment")),
+                "url": st.column_config.LinkColumn(_("Link"), display_text=_("open ↗")),
+            },
+            listed,
+        ),
     )
     st.caption(
         _(

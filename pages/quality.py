@@ -12,6 +12,7 @@ from i18n import _, formats
 from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
 from ui.components import charts, layout, limits
+from ui.components.fit import fit_config
 from ui.components.frame import ensure_frame
 from ui.components.table_download import table_download
 from ui.fetch import page_data
@@ -158,31 +159,36 @@ def _projects(filters: Filters) -> None:
         styled,
         hide_index=True,
         width="stretch",
-        column_config={
-            "project_key": _("Project"),
-            "service_id": _("Service"),
-            "team_id": _("Team"),
-            "gate": st.column_config.TextColumn(
-                _("Quality gate"), help=_("SonarQube: OK, WARN, ERROR")
-            ),
-            "coverage": st.column_config.NumberColumn(
-                _("Coverage (%)"), format="%.1f", help=BY_NAME["coverage"].definition_text()
-            ),
-            "status": _("Coverage status"),
-            "new_code_coverage": st.column_config.NumberColumn(
-                _("New-code coverage (%)"),
-                format="%.1f",
-                help=BY_NAME["new_code_coverage"].definition_text(),
-            ),
-            "tech_debt_days": st.column_config.NumberColumn(
-                _("Debt (days)"), format="%.1f", help=BY_NAME["tech_debt_days"].definition_text()
-            ),
-            "bugs": st.column_config.NumberColumn(_("Bugs")),
-            "vulnerabilities": st.column_config.NumberColumn(_("Vulnerabilities")),
-            "analysed_at": st.column_config.DatetimeColumn(
-                _("Latest analysis (UTC)"), format="YYYY-MM-DD", timezone="UTC"
-            ),
-        },
+        column_config=fit_config(
+            {
+                "project_key": _("Project"),
+                "service_id": _("Service"),
+                "team_id": _("Team"),
+                "gate": st.column_config.TextColumn(
+                    _("Quality gate"), help=_("SonarQube: OK, WARN, ERROR")
+                ),
+                "coverage": st.column_config.NumberColumn(
+                    _("Coverage (%)"), format="%.1f", help=BY_NAME["coverage"].definition_text()
+                ),
+                "status": _("Coverage status"),
+                "new_code_coverage": st.column_config.NumberColumn(
+                    _("New-code coverage (%)"),
+                    format="%.1f",
+                    help=BY_NAME["new_code_coverage"].definition_text(),
+                ),
+                "tech_debt_days": st.column_config.NumberColumn(
+                    _("Debt (days)"),
+                    format="%.1f",
+                    help=BY_NAME["tech_debt_days"].definition_text(),
+                ),
+                "bugs": st.column_config.NumberColumn(_("Bugs")),
+                "vulnerabilities": st.column_config.NumberColumn(_("Vulnerabilities")),
+                "analysed_at": st.column_config.DatetimeColumn(
+                    _("Latest analysis (UTC)"), format="YYYY-MM-DD", timezone="UTC"
+                ),
+            },
+            table[columns],
+        ),
     )
     note = limits.left_out(len(frame), limits.MOST_TABLE_ROWS, _("projects lowest in coverage"))
     if note:

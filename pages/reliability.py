@@ -13,6 +13,7 @@ from metrics.core.definitions import BY_NAME
 from metrics.core.filters import Filters
 from metrics.kpis.slo import NO_TRAFFIC, OK, PAGE_FAST, PAGE_SLOW, TICKET, alert_text
 from ui.components import charts, layout, limits
+from ui.components.fit import fit_widths
 from ui.components.frame import ensure_frame
 from ui.fetch import page_data
 
@@ -20,6 +21,7 @@ ensure_frame()
 
 CARDS = ("availability", "p95_latency", "error_rate", "cpu_mean", "memory_mean")
 TRENDS = ("availability", "p95_latency", "error_rate", "cpu_mean", "memory_mean", "cpu_p95")
+TABLE_WIDTH = 980  # the main column at 1440 px with the sidebar open
 ALERT_COLOURS = {
     PAGE_FAST: charts.RED,
     PAGE_SLOW: charts.RED,
@@ -119,12 +121,14 @@ def _budgets(filters: Filters) -> None:
     everything, frame = frame, _least_budget_first(frame)
     colours = [ALERT_COLOURS.get(a, charts.GREY) for a in frame["alert"]]
     line = _(
-        "{service}: {left} % of the budget left · burn 1 h {b1}×, 6 h {b6}×, 3 d {b3}× · {alert}"
+        "{service}: {left} % of the budget left ({minutes} min) · burn 1 h {b1}×, 6 h {b6}×, "
+        "3 d {b3}× · {alert}"
     )
     hover = [
         line.format(
             service=r.service_id,
             left=formats.number(r.budget_remaining_pct, 1),
+            minutes=formats.number(r.budget_remaining_minutes),
             b1=formats.number(r.burn_rate_1h, 2),
             b6=formats.number(r.burn_rate_6h, 2),
             b3=formats.number(r.burn_rate_3d, 2),
@@ -142,7 +146,7 @@ def _budgets(filters: Filters) -> None:
         colours=colours,
         hover=hover,
         target=0.0,
-        target_text=_("budget exhausted below 0 %"),
+        target_text=_("0 %: below it the budget is exhausted"),
         horizontal=True,
         height=max(320, 28 * len(frame) + 120),
     )
@@ -154,49 +158,62 @@ def _budgets(filters: Filters) -> None:
         st.caption(note)
     frame = limits.first(everything, limits.MOST_TABLE_ROWS)
     frame = frame.assign(alert=frame["alert"].map(alert_text))
-    st.dataframe(
-        frame[
-            [
-                "service_id",
-                "alert",
-                "slo",
-                "availability_30d",
-                "budget_remaining_pct",
-                "budget_remaining_minutes",
-                "burn_rate_1h",
-                "burn_rate_6h",
-                "burn_rate_3d",
-            ]
-        ],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "service_id": _("Service"),
-            "alert": st.column_config.TextColumn(
-                _("Alert state"),
-                width="medium",
-                help=_(
-                    "Multi-window burn-rate rules (SRE Workbook): page when 1 h > 14.4× or 6 h "
-                    "and 1 h > 6×; ticket when 3 d and 6 h > 1×."
-                ),
-            ),
-            "slo": st.column_config.NumberColumn(_("Objective (%)"), format="%.2f"),
-            "availability_30d": st.column_config.NumberColumn(
-                _("Availability 30 d (%)"), format="%.3f"
-            ),
-            "budget_remaining_pct": st.column_config.NumberColumn(
-                _("Budget left (%)"),
-                format="%.1f",
-                help=_("Negative: the objective is already missed"),
-            ),
-            "budget_remaining_minutes": st.column_config.NumberColumn(
-                _("Budget left (min)"), format="%.0f"
-            ),
-            "burn_rate_1h": st.column_config.NumberColumn(_("Burn 1 h (×)"), format="%.2f"),
-            "burn_rate_6h": st.column_config.NumberColumn(_("Burn 6 h (×)"), format="%.2f"),
-            "burn_rate_3d": st.column_config.NumberColumn(_("Burn 3 d (×)"), format="%.2f"),
-        },
-    )
+    _budget_table(frame)
+
+
+BUDGET_FORMATS = {  # column → display format; minutes left are in the chart's hover
+    "slo": "%.2f",
+    "availability_30d": "%.3f",
+    "budget_remaining_pct": "%.1f",
+    "burn_rate_1h": "%.2f",
+    "burn_rate_6h": "%.2f",
+    "burn_rate_3d": "%.2f",
+}
+
+
+def _cells(column: pd.Series, fmt: str | None) -> list[str]:
+    """The column's cells as the grid shows them (what their width is measured on)."""
+    return [fmt % v if fmt and pd.notna(v) else str(v) for v in column]
+
+
+def _budget_table(frame: pd.DataFrame) -> None:
+    headers = {
+        "service_id": _("Service"),
+        "alert": _("Alert state"),
+        "slo": _("Objective (%)"),
+        "availability_30d": _("Availability 30 d (%)"),
+        "budget_remaining_pct": _("Budget left (%)"),
+        "burn_rate_1h": _("Burn 1 h (×)"),
+        "burn_rate_6h": _("Burn 6 h (×)"),
+        "burn_rate_3d": _("Burn 3 d (×)"),
+    }
+    cells = {name: _cells(frame[name], BUDGET_FORMATS.get(name)) for name in headers}
+    widths = fit_widths(cells, headers, TABLE_WIDTH)
+    helps = {
+        "alert": _(
+            "Multi-window burn-rate rules (SRE Workbook): page when 1 h > 14.4× or 6 h and 1 h "
+            "> 6×; ticket when 3 d and 6 h > 1×."
+        ),
+        "budget_remaining_pct": _("Negative: the objective is already missed"),
+    }
+    config: dict[str, Any] = {
+        name: (
+            st.column_config.NumberColumn(
+                headers[name],
+                format=BUDGET_FORMATS[name],
+                width=widths[name],  # type: ignore[arg-type]
+                help=helps.get(name),
+            )
+            if name in BUDGET_FORMATS
+            else st.column_config.TextColumn(
+                headers[name],
+                width=widths[name],  # type: ignore[arg-type]
+                help=helps.get(name),
+            )
+        )
+        for name in headers
+    }
+    st.dataframe(frame[list(headers)], hide_index=True, width="stretch", column_config=config)
 
 
 def render(filters: Filters) -> None:

@@ -18,6 +18,7 @@ from metrics.reports import review
 from metrics.reports.review import kpi_text, stage_text, status_text
 from ui.access import auth
 from ui.components import charts, layout
+from ui.components.fit import fit_widths
 from ui.components.frame import ensure_frame
 from ui.components.plain import md_literal
 from ui.components.review_export import review_html
@@ -127,27 +128,21 @@ def _save(write) -> None:  # type: ignore[no-untyped-def]
     st.rerun()
 
 
-WIDTHS = {  # pixels: the whole table fits the page at 1440 px (sidebar open)
-    "KPI": 180,
-    "Target": 120,
-    "This quarter": 95,
-    "Last quarter": 95,
-    "Change": 90,
-    "RAG": 85,
-    "Trend": 90,
-    "Owner": 95,
-    "Note": 140,
-}
+SHOWN = ("KPI", "Target", "This quarter", "Last quarter", "Change", "RAG", "Trend", "Owner")
+# The actions' titles (Note) are listed in full under "PDCA action items" below and in the
+# export, so the page's table leaves them out and fits the page at 1440 px with the sidebar open.
+TABLE_WIDTH = 980  # measured: the main column at 1440 px with the sidebar open
 
 
-def _columns() -> dict[str, object]:
+def _columns(shown: pd.DataFrame) -> dict[str, object]:
     headers = {key: _(text) for key, text in review.COLUMN_TEXT.items()}
+    text = {key: shown[key] for key in SHOWN if key != "Trend"}
+    widths = fit_widths(text, headers, TABLE_WIDTH, fixed={"Trend": 60})
     config: dict[str, object] = {
-        key: st.column_config.TextColumn(headers[key], width=WIDTHS[key])  # type: ignore[arg-type]
-        for key in headers
-        if key != "Trend"
+        key: st.column_config.TextColumn(headers[key], width=widths[key])  # type: ignore[arg-type]
+        for key in text
     }
-    config["Trend"] = st.column_config.LineChartColumn(headers["Trend"], width=WIDTHS["Trend"])  # type: ignore[arg-type]
+    config["Trend"] = st.column_config.LineChartColumn(headers["Trend"], width=widths["Trend"])  # type: ignore[arg-type]
     return config
 
 
@@ -174,7 +169,8 @@ def render(filters: Filters) -> None:
         shown,
         hide_index=True,
         width="stretch",
-        column_config=_columns(),
+        column_config=_columns(shown),
+        column_order=SHOWN,
     )
     figures = _figures(quarter)
     st.subheader(_("Trends over four quarters"))

@@ -69,4 +69,6 @@ def format_delta(kpi: Kpi, delta: float | None) -> str | None:
         return None
     unit = {"%": "pp"}.get(kpi.unit, kpi.unit)
     decimals = 0 if abs(delta) >= 1000 else kpi.decimals
+    if round(delta, decimals) == 0:
+        delta = 0.0  # "+0.0", never "-0.0"
     return _joined(f"{delta:+,.{decimals}f}", unit)

@@ -25,6 +25,7 @@ from connectors.csv.importer import CsvImportError, ImportResult, import_csv
 from data.warehouse import write_snapshot
 from tests.servers.warehouse import contents, query
 from tests.ui.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
+from tests.ui.test_app_sync import table_rows
 from ui.access import auth
 from ui.admin.csv_upload import run_upload
 
@@ -769,11 +770,6 @@ def data_sources(db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> A
     return app
 
 
-def table_rows(app: AppTest, table: str) -> int:
-    frame = next(d.value for d in app.dataframe if "table" in d.value.columns)
-    return int(dict(zip(frame["table"], frame["rows"], strict=True))[table])
-
-
 def test_page_shows_the_columns_of_the_chosen_kind(
     db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -781,7 +777,7 @@ def test_page_shows_the_columns_of_the_chosen_kind(
     assert "Import a CSV file" in [s.value for s in app.subheader]
     assert app.file_uploader, "admins (everyone without login) may upload"
     app.selectbox(key="csv_import_kind").select("incidents").run()
-    frame = app.table[0].value
+    frame = next(t.value for t in app.table if "Meaning" in t.value.columns)  # the kind's columns
     assert list(frame.index) == [c.name for c in KINDS["incidents"].columns]
     assert frame.loc["resolved_at", "Required"] == "no"
     assert (

@@ -31,8 +31,8 @@ def data_sources(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def table_rows(app: AppTest, table: str) -> int:
-    frame = next(d.value for d in app.dataframe if "table" in d.value.columns)
-    return int(dict(zip(frame["table"], frame["rows"], strict=True))[table])
+    frame = next(t.value for t in app.table if "What it holds" in t.value.columns)
+    return int(frame.loc[table, "Rows"].replace(",", ""))
 
 
 def test_sync_now_runs_the_connectors_and_shows_new_data(

@@ -1,7 +1,8 @@
 """The chart helper every page uses, so all charts look alike.
 
-Trend lines carry the target as a line (and the amber zone up to the warning level as a band),
-annotations as dotted vertical markers, axis titles with units and the KPI definition on hover.
+Trend lines carry the target as a dashed line (and the amber zone up to the warning level as a
+band), named in the chart's subtitle so no annotation label can cover it; annotations as dotted
+vertical markers, axis titles with units and the KPI definition on hover.
 RAG colours are the same everywhere: green, amber, red, grey for no data; primary for series.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import html
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 
 import pandas as pd
@@ -62,7 +64,9 @@ CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"
 def axis_title(kpi: Kpi) -> str:
     """Label and unit, broken over lines so a long label fits the chart's height."""
     unit = _(AXIS_UNIT[kpi.unit]) if kpi.unit in AXIS_UNIT else unit_text(kpi.unit)
-    return "<br>".join(textwrap.wrap(f"{_(kpi.label)} ({unit})", 32))
+    text = f"{_(kpi.label)} ({unit})"
+    wide = any(unicodedata.east_asian_width(c) in "WF" for c in text)
+    return "<br>".join(textwrap.wrap(text, 16 if wide else 32))  # a CJK glyph is two wide
 
 
 def plotly_text(text: object) -> str:
@@ -122,9 +126,19 @@ def scoped_annotations(
     return frame[frame.apply(concerns, axis=1)]
 
 
-def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int) -> go.Figure:
+def _layout(
+    fig: go.Figure,
+    title: str,
+    x_title: str,
+    y_title: str,
+    height: int,
+    subtitle: str | None = None,
+) -> go.Figure:
+    heading: dict[str, object] = {"text": title, "x": 0, "xanchor": "left"}
+    if subtitle:
+        heading["subtitle"] = {"text": subtitle, "font": {"color": GREEN, "size": 12}}
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
+        title=heading,
         height=height,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
         xaxis_title=x_title,
@@ -198,11 +212,17 @@ def _y_range(kpi: Kpi, values: pd.Series, target: float | None) -> list[float] |
     return [floor, high + pad]
 
 
+def target_label(target_text: str) -> str:
+    """The subtitle naming the dashed line: "- - Target ≥ 99.5 %"."""
+    return "- - " + plotly_text(_("Target {target}").format(target=target_text))
+
+
 def _target(
     fig: go.Figure, kpi: Kpi, target: float | None, warn: float | None, target_text: str | None
-) -> None:
+) -> str | None:
+    """Draw the target line (and amber band); return its label for the subtitle."""
     if target is None:
-        return
+        return None
     if warn is not None and warn != target:
         fig.add_hrect(
             y0=min(target, warn),
@@ -212,15 +232,8 @@ def _target(
             line_width=0,
             layer="below",
         )
-    fig.add_hline(
-        y=target,
-        line={"color": GREEN, "width": 2, "dash": "dash"},
-        annotation_text=_("Target {target}").format(
-            target=target_text or f"{target:g} {unit_text(kpi.unit)}"
-        ),
-        annotation_position="top right",
-        annotation_font={"color": GREEN, "size": 11},
-    )
+    fig.add_hline(y=target, line={"color": GREEN, "width": 2, "dash": "dash"})
+    return target_label(target_text or f"{target:g} {unit_text(kpi.unit)}")
 
 
 def trend_chart(
@@ -262,7 +275,7 @@ def trend_chart(
                 f"<extra>{definition}</extra>",
             )
         )
-    _target(fig, kpi, target, warn, target_text)
+    subtitle = _target(fig, kpi, target, warn, target_text)
     if not data.empty:
         last_end = data["bucket"].max() + STEP[grain] - pd.Timedelta(days=1)
         _annotate(fig, annotations, data["bucket"].min(), last_end)
@@ -273,7 +286,7 @@ def trend_chart(
         if with_values.nunique() <= 1:  # Plotly would zoom a lone point to milliseconds
             pad = HALF_STEP.get(grain, HALF_STEP["week"])
             fig.update_xaxes(range=[data["bucket"].min() - pad, data["bucket"].max() + pad])
-    fig = _layout(fig, title or label, _(X_TITLE[grain]), axis_title(kpi), height)
+    fig = _layout(fig, title or label, _(X_TITLE[grain]), axis_title(kpi), height, subtitle)
     if series is not None:
         fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 11}})
     return fig
@@ -304,28 +317,19 @@ def bar_chart(
         hoverinfo="text" if hover is not None else None,
     )
     fig = go.Figure(bar)
+    subtitle = None
     if target is not None:
         line = {"color": GREEN, "width": 2, "dash": "dash"}
-        label = _("Target {target}").format(target=target_text or target)
+        subtitle = target_label(str(target_text or target))
         if horizontal:
-            fig.add_vline(
-                x=target,
-                line=line,
-                annotation_text=label,
-                annotation_font={"color": GREEN, "size": 11},
-            )
+            fig.add_vline(x=target, line=line)
         else:
-            fig.add_hline(
-                y=target,
-                line=line,
-                annotation_text=label,
-                annotation_font={"color": GREEN, "size": 11},
-            )
+            fig.add_hline(y=target, line=line)
     if horizontal:
         fig.update_yaxes(autorange="reversed")
         x_title, y_title = y_title, x_title
     fig.update_layout(showlegend=False)
-    return _layout(fig, title, x_title, y_title, height)
+    return _layout(fig, title, x_title, y_title, height, subtitle)
 
 
 def show(fig: go.Figure, key: str) -> None:
