@@ -19,23 +19,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connectors.core import records
-from i18n import N_
+from i18n import N_, _
 
 # type name → what the docs say about its values
 TYPES = {
-    "id": "identifier: text up to 200 characters, no line breaks",
-    "text": "text up to 2,000 characters",
-    "url": "an http:// or https:// URL",
-    "sha": "commit SHA: 7 to 64 hexadecimal digits (stored in lower case)",
+    "id": N_("identifier: text up to 200 characters, no line breaks"),
+    "text": N_("text up to 2,000 characters"),
+    "url": N_("an http:// or https:// URL"),
+    "sha": N_("commit SHA: 7 to 64 hexadecimal digits (stored in lower case)"),
     "timestamp": (
-        "ISO-8601 date and time with Z or an offset, e.g. 2026-01-31T14:05:00Z or "
-        "2026-01-31 15:05+01:00; without an offset only with --timezone"
+        N_(
+            "ISO-8601 date and time with Z or an offset, e.g. 2026-01-31T14:05:00Z or "
+            "2026-01-31 15:05+01:00; without an offset only with --timezone"
+        )
     ),
-    "date": "date YYYY-MM-DD",
-    "count": "whole number ≥ 0",
-    "amount": "amount ≥ 0 with at most 2 decimals, a dot as decimal mark, no thousands separator",
-    "percent": "number from 0 to 100",
-    "choice": "one of the listed words (case does not matter)",
+    "date": N_("date YYYY-MM-DD"),
+    "count": N_("whole number ≥ 0"),
+    "amount": N_(
+        "amount ≥ 0 with at most 2 decimals, a dot as decimal mark, no thousands separator"
+    ),
+    "percent": N_("number from 0 to 100"),
+    "choice": N_("one of the listed words (case does not matter)"),
 }
 MAX_ID = 200
 MAX_TEXT = 2000
@@ -103,10 +107,15 @@ class Column:
     maximum: int | None = None  # for counts
 
     def describe(self) -> str:
+        """What values the column takes, in the reader's language."""
         if self.choices:
             words = ", ".join(self.choices)
-            return f"one of {words}" + (f" (default {self.default})" if self.default else "")
-        return TYPES[self.type]
+            if self.default:
+                return _("one of {words} (default {default})").format(
+                    words=words, default=self.default
+                )
+            return _("one of {words}").format(words=words)
+        return _(TYPES[self.type])
 
 
 @dataclass(frozen=True)
@@ -209,7 +218,7 @@ def _percent(name: str, example: str, meaning: str) -> Column:
     return Column(name, "percent", False, example, meaning)
 
 
-SERVICE = _id("service_id", True, "checkout-api", "a service of the warehouse (services)")
+SERVICE = _id("service_id", True, "checkout-api", N_("a service of the warehouse (services)"))
 SERVICE_EXISTS = Exists("service_id", "services", "service_id", "service")
 
 DEPLOYMENTS = Kind(
@@ -218,35 +227,37 @@ DEPLOYMENTS = Kind(
     key=("external_id",),
     summary=N_("One row per deployment attempt of a service to an environment."),
     columns=(
-        _id("external_id", True, "d-1042", "the deployment's id in your tool; the row's key"),
+        _id("external_id", True, "d-1042", N_("the deployment's id in your tool; the row's key")),
         SERVICE,
         Column(
             "environment",
             "id",
             True,
             "production",
-            "target environment (production counts); stored in lower case",
+            N_("target environment (production counts); stored in lower case"),
             normalise=records.environment_name,
         ),
-        _ts("started_at", True, "2026-01-14T09:58:00Z", "deployment start"),
-        _ts("finished_at", False, "2026-01-14T10:03:30Z", "when the change went live"),
+        _ts("started_at", True, "2026-01-14T09:58:00Z", N_("deployment start")),
+        _ts("finished_at", False, "2026-01-14T10:03:30Z", N_("when the change went live")),
         Column(
             "status",
             "choice",
             True,
             "success",
-            "outcome",
+            N_("outcome"),
             normalise=_status,
             choices=records.STATUSES,
         ),
-        Column("commit_sha", "sha", False, "9fceb02d0ae598e95dc970b74767f19372d61af8", "commit"),
-        Column("url", "url", False, "https://ci.example.com/deploy/1042", "link to it"),
+        Column(
+            "commit_sha", "sha", False, "9fceb02d0ae598e95dc970b74767f19372d61af8", N_("commit")
+        ),
+        Column("url", "url", False, "https://ci.example.com/deploy/1042", N_("link to it")),
         Column(
             "change_type",
             "choice",
             False,
             "planned",
-            "hotfix and rollback are unplanned rework",
+            N_("hotfix and rollback are unplanned rework"),
             normalise=_choice("change_type", {c: c for c in records.CHANGE_TYPES}),
             choices=records.CHANGE_TYPES,
             default="planned",
@@ -255,7 +266,7 @@ DEPLOYMENTS = Kind(
             "remediates_external_id",
             False,
             "",
-            "external_id of the deployment a hotfix or rollback repairs (same source)",
+            N_("external_id of the deployment a hotfix or rollback repairs (same source)"),
         ),
     ),
     rules=(
@@ -281,19 +292,19 @@ CHANGES = Kind(
         "find the deployment that shipped each change (by commit, then by time)."
     ),
     columns=(
-        _id("external_id", True, "pr-311", "the change's id, e.g. the pull request number"),
+        _id("external_id", True, "pr-311", N_("the change's id, e.g. the pull request number")),
         SERVICE,
-        Column("commit_sha", "sha", False, "9fceb02d0ae598e95dc970b74767f19372d61af8", "merge"),
-        _ts("first_commit_at", False, "2026-01-12T16:20:00Z", "first commit: lead time start"),
-        _ts("opened_at", False, "2026-01-13T08:00:00Z", "pull/merge request opened"),
-        _ts("merged_at", False, "2026-01-14T09:30:00Z", "merged into the main branch"),
+        Column("commit_sha", "sha", False, "9fceb02d0ae598e95dc970b74767f19372d61af8", N_("merge")),
+        _ts("first_commit_at", False, "2026-01-12T16:20:00Z", N_("first commit: lead time start")),
+        _ts("opened_at", False, "2026-01-13T08:00:00Z", N_("pull/merge request opened")),
+        _ts("merged_at", False, "2026-01-14T09:30:00Z", N_("merged into the main branch")),
         _id(
             "deployment_external_id",
             False,
             "",
-            "the deployment (same source, already imported) that shipped it",
+            N_("the deployment (same source, already imported) that shipped it"),
         ),
-        Column("url", "url", False, "https://git.example.com/acme/checkout/pull/311", "link"),
+        Column("url", "url", False, "https://git.example.com/acme/checkout/pull/311", N_("link")),
     ),
     rules=(
         Order("first_commit_at", "merged_at", "merged before its first commit"),
@@ -325,31 +336,33 @@ INCIDENTS = Kind(
         "deployment of the service within the linking window."
     ),
     columns=(
-        _id("external_id", True, "INC-88", "the incident's id in your tool"),
+        _id("external_id", True, "INC-88", N_("the incident's id in your tool")),
         SERVICE,
         Column(
             "severity",
             "choice",
             False,
             "SEV2",
-            "SEV1 (worst) to SEV4; P1-P5, critical/high/medium/low are converted; empty or "
-            "missing when your tool has none",
+            N_(
+                "SEV1 (worst) to SEV4; P1-P5, critical/high/medium/low are converted; empty or "
+                "missing when your tool has none"
+            ),
             normalise=_severity,
             choices=(*records.SEVERITIES, UNKNOWN_SEVERITY),
             default=UNKNOWN_SEVERITY,
         ),
-        Column("title", "text", False, "Checkout errors after deploy", "short description"),
-        _ts("started_at", True, "2026-01-14T10:20:00Z", "impact start (or alert time)"),
-        _ts("acknowledged_at", False, "2026-01-14T10:24:00Z", "first acknowledgement"),
-        _ts("resolved_at", False, "2026-01-14T11:05:00Z", "service restored; empty while open"),
+        Column("title", "text", False, "Checkout errors after deploy", N_("short description")),
+        _ts("started_at", True, "2026-01-14T10:20:00Z", N_("impact start (or alert time)")),
+        _ts("acknowledged_at", False, "2026-01-14T10:24:00Z", N_("first acknowledgement")),
+        _ts("resolved_at", False, "2026-01-14T11:05:00Z", N_("service restored; empty while open")),
         _id(
             "caused_by_deployment_external_id",
             False,
             "",
-            "the deployment (same source, already imported) that caused it",
+            N_("the deployment (same source, already imported) that caused it"),
         ),
-        _id("deployment_ref", False, "d-1042", "a deployment id or commit SHA (7+) it names"),
-        Column("url", "url", False, "https://status.example.com/incidents/88", "link"),
+        _id("deployment_ref", False, "d-1042", N_("a deployment id or commit SHA (7+) it names")),
+        Column("url", "url", False, "https://status.example.com/incidents/88", N_("link")),
     ),
     rules=(
         Order("started_at", "resolved_at", "resolved before started"),
@@ -383,20 +396,20 @@ INVESTMENTS = Kind(
     key=("external_id",),
     summary=N_("The investment ledger for ROI: what was spent on tooling, platform, training."),
     columns=(
-        _id("external_id", True, "inv-2026-014", "ledger entry id"),
-        Column("spent_on", "date", True, "2026-01-31", "booking date"),
-        _id("category", True, "tooling", "tooling, platform, training, consulting, …"),
-        Column("amount", "amount", True, "12500.00", "amount spent, in currency"),
+        _id("external_id", True, "inv-2026-014", N_("ledger entry id")),
+        Column("spent_on", "date", True, "2026-01-31", N_("booking date")),
+        _id("category", True, "tooling", N_("tooling, platform, training, consulting, …")),
+        Column("amount", "amount", True, "12500.00", N_("amount spent, in currency")),
         Column(
             "currency",
             "choice",
             True,
             "EUR",
-            "ISO 4217 code (3 letters)",
+            N_("ISO 4217 code (3 letters)"),
             normalise=_currency,
         ),
-        Column("description", "text", False, "CI runners, January", "what was bought"),
-        _id("team_id", False, "payments", "team that benefits (teams); empty = organisation"),
+        Column("description", "text", False, "CI runners, January", N_("what was bought")),
+        _id("team_id", False, "payments", N_("team that benefits (teams); empty = organisation")),
     ),
     references=(Exists("team_id", "teams", "team_id", "team"),),
 )
@@ -412,30 +425,32 @@ ANNOTATIONS = Kind(
     has_source=False,
     summary=N_("Dated events shown as markers on charts. The key is annotation_id alone."),
     columns=(
-        _id("annotation_id", True, "adopt-trunk-based", "annotation id (the row's key)"),
-        Column("occurred_on", "date", True, "2026-01-05", "when it happened"),
+        _id("annotation_id", True, "adopt-trunk-based", N_("annotation id (the row's key)")),
+        Column("occurred_on", "date", True, "2026-01-05", N_("when it happened")),
         Column(
             "scope",
             "choice",
             True,
             "team",
-            "what it applies to",
+            N_("what it applies to"),
             normalise=_choice("scope", SCOPES),
             choices=("organisation", "team", "service"),
         ),
-        _id("scope_id", False, "payments", "team_id or service_id; empty for organisation"),
+        _id("scope_id", False, "payments", N_("team_id or service_id; empty for organisation")),
         Column(
             "kind",
             "choice",
             True,
             "adoption",
-            "what kind of event",
+            N_("what kind of event"),
             normalise=_choice(
                 "kind", {k: k for k in ANNOTATION_KINDS} | {"organization": "organisation"}
             ),
             choices=ANNOTATION_KINDS,
         ),
-        Column("text", "text", True, "Payments adopts trunk-based development", "what happened"),
+        Column(
+            "text", "text", True, "Payments adopts trunk-based development", N_("what happened")
+        ),
     ),
     rules=(
         Fails(
@@ -465,37 +480,37 @@ QUALITY = Kind(
         "weighted; the key is project_key with analysed_at."
     ),
     columns=(
-        _id("project_key", True, "acme:checkout-api", "project key in the analysis tool"),
+        _id("project_key", True, "acme:checkout-api", N_("project key in the analysis tool")),
         SERVICE,
-        _ts("analysed_at", True, "2026-01-14T12:00:00Z", "analysis date"),
-        _count("lines_to_cover", "5400", "executable lines"),
-        _count("uncovered_lines", "1100", "executable lines not run by tests"),
-        _count("conditions_to_cover", "900", "branch outcomes to cover"),
-        _count("uncovered_conditions", "300", "branch outcomes not covered"),
-        _count("new_lines_to_cover", "240", "executable lines in new code"),
-        _count("new_uncovered_lines", "30", "new-code lines not covered"),
-        _count("technical_debt_minutes", "2880", "remediation effort; 480 minutes = 1 day"),
-        _count("bugs", "3", "open bugs", INT32_MAX),
-        _count("vulnerabilities", "0", "open vulnerabilities", INT32_MAX),
-        _count("code_smells", "120", "open code smells", INT32_MAX),
-        _percent("duplicated_lines_density", "2.5", "duplicated lines, percent"),
+        _ts("analysed_at", True, "2026-01-14T12:00:00Z", N_("analysis date")),
+        _count("lines_to_cover", "5400", N_("executable lines")),
+        _count("uncovered_lines", "1100", N_("executable lines not run by tests")),
+        _count("conditions_to_cover", "900", N_("branch outcomes to cover")),
+        _count("uncovered_conditions", "300", N_("branch outcomes not covered")),
+        _count("new_lines_to_cover", "240", N_("executable lines in new code")),
+        _count("new_uncovered_lines", "30", N_("new-code lines not covered")),
+        _count("technical_debt_minutes", "2880", N_("remediation effort; 480 minutes = 1 day")),
+        _count("bugs", "3", N_("open bugs"), INT32_MAX),
+        _count("vulnerabilities", "0", N_("open vulnerabilities"), INT32_MAX),
+        _count("code_smells", "120", N_("open code smells"), INT32_MAX),
+        _percent("duplicated_lines_density", "2.5", N_("duplicated lines, percent")),
         Column(
             "quality_gate_status",
             "choice",
             False,
             "OK",
-            "quality gate",
+            N_("quality gate"),
             normalise=_choice("quality_gate_status", _GATES),
             choices=("OK", "WARN", "ERROR"),
         ),
-        _percent("coverage", "79.6", "coverage as the tool reports it, percent"),
-        _percent("new_coverage", "87.5", "coverage of new code as the tool reports it"),
+        _percent("coverage", "79.6", N_("coverage as the tool reports it, percent")),
+        _percent("new_coverage", "87.5", N_("coverage of new code as the tool reports it")),
         Column(
             "reliability_rating",
             "choice",
             False,
             "B",
-            "A (best) to E",
+            N_("A (best) to E"),
             normalise=_choice("reliability_rating", _RATINGS),
             choices=tuple("ABCDE"),
         ),
@@ -504,7 +519,7 @@ QUALITY = Kind(
             "choice",
             False,
             "A",
-            "A (best) to E",
+            N_("A (best) to E"),
             normalise=_choice("security_rating", _RATINGS),
             choices=tuple("ABCDE"),
         ),
@@ -531,14 +546,14 @@ DEPLOYMENT_COMMITS = Kind(
             "deployment_external_id",
             True,
             "d-1042",
-            "external_id of a deployment of the same source",
+            N_("external_id of a deployment of the same source"),
         ),
         Column(
             "commit_sha",
             "sha",
             True,
             "9fceb02d0ae598e95dc970b74767f19372d61af8",
-            "a commit it shipped",
+            N_("a commit it shipped"),
         ),
     ),
     references=(SameSourceDeployment("deployment_external_id"),),

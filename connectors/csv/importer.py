@@ -73,6 +73,7 @@ from connectors.csv.read import Problem, Scan, scan
 from data.constraints import upsert_sql
 from data.lake import is_lake_connection
 from data.warehouse import WarehouseError, db_path, is_disk_full, open_reader, write_snapshot
+from i18n import _
 
 SOURCE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_FILE_BYTES = 2 * 1024**3
@@ -542,10 +543,10 @@ def columns_table(kind: str) -> list[dict[str, str]]:
     return [
         {
             "column": c.name,
-            "required": "yes" if c.required else "no",
+            "required": _("yes") if c.required else _("no"),
             "type": c.describe(),
             "example": c.example,
-            "meaning": c.meaning,
+            "meaning": _(c.meaning),
         }
         for c in spec.columns
     ]

@@ -44,7 +44,7 @@ def test_page_renders_charts_without_errors(page: Page, base_url: str, path: str
 
 def test_grain_choice_redraws_delivery_trends(page: Page, base_url: str) -> None:
     open_page(page, f"{base_url}/delivery?start=2026-01-01&end=2026-11-24", "delivery-weekly")
-    page.get_by_text("per quarter").click()
+    page.get_by_text("quarterly", exact=True).click()
     wait_rendered(page)
     expect(page.locator(".xtitle", has_text="Quarter starting (UTC)").first).to_be_visible()
     assert "start=2026-01-01" in page.url, "the page keeps the shared filters in the URL"
