@@ -73,6 +73,10 @@ messages: $(DEV_STAMP)  ## extract the strings marked _() / N_() and merge them 
 		--project TechPulse --msgid-bugs-address "" -o i18n/locale/messages.pot .
 	$(VENV)/bin/pybabel update -i i18n/locale/messages.pot -d i18n/locale -l zh_CN \
 		--ignore-obsolete --no-fuzzy-matching
+	sed -i -e 's/^"Report-Msgid-Bugs-To: .*/"Report-Msgid-Bugs-To: the TechPulse issue tracker\\n"/' \
+		-e 's/^"Last-Translator: .*/"Last-Translator: TechPulse maintainers (terms: docs\/glossary.md)\\n"/' \
+		-e 's/^"Language-Team: .*/"Language-Team: TechPulse zh-CN\\n"/' \
+		i18n/locale/zh_CN/LC_MESSAGES/messages.po
 
 lock: $(DEV_STAMP)  ## regenerate the pinned requirements from pyproject.toml
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links \

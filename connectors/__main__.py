@@ -39,6 +39,14 @@ from data.catalog.apply import apply
 from data.catalog.csvfile import merged_catalog, read_rows
 from data.catalog.model import CatalogError
 from data.warehouse import WarehouseError, db_path, exists, open_reader
+from i18n import N_, _
+
+DESCRIPTION = N_(
+    "Pull the configured sources into the warehouse. Exit codes: 0 every source succeeded; 1 at "
+    "least one source failed (its one-line error is on stderr and in sync_runs); 2 the command "
+    "could not start (sources file, warehouse, arguments); 130 interrupted (nothing half-written "
+    "is published)."
+)
 
 
 def parse_moment(text: str) -> datetime:
@@ -56,22 +64,24 @@ def _common() -> argparse.ArgumentParser:
     """The options every subcommand takes: the sources file, the warehouse, logging."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--config", help="sources file (default: $TECHPULSE_SOURCES or config/sources.toml)"
+        "--config", help=_("sources file (default: $TECHPULSE_SOURCES or config/sources.toml)")
     )
-    common.add_argument("--db", help="warehouse (default: $TECHPULSE_DB or data/techpulse.duckdb)")
     common.add_argument(
-        "-v", "--verbose", action="count", default=0, help="log requests (-vv: debug)"
+        "--db", help=_("warehouse (default: $TECHPULSE_DB or data/techpulse.duckdb)")
+    )
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0, help=_("log requests (-vv: debug)")
     )
     return common
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m connectors", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m connectors", description=_(DESCRIPTION))
     i18n.cli.add_lang_option(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     common = _common()
     run = commands.add_parser(
-        "sync", parents=[common], help="pull the configured sources into the warehouse"
+        "sync", parents=[common], help=_("pull the configured sources into the warehouse")
     )
     run.add_argument(
         "--source",
@@ -79,28 +89,28 @@ def _parser() -> argparse.ArgumentParser:
         action="extend",
         nargs="+",
         metavar="NAME",
-        help="sync only these sources (default: every enabled one)",
+        help=_("sync only these sources (default: every enabled one)"),
     )
     run.add_argument(
         "--since",
         type=parse_moment,
-        help="re-fetch from this date (UTC) instead of each stream's cursor",
+        help=_("re-fetch from this date (UTC) instead of each stream's cursor"),
     )
     run.add_argument(
         "--until",
         type=parse_moment,
-        help="fetch data up to this moment (default: now); for backfills and tests",
+        help=_("fetch data up to this moment (default: now); for backfills and tests"),
     )
     run.add_argument(
         "--progress",
         choices=("auto", "bar", "plain", "json", "none"),
         default="auto",
-        help="auto: a bar on a terminal, lines otherwise; json: JSON lines on stdout",
+        help=_("auto: a bar on a terminal, lines otherwise; json: JSON lines on stdout"),
     )
     csv = commands.add_parser(
         "import",
         parents=[common],
-        help="import a CSV file of deployments, changes, incidents, … (all or nothing)",
+        help=_("import a CSV file of deployments, changes, incidents, … (all or nothing)"),
     )
     csv.add_argument(
         "kind",
@@ -108,32 +118,32 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KIND",
         help=", ".join([*KINDS, *CATALOG_KINDS]),
     )
-    csv.add_argument("file", metavar="FILE", help="the CSV file (UTF-8, header on line 1)")
+    csv.add_argument("file", metavar="FILE", help=_("the CSV file (UTF-8, header on line 1)"))
     csv.add_argument(
-        "--source", default="csv", help="the rows' source (default: csv); the file has none"
+        "--source", default="csv", help=_("the rows' source (default: csv); the file has none")
     )
     csv.add_argument(
         "--timezone",
         metavar="ZONE",
-        help="IANA zone of times without an offset, e.g. Europe/Berlin (default: refuse them)",
+        help=_("IANA zone of times without an offset, e.g. Europe/Berlin (default: refuse them)"),
     )
     csv.add_argument("--format", choices=("table", "json"), default="table")
     found = commands.add_parser(
         "discover",
         parents=[common],
-        help="list what each source knows that maps to no service, with a suggested mapping",
+        help=_("list what each source knows that maps to no service, with a suggested mapping"),
     )
     found.add_argument(
         "--source", dest="sources", action="extend", nargs="+", metavar="NAME",
-        help="ask only these sources (default: every enabled one)",
+        help=_("ask only these sources (default: every enabled one)"),
     )  # fmt: skip
     commands.add_parser(
         "worker",
         parents=[common],
-        help="run every enabled source on its schedule until stopped (SIGTERM/SIGINT)",
+        help=_("run every enabled source on its schedule until stopped (SIGTERM/SIGINT)"),
     )
     listing = commands.add_parser(
-        "sources", parents=[common], help="list the configured sources and their last sync"
+        "sources", parents=[common], help=_("list the configured sources and their last sync")
     )
     listing.add_argument("--format", choices=("table", "json"), default="table")
     return parser

@@ -42,36 +42,45 @@ from data.warehouse import (
     open_reader,
     upgrade,
 )
+from i18n import N_, _
 
-DB_HELP = "warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)"
+DESCRIPTION = N_(
+    "Warehouse maintenance and the organisation catalog: create (init), upgrade (migrate), verify "
+    "(check) and copy a warehouse, and apply a catalog of teams and services (catalog apply)."
+)
+DB_HELP = N_("warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)")
 SHOWN_PROBLEMS = 20
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m data", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m data", description=_(DESCRIPTION))
     i18n.cli.add_lang_option(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (
-        ("init", "create an empty warehouse at the latest schema"),
-        ("migrate", "upgrade the warehouse schema in place"),
-        ("check", "read every block and verify its checksum"),
+        ("init", N_("create an empty warehouse at the latest schema")),
+        ("migrate", N_("upgrade the warehouse schema in place")),
+        ("check", N_("read every block and verify its checksum")),
     ):
-        commands.add_parser(name, help=text).add_argument("--db", help=DB_HELP)
-    catalog = commands.add_parser("catalog", help="the organisation catalog: teams and services")
+        commands.add_parser(name, help=_(text)).add_argument("--db", help=_(DB_HELP))
+    catalog = commands.add_parser("catalog", help=_("the organisation catalog: teams and services"))
     actions = catalog.add_subparsers(dest="action", required=True)
-    applying = actions.add_parser("apply", help="show the diff of a catalog file; --yes writes it")
+    applying = actions.add_parser(
+        "apply", help=_("show the diff of a catalog file; --yes writes it")
+    )
     applying.add_argument(
         "file",
-        help="config/catalog.toml, or Backstage catalog-info.yaml files: one file or a folder",
+        help=_("config/catalog.toml, or Backstage catalog-info.yaml files: one file or a folder"),
     )
-    applying.add_argument("--db", help=DB_HELP)
-    applying.add_argument("--yes", action="store_true", help="write the changes (default: dry run)")
+    applying.add_argument("--db", help=_(DB_HELP))
+    applying.add_argument(
+        "--yes", action="store_true", help=_("write the changes (default: dry run)")
+    )
     copying = commands.add_parser(
-        "copy", help="copy a whole warehouse into a new file or DuckLake catalog"
+        "copy", help=_("copy a whole warehouse into a new file or DuckLake catalog")
     )
-    copying.add_argument("--from", dest="source", required=True, help="the warehouse to read")
+    copying.add_argument("--from", dest="source", required=True, help=_("the warehouse to read"))
     copying.add_argument(
-        "--to", dest="target", required=True, help="a new file, or an empty ducklake: catalog"
+        "--to", dest="target", required=True, help=_("a new file, or an empty ducklake: catalog")
     )
     return parser
 

@@ -15,6 +15,7 @@ import duckdb
 
 from data.constraints import lake_ddl
 from data.lake import is_lake_connection
+from i18n import N_
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -61,6 +62,16 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
+# The bookkeeping table's comments, marked for translation like the migrations' (the data
+# dictionary reads them in the reader's language); no quote may appear in them.
+MIGRATIONS_TABLE_TEXT = N_("Which schema migrations were applied to this warehouse, and when.")
+MIGRATIONS_COLUMN_TEXT = {
+    "version": (N_("number"), N_("schema version applied")),
+    "name": (N_("text"), N_("migration file name")),
+    "applied_at": (N_("UTC timestamp"), N_("when it ran")),
+}
+
+
 def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> list[int]:
     """Apply pending migrations up to ``target``; returns the versions applied.
 
@@ -75,14 +86,9 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> lis
                name VARCHAR NOT NULL,
                applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"""
     )
-    for statement in (
-        "COMMENT ON TABLE schema_migrations IS "
-        "'Which schema migrations were applied to this warehouse, and when.'",
-        "COMMENT ON COLUMN schema_migrations.version IS 'number | schema version applied'",
-        "COMMENT ON COLUMN schema_migrations.name IS 'text | migration file name'",
-        "COMMENT ON COLUMN schema_migrations.applied_at IS 'UTC timestamp | when it ran'",
-    ):
-        con.execute(statement)
+    con.execute(f"COMMENT ON TABLE schema_migrations IS '{MIGRATIONS_TABLE_TEXT}'")
+    for column, (unit, meaning) in MIGRATIONS_COLUMN_TEXT.items():
+        con.execute(f"COMMENT ON COLUMN schema_migrations.{column} IS '{unit} | {meaning}'")
     have = current_version(con)
     applied = []
     for migration in migrations():

@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from data import derived, lake, schema
+from i18n import _
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = REPO_ROOT / "data" / "techpulse.duckdb"
@@ -70,8 +71,10 @@ def disk_full_error(folder: Path, needed: int | None = None) -> WarehouseUnusabl
         else ""
     )
     return WarehouseUnusable(
-        f"The disk holding {folder} is full: nothing was written and the warehouse is as it was.",
-        f"Free space there{room} and run it again.",
+        _(
+            "The disk holding {folder} is full: nothing was written and the warehouse is as it was."
+        ).format(folder=folder),
+        _("Free space there{room} and run it again.").format(room=room),
     )
 
 
@@ -92,9 +95,14 @@ def damaged_error(path: Path, exc: BaseException) -> WarehouseUnusable:
     """The one message for a warehouse that breaks while read; names DuckDB's first line."""
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
     return WarehouseUnusable(
-        f"The warehouse {path} cannot be read ({first}): it is truncated or damaged.",
-        "Restore it from a backup, or rebuild it (`make demo`, or your sources with "
-        "`python -m connectors sync`); `python -m data check` reads every block to confirm.",
+        _("The warehouse {path} cannot be read ({first}): it is truncated or damaged.").format(
+            path=path, first=first
+        ),
+        _(
+            "Restore it from a backup, or rebuild it (`make demo`, or your sources "
+            "with `python -m connectors sync`); `python -m data check` reads every "
+            "block to confirm."
+        ),
     )
 
 
@@ -165,8 +173,12 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         shown = str(chosen)[:60] + ("…" if len(str(chosen)) > 60 else "")
         raise WarehouseError(
-            f"The warehouse path {shown!r} cannot be used ({reason}).",
-            f"Set {ENV_VAR} (or --db) to an ordinary file path such as {DEFAULT_DB}.",
+            _("The warehouse path {shown} cannot be used ({reason}).").format(
+                shown=repr(shown), reason=reason
+            ),
+            _("Set {env_var} (or --db) to an ordinary file path such as {default_db}.").format(
+                env_var=ENV_VAR, default_db=DEFAULT_DB
+            ),
         ) from None
     return path
 
@@ -194,8 +206,12 @@ def reader_memory_limit() -> str:
     value = os.environ.get(READER_MEMORY_VAR, DEFAULT_READER_MEMORY).strip()
     if not _SIZE.fullmatch(value):
         raise WarehouseError(
-            f"{READER_MEMORY_VAR}={value[:40]!r} is not a memory size.",
-            f"Set {READER_MEMORY_VAR} to a size such as 512MB or 2GB, or unset it.",
+            _("{reader_memory_var}={value} is not a memory size.").format(
+                reader_memory_var=READER_MEMORY_VAR, value=repr(value[:40])
+            ),
+            _("Set {reader_memory_var} to a size such as 512MB or 2GB, or unset it.").format(
+                reader_memory_var=READER_MEMORY_VAR
+            ),
         )
     return value
 
@@ -226,26 +242,34 @@ def _open_error(path: Path, exc: Exception) -> WarehouseError:
     text = str(exc)
     if "not a valid DuckDB database" in text or ("database file" in text and "valid" in text):
         return WarehouseError(
-            f"{path} is not a DuckDB database file.",
-            f"Point {ENV_VAR} at a TechPulse warehouse, or build a new one at another path "
-            "with `python -m data.demo --db PATH`.",
+            _("{path} is not a DuckDB database file.").format(path=path),
+            _(
+                "Point {env_var} at a TechPulse warehouse, or build a new one at "
+                "another path with `python -m data.demo --db PATH`."
+            ).format(env_var=ENV_VAR),
         )
     if "Permission denied" in text:
         return WarehouseError(
-            f"{path} cannot be read (permission denied).",
-            "Give the app's user read access to the file, or point "
-            f"{ENV_VAR} at another warehouse.",
+            _("{path} cannot be read (permission denied).").format(path=path),
+            _(
+                "Give the app's user read access to the file, or point {env_var} at "
+                "another warehouse."
+            ).format(env_var=ENV_VAR),
         )
     if "version" in text.lower() and "storage" in text.lower():
         return WarehouseError(
-            f"{path} was written by an incompatible DuckDB version ({text.splitlines()[0]}).",
-            "Rebuild it with `make demo`, or re-run the sync with this TechPulse.",
+            _("{path} was written by an incompatible DuckDB version ({value}).").format(
+                path=path, value=text.splitlines()[0]
+            ),
+            _("Rebuild it with `make demo`, or re-run the sync with this TechPulse."),
         )
     if is_damage(exc):  # DuckDB 1.5 reads a truncated file's blocks while attaching it
         return damaged_error(path, exc)
     return WarehouseError(
-        f"{path} could not be opened: {text.splitlines()[0] if text else type(exc).__name__}.",
-        f"Check that {ENV_VAR} points at a TechPulse warehouse file.",
+        _("{path} could not be opened: {value}.").format(
+            path=path, value=text.splitlines()[0] if text else type(exc).__name__
+        ),
+        _("Check that {env_var} points at a TechPulse warehouse file.").format(env_var=ENV_VAR),
     )
 
 
@@ -255,22 +279,35 @@ def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         tables = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
         ).fetchone()
-        what = "an empty DuckDB database" if tables and tables[0] == 0 else "a DuckDB database"
+        what = (
+            _("an empty DuckDB database") if tables and tables[0] == 0 else _("a DuckDB database")
+        )
         raise WarehouseError(
-            f"{path} is {what}, not a TechPulse warehouse (it has no schema_migrations table).",
-            f"Point {ENV_VAR} at a TechPulse warehouse, or build a new one at another path "
-            "with `python -m data.demo --db PATH` (TechPulse never overwrites foreign data).",
+            _(
+                "{path} is {what}, not a TechPulse warehouse (it has no schema_migrations table)."
+            ).format(path=path, what=what),
+            _(
+                "Point {env_var} at a TechPulse warehouse, or build a new one at "
+                "another path with `python -m data.demo --db PATH` (TechPulse never "
+                "overwrites foreign data)."
+            ).format(env_var=ENV_VAR),
         )
     version = schema.current_version(con)
     if version < schema.LATEST_VERSION:
         raise WarehouseError(
-            f"{path} has schema v{version}; this TechPulse needs v{schema.LATEST_VERSION}.",
-            f"Upgrade it in place (rows are kept) with `python -m data migrate --db {path}`.",
+            _("{path} has schema v{version}; this TechPulse needs v{latest_version}.").format(
+                path=path, version=version, latest_version=schema.LATEST_VERSION
+            ),
+            _(
+                "Upgrade it in place (rows are kept) with `python -m data migrate --db {path}`."
+            ).format(path=path),
         )
     if version > schema.LATEST_VERSION:
         raise WarehouseError(
-            f"{path} has schema v{version}, newer than this TechPulse (v{schema.LATEST_VERSION}).",
-            "Update TechPulse (git pull) before opening it.",
+            _(
+                "{path} has schema v{version}, newer than this TechPulse (v{latest_version})."
+            ).format(path=path, version=version, latest_version=schema.LATEST_VERSION),
+            _("Update TechPulse (git pull) before opening it."),
         )
     return version
 
@@ -283,15 +320,17 @@ def open_reader(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyCo
     target = db_path(path)
     if not target.exists():
         raise WarehouseError(
-            f"No warehouse at {target}.",
-            f"Create an empty one for your organisation with `python -m data init --db {target}`, "
-            "build the demo organisation with `make demo`, or set "
-            f"{ENV_VAR} to an existing warehouse.",
+            _("No warehouse at {target}.").format(target=target),
+            _(
+                "Create an empty one for your organisation with `python -m data init "
+                "--db {target}`, build the demo organisation with `make demo`, or set "
+                "{env_var} to an existing warehouse."
+            ).format(target=target, env_var=ENV_VAR),
         )
     if target.is_dir():
         raise WarehouseError(
-            f"{target} is a directory, not a warehouse file.",
-            f"Set {ENV_VAR} to a .duckdb file path.",
+            _("{target} is a directory, not a warehouse file.").format(target=target),
+            _("Set {env_var} to a .duckdb file path.").format(env_var=ENV_VAR),
         )
     try:
         con = _attach_readonly(target)
@@ -308,10 +347,14 @@ def open_reader(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyCo
 def _lake_error(spec: lake.LakeSpec, exc: BaseException) -> WarehouseUnusable:
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
     return WarehouseUnusable(
-        f"The DuckLake warehouse {spec.label()} cannot be opened ({first}).",
-        f"Check that its catalog database is up and reachable, that {ENV_VAR} is DuckDB's "
-        f"ATTACH form (ducklake:postgres:dbname=… host=… user=…) and that "
-        f"{lake.DATA_PATH_VAR} names the data files' folder or bucket.",
+        _("The DuckLake warehouse {name} cannot be opened ({first}).").format(
+            name=spec.label(), first=first
+        ),
+        _(
+            "Check that its catalog database is up and reachable, that {env_var} is"
+            " DuckDB's ATTACH form (ducklake:postgres:dbname=… host=… user=…) and "
+            "that {data_path_var} names the data files' folder or bucket."
+        ).format(env_var=ENV_VAR, data_path_var=lake.DATA_PATH_VAR),
     )
 
 
@@ -338,18 +381,26 @@ def connect_lake(
 
 def _no_warehouse_yet(spec: lake.LakeSpec) -> WarehouseError:
     return WarehouseError(
-        f"The DuckLake catalog {spec.label()} holds no TechPulse warehouse yet.",
-        f"Create one with `python -m data init --db '{spec.label()}'`, or move one in "
-        "with `python -m data copy --from FILE --to …`.",
+        _("The DuckLake catalog {name} holds no TechPulse warehouse yet.").format(
+            name=spec.label()
+        ),
+        _(
+            "Create one with `python -m data init --db '{name}'`, or move one in "
+            "with `python -m data copy --from FILE --to …`."
+        ).format(name=spec.label()),
     )
 
 
 def _check_lake(con: duckdb.DuckDBPyConnection, spec: lake.LakeSpec) -> None:
     if not schema.has_schema_table(con):
         raise WarehouseError(
-            f"The DuckLake catalog {spec.label()} holds no TechPulse warehouse.",
-            f"Create one with `python -m data init --db '{spec.label()}'`, or move one in "
-            "with `python -m data copy --from FILE --to …`.",
+            _("The DuckLake catalog {name} holds no TechPulse warehouse.").format(
+                name=spec.label()
+            ),
+            _(
+                "Create one with `python -m data init --db '{name}'`, or move one in "
+                "with `python -m data copy --from FILE --to …`."
+            ).format(name=spec.label()),
         )
     check_version(con, Path(spec.label()))
 
@@ -567,10 +618,14 @@ def _storage_error(spec: lake.LakeSpec, exc: BaseException) -> WarehouseUnusable
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     reason = " ".join(lines[-1:] or [type(exc).__name__])[:200]
     return WarehouseUnusable(
-        f"The DuckLake warehouse {spec.label()} could not write its data files to "
-        f"{spec.data_path or 'its data path'} ({reason}); nothing was committed.",
-        f"Check that {lake.DATA_PATH_VAR} names an existing folder or bucket that this process "
-        "may write, and the storage settings in docs/deploy.md.",
+        _(
+            "The DuckLake warehouse {name} could not write its data files to "
+            "{value} ({reason}); nothing was committed."
+        ).format(name=spec.label(), value=spec.data_path or _("its data path"), reason=reason),
+        _(
+            "Check that {data_path_var} names an existing folder or bucket that "
+            "this process may write, and the storage settings in docs/deploy.md."
+        ).format(data_path_var=lake.DATA_PATH_VAR),
     )
 
 
@@ -594,8 +649,10 @@ def _assert_replaceable(target: Path) -> None:
             ).fetchone()
             if tables and tables[0] > 0:
                 raise WarehouseError(
-                    f"{target} holds a DuckDB database that is not a TechPulse warehouse.",
-                    "Choose another --db path; TechPulse will not overwrite it.",
+                    _("{target} holds a DuckDB database that is not a TechPulse warehouse.").format(
+                        target=target
+                    ),
+                    _("Choose another --db path; TechPulse will not overwrite it."),
                 )
         elif schema.current_version(con) > schema.LATEST_VERSION:
             check_version(con, target)
@@ -620,9 +677,10 @@ def init_warehouse(path: str | os.PathLike[str] | None = None) -> bool:
             con.close()
         if tables and tables[0]:
             raise WarehouseError(
-                f"The DuckLake catalog {spec.label()} holds tables that are not a TechPulse "
-                "warehouse.",
-                "Choose another catalog; TechPulse will not write into it.",
+                _(
+                    "The DuckLake catalog {name} holds tables that are not a TechPulse warehouse."
+                ).format(name=spec.label()),
+                _("Choose another catalog; TechPulse will not write into it."),
             )
         with _write_lake(spec):
             pass  # migrates the empty lake to the latest schema
@@ -657,12 +715,13 @@ def upgrade(path: str | os.PathLike[str] | None = None) -> tuple[int, int]:
     target = db_path(path)
     if not target.exists():
         raise WarehouseError(
-            f"No warehouse at {target}.",
-            "Create one with `python -m data init`, or build the demo with `make demo`.",
+            _("No warehouse at {target}.").format(target=target),
+            _("Create one with `python -m data init`, or build the demo with `make demo`."),
         )
     if target.is_dir():
         raise WarehouseError(
-            f"{target} is a directory, not a warehouse file.", "Pass a .duckdb file with --db."
+            _("{target} is a directory, not a warehouse file.").format(target=target),
+            _("Pass a .duckdb file with --db."),
         )
     try:
         con = _attach_readonly(target)
@@ -674,8 +733,10 @@ def upgrade(path: str | os.PathLike[str] | None = None) -> tuple[int, int]:
         con.close()
     if old > schema.LATEST_VERSION:
         raise WarehouseError(
-            f"{target} has schema v{old}, newer than this TechPulse (v{schema.LATEST_VERSION}).",
-            "Update TechPulse (git pull) before opening it.",
+            _("{target} has schema v{old}, newer than this TechPulse (v{latest_version}).").format(
+                target=target, old=old, latest_version=schema.LATEST_VERSION
+            ),
+            _("Update TechPulse (git pull) before opening it."),
         )
     if old < schema.LATEST_VERSION:
         with write_snapshot(target):

@@ -9,6 +9,25 @@ from collections.abc import Callable, Sequence
 from i18n.languages import LANGUAGES, Language, from_environment, negotiate
 from i18n.translate import N_, _, using
 
+# argparse's own words (usage line, section titles, its errors), which it looks up through the
+# module-level gettext function ``argparse._`` at the moment it shows them: pointing that at the
+# current context's catalog gives `--help` and usage errors in the reader's language too.
+ARGPARSE_TEXT = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("the following arguments are required: %s"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("expected one argument"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+setattr(argparse, "_", _)  # noqa: B010 - argparse reads the module attribute, not an import
+
 LANG_HELP = N_("language of messages: en or zh-CN (default: $LC_ALL, $LC_MESSAGES, $LANG, else en)")
 
 

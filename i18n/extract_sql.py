@@ -1,7 +1,8 @@
-"""A Babel extractor for the schema's table descriptions (``COMMENT ON TABLE t IS '…'`` in
-data/migrations/*.sql), so the Data sources page shows "what it holds" in the reader's
-language from the one source of truth. Column comments stay English: they feed the data
-dictionary, whose "unit | meaning" format tools read."""
+"""A Babel extractor for the schema's comments in data/migrations/*.sql, so the Data sources
+page and the data dictionary download read in the reader's language from the one source of
+truth: ``COMMENT ON TABLE t IS '…'`` gives the table's description, and
+``COMMENT ON COLUMN t.c IS 'unit | meaning'`` gives its unit and its meaning as two messages
+(the committed docs/data-dictionary.md stays English, the format tools read)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
-TABLE_COMMENT = re.compile(r"COMMENT ON TABLE \w+ IS '((?:[^']|'')*)'", re.IGNORECASE)
+COMMENT = re.compile(
+    r"COMMENT ON (?P<kind>TABLE|COLUMN) (?P<name>[\w.]+) IS '(?P<text>(?:[^']|'')*)'",
+    re.IGNORECASE,
+)
+
+
+def column_parts(comment: str) -> tuple[str, str]:
+    """A column comment's (unit, meaning); the schema writes them as "unit | meaning"."""
+    unit, _, meaning = comment.partition(" | ")
+    return unit.strip(), meaning.strip()
 
 
 def extract(
@@ -18,8 +28,16 @@ def extract(
     comment_tags: Collection[str],
     options: Mapping[str, Any],
 ) -> Iterator[tuple[int, str | None, str, list[str]]]:
-    """(line, function, message, comments) per table comment, as Babel's extractors yield."""
+    """(line, function, message, comments) per table description, column unit and column
+    meaning, as Babel's extractors yield; the translator's comment names the column."""
     text = fileobj.read().decode("utf-8")
-    for match in TABLE_COMMENT.finditer(text):
+    for match in COMMENT.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
-        yield line, None, match.group(1).replace("''", "'"), []
+        comment = match.group("text").replace("''", "'")
+        if match.group("kind").upper() == "TABLE":
+            yield line, None, comment, []
+            continue
+        name = match.group("name")
+        for part, role in zip(column_parts(comment), ("unit", "meaning"), strict=True):
+            if part:
+                yield line, None, part, [f"{role} of column {name}"]

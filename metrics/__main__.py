@@ -37,6 +37,10 @@ from metrics.reports.roi import (
     roi_report,
 )
 
+DESCRIPTION = N_(
+    "The KPI engine on the command line: prints the same numbers the app shows. Errors are one "
+    "line on stderr and exit code 2."
+)
 BRIEF_ROWS = 20  # services listed by `coverage --brief`
 
 JSON_FIELDS = (
@@ -60,42 +64,42 @@ JSON_FIELDS = (
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m metrics", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m metrics", description=_(DESCRIPTION))
     i18n.cli.add_lang_option(parser)
     commands = parser.add_subparsers(dest="command", required=True)
-    card = commands.add_parser("scorecard", help="every headline KPI against its target")
-    card.add_argument("--start", required=True, help="first day, YYYY-MM-DD (UTC)")
-    card.add_argument("--end", required=True, help="last day, inclusive, YYYY-MM-DD (UTC)")
-    card.add_argument("--team", help="team id (default: all teams)")
-    card.add_argument("--service", help="service id (default: all services)")
-    card.add_argument("--environment", default="production", help="default: production")
+    card = commands.add_parser("scorecard", help=_("every headline KPI against its target"))
+    card.add_argument("--start", required=True, help=_("first day, YYYY-MM-DD (UTC)"))
+    card.add_argument("--end", required=True, help=_("last day, inclusive, YYYY-MM-DD (UTC)"))
+    card.add_argument("--team", help=_("team id (default: all teams)"))
+    card.add_argument("--service", help=_("service id (default: all services)"))
+    card.add_argument("--environment", default="production", help=_("default: production"))
     card.add_argument("--format", choices=("table", "csv", "json"), default="table")
     card.add_argument(
-        "--db", help="warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)"
+        "--db", help=_("warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)")
     )
-    card.add_argument("--targets", help="targets TOML (default: config/targets.toml)")
+    card.add_argument("--targets", help=_("targets TOML (default: config/targets.toml)"))
     cover = commands.add_parser(
-        "coverage", help="per service: which KPI families have data, which source fills the rest"
+        "coverage", help=_("per service: which KPI families have data, which source fills the rest")
     )
-    cover.add_argument("--team", help="team id (default: all teams)")
+    cover.add_argument("--team", help=_("team id (default: all teams)"))
     cover.add_argument("--format", choices=("table", "csv"), default="table")
     cover.add_argument(
         "--brief",
         action="store_true",
-        help="only the services still missing data, at most 20 (what `make sync` prints)",
+        help=_("only the services still missing data, at most 20 (what `make sync` prints)"),
     )
     cover.add_argument(
-        "--db", help="warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)"
+        "--db", help=_("warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)")
     )
-    roi = commands.add_parser("roi", help="return on investment by quarter against a baseline")
-    roi.add_argument("--baseline", required=True, help="baseline quarter, e.g. 2025-Q4")
-    roi.add_argument("--end", required=True, help="last day, inclusive, YYYY-MM-DD (UTC)")
-    roi.add_argument("--team", help="team id (default: all teams)")
-    roi.add_argument("--service", help="service id (default: all services)")
-    roi.add_argument("--environment", default="production", help="default: production")
+    roi = commands.add_parser("roi", help=_("return on investment by quarter against a baseline"))
+    roi.add_argument("--baseline", required=True, help=_("baseline quarter, e.g. 2025-Q4"))
+    roi.add_argument("--end", required=True, help=_("last day, inclusive, YYYY-MM-DD (UTC)"))
+    roi.add_argument("--team", help=_("team id (default: all teams)"))
+    roi.add_argument("--service", help=_("service id (default: all services)"))
+    roi.add_argument("--environment", default="production", help=_("default: production"))
     roi.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    roi.add_argument("--db", help="warehouse path (default: $TECHPULSE_DB or data/...)")
-    roi.add_argument("--assumptions", help="ROI assumptions TOML (default: config/roi.toml)")
+    roi.add_argument("--db", help=_("warehouse path (default: $TECHPULSE_DB or data/...)"))
+    roi.add_argument("--assumptions", help=_("ROI assumptions TOML (default: config/roi.toml)"))
     _export_parser(commands)
     return parser
 
@@ -103,18 +107,24 @@ def _parser() -> argparse.ArgumentParser:
 def _export_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """The export subcommand; DATASET is checked in _export so the error lists valid names."""
     out = commands.add_parser(
-        "export", help="a warehouse table or the KPI series as CSV (the app's Data export)"
+        "export", help=_("a warehouse table or the KPI series as CSV (the app's Data export)")
     )
-    out.add_argument("dataset", help=f"one of: {', '.join(export.DATASETS)}")
-    out.add_argument("--start", required=True, help="first day, YYYY-MM-DD (UTC)")
-    out.add_argument("--end", required=True, help="last day, inclusive, YYYY-MM-DD (UTC)")
-    out.add_argument("--team", help="team id (default: all teams)")
-    out.add_argument("--service", help="service id (default: all services)")
-    out.add_argument("--environment", default="production", help="default: production")
-    out.add_argument("--grain", default="week", help="kpis bucket: week, month or quarter")
-    out.add_argument("--excel", action="store_true", help="UTF-8 with BOM for Excel")
-    out.add_argument("--db", help="warehouse path (default: $TECHPULSE_DB or data/...)")
-    out.add_argument("--targets", help="targets TOML (default: config/targets.toml)")
+    out.add_argument(
+        "dataset", help=_("one of: {choices}").format(choices=", ".join(export.DATASETS))
+    )
+    out.add_argument("--start", required=True, help=_("first day, YYYY-MM-DD (UTC)"))
+    out.add_argument("--end", required=True, help=_("last day, inclusive, YYYY-MM-DD (UTC)"))
+    out.add_argument("--team", help=_("team id (default: all teams)"))
+    out.add_argument("--service", help=_("service id (default: all services)"))
+    out.add_argument("--environment", default="production", help=_("default: production"))
+    out.add_argument("--grain", default="week", help=_("kpis bucket: week, month or quarter"))
+    out.add_argument(
+        "--excel",
+        action="store_true",
+        help=_("for Excel: UTF-8 with BOM, header row in the reader's language (--lang)"),
+    )
+    out.add_argument("--db", help=_("warehouse path (default: $TECHPULSE_DB or data/...)"))
+    out.add_argument("--targets", help=_("targets TOML (default: config/targets.toml)"))
 
 
 def _export(args: argparse.Namespace) -> bytes:

@@ -18,6 +18,7 @@ from metrics.reports import roi
 from ui.access import auth
 from ui.components import charts, layout
 from ui.components.frame import ensure_frame
+from ui.components.money_axis import money_axis
 from ui.fetch import management_data, page_data
 
 ensure_frame()
@@ -136,6 +137,7 @@ def _cumulative_chart(report, currency: str) -> go.Figure:  # type: ignore[no-un
         legend={"orientation": "h", "y": -0.25},
         margin={"t": 50, "b": 10},
     )
+    money_axis(fig, [*report["investment_cumulative"], *report["return_cumulative"]], currency)
     return fig
 
 
@@ -157,6 +159,9 @@ def _benefit_chart(report, currency: str) -> go.Figure:  # type: ignore[no-untyp
         legend={"orientation": "h", "y": -0.25},
         margin={"t": 50, "b": 10},
     )
+    benefits = report[list(parts)]
+    stacked = [*benefits.clip(lower=0).sum(axis=1), *benefits.clip(upper=0).sum(axis=1)]
+    money_axis(fig, stacked, currency)  # relative bars: positives and negatives stack apart
     return fig
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import i18n
 from data import dictionary
-from i18n import N_, _, formats
+from i18n import N_, Language, _, formats
 from metrics.core.filters import Filters
 from metrics.core.targets import TargetsError
 from metrics.core.trends import GRAINS
@@ -34,9 +35,11 @@ def _export(
     filters: Filters,
     grain: str,
     targets_key: tuple[str, int],
+    language: Language,
 ) -> tuple[pd.DataFrame, bytes, bytes]:
-    """Cached per snapshot and targets file, so a sync or a target edit gives fresh files (not
-    per language: the files are machine-stable, ids and codes in every language)."""
+    """Cached per snapshot and targets file, so a sync or a target edit gives fresh files, and
+    per language for the Excel-friendly file's headers (the plain file is the same in every
+    language: ids, codes and column names)."""
     frame = export.export_frame(warehouse.cursor(), dataset, filters, data.targets(), grain)
     return frame, export.to_csv_bytes(frame), export.to_csv_bytes(frame, excel=True)
 
@@ -89,8 +92,9 @@ def _cli(dataset: str, filters: Filters, grain: str, excel: bool) -> str:
 
 
 @st.cache_data(show_spinner=False)
-def _dictionary() -> str:
-    return dictionary.render()
+def _dictionary(language: Language) -> str:
+    """The data dictionary in the reader's language (cached per language: it holds words)."""
+    return dictionary.rendered(language)
 
 
 def _choose() -> tuple[str, str, bool]:
@@ -111,8 +115,12 @@ def _choose() -> tuple[str, str, bool]:
             _("Grain"), list(GRAINS), index=0, format_func=lambda g: _(GRAIN_TEXT.get(g, g))
         )
     excel = right.checkbox(
-        _("Excel-friendly (UTF-8 with BOM)"),
-        help=_("Excel needs the byte-order mark to read UTF-8; other tools prefer plain UTF-8."),
+        _("Excel-friendly (UTF-8 with BOM, readable headers)"),
+        help=_(
+            "Excel needs the byte-order mark to read UTF-8, and its header row reads in your "
+            "language with each column's name in brackets. Other tools prefer the plain file: "
+            "UTF-8 without BOM, column names as in the warehouse, the same in every language."
+        ),
     )
     return dataset, grain, excel
 
@@ -135,6 +143,7 @@ def main() -> None:
                 filters,
                 grain,
                 data.targets_key(),
+                i18n.current(),
             )
     except TargetsError as exc:
         st.error(
@@ -177,8 +186,8 @@ def main() -> None:
     st.subheader(_("Data dictionary"))
     st.download_button(
         _("Download data dictionary (Markdown)"),
-        data=_dictionary().encode("utf-8"),
-        file_name="techpulse_data-dictionary.md",
+        data=_dictionary(i18n.current()).encode("utf-8"),
+        file_name=dictionary.output(i18n.current()).name.replace("data-", "techpulse_data-"),
         mime="text/markdown",
         icon=":material/menu_book:",
     )

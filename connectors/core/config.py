@@ -91,9 +91,13 @@ class SourceConfig:
         """The token, or a ConfigError saying where it should have come from."""
         if self.token is None:
             raise ConfigError(
-                f"no token for source '{self.name}': {self.token_origin or 'none configured'}",
-                f"create a token and export it (or add it to {DEFAULT_SECRETS.name}); "
-                f"see [sources.{self.name}] in the sources file",
+                _("no token for source '{name}': {value}").format(
+                    name=self.name, value=self.token_origin or _("none configured")
+                ),
+                _(
+                    "create a token and export it (or add it to {secrets}); see "
+                    "[sources.{source}] in the sources file"
+                ).format(secrets=DEFAULT_SECRETS.name, source=self.name),
             )
         return self.token
 
@@ -131,8 +135,12 @@ class SyncConfig:
         unknown = [n for n in names if n not in known]
         if unknown:
             raise ConfigError(
-                f"unknown source {', '.join(unknown)} in {self.path}",
-                f"choose from: {', '.join(sorted(known)) or '(none configured)'}",
+                _("unknown source {value} in {path}").format(
+                    value=", ".join(unknown), path=self.path
+                ),
+                _("choose from: {value}").format(
+                    value=", ".join(sorted(known)) or "(none configured)"
+                ),
             )
         return [s for s in self.sources if s.name in names]
 
@@ -160,10 +168,16 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{what} {path} is not valid TOML ({exc})", "fix the syntax") from None
+        raise ConfigError(
+            _("{what} {path} is not valid TOML ({exc})").format(what=what, path=path, exc=exc),
+            _("fix the syntax"),
+        ) from None
     except OSError as exc:
         raise ConfigError(
-            f"cannot read {what} {path} ({exc.strerror})", "check the path and permissions"
+            _("cannot read {what} {path} ({strerror})").format(
+                what=what, path=path, strerror=exc.strerror
+            ),
+            _("check the path and permissions"),
         ) from None
 
 
@@ -182,14 +196,19 @@ def load_config(path: str | os.PathLike[str] | None = None) -> SyncConfig:
     unknown = set(data) - {"settings", "sources", "linking", "worker"}
     if unknown:
         raise ConfigError(
-            f"unknown top-level table {', '.join(sorted(unknown))} in {target}",
-            "only [settings], [linking], [worker] and [sources.<name>] are allowed",
+            _("unknown top-level table {value} in {target}").format(
+                value=", ".join(sorted(unknown)), target=target
+            ),
+            _("only [settings], [linking], [worker] and [sources.<name>] are allowed"),
         )
     http = _settings(data.get("settings", {}), target)
     linking = _linking(data.get("linking", {}), target)
     sources_table = data.get("sources", {})
     if not isinstance(sources_table, dict):
-        raise ConfigError(f"[sources] in {target} must be a table", "see the example file")
+        raise ConfigError(
+            _("[sources] in {target} must be a table").format(target=target),
+            _("see the example file"),
+        )
     secrets = _load_secrets()
     sources = tuple(_source(name, table, target, secrets) for name, table in sources_table.items())
     worker = _worker(data.get("worker", {}), target)
@@ -211,12 +230,16 @@ def _worker(table: Any, path: Path) -> WorkerSettings:
     """``[worker]``: defaults documented in docs/worker.md."""
     where = f"[worker] in {path}"
     if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table", "see the example file")
+        raise ConfigError(
+            _("{where} must be a table").format(where=where), _("see the example file")
+        )
     unknown = set(table) - set(_WORKER_KEYS)
     if unknown:
         raise ConfigError(
-            f"unknown key {', '.join(sorted(unknown))} in {where}",
-            f"known keys: {', '.join(_WORKER_KEYS)}",
+            _("unknown key {value} in {where}").format(
+                value=", ".join(sorted(unknown)), where=where
+            ),
+            _("known keys: {value}").format(value=", ".join(_WORKER_KEYS)),
         )
     defaults = WorkerSettings()
     every = parse_schedule(table.get("every"), table.get("cron"), where) or defaults.every
@@ -224,7 +247,9 @@ def _worker(table: Any, path: Path) -> WorkerSettings:
     backoff = parse_duration(str(table.get("max_backoff", "6h")), f"{where} max_backoff")
     failures = table.get("warn_after_failures", defaults.warn_after_failures)
     if isinstance(failures, bool) or not isinstance(failures, int) or not 1 <= failures <= 100:
-        raise ConfigError(f"{where}: warn_after_failures must be 1-100", "fix the value")
+        raise ConfigError(
+            _("{where}: warn_after_failures must be 1-100").format(where=where), _("fix the value")
+        )
     upkeep = parse_duration(str(table.get("maintenance", "6h")), f"{where} maintenance")
     keep = parse_duration(str(table.get("keep_snapshots", "1h")), f"{where} keep_snapshots")
     return WorkerSettings(every, heartbeat, backoff, failures, upkeep, keep)
@@ -233,12 +258,16 @@ def _worker(table: Any, path: Path) -> WorkerSettings:
 def _linking(table: Any, path: Path) -> LinkSettings:
     """``[linking]``: which environments are production, and the incident window."""
     if not isinstance(table, dict):
-        raise ConfigError(f"[linking] in {path} must be a table", "see the example file")
+        raise ConfigError(
+            _("[linking] in {path} must be a table").format(path=path), _("see the example file")
+        )
     unknown = set(table) - {"production_environments", "incident_window_hours"}
     if unknown:
         raise ConfigError(
-            f"unknown key {', '.join(sorted(unknown))} in [linking] of {path}",
-            "known keys: production_environments, incident_window_hours",
+            _("unknown key {value} in [linking] of {path}").format(
+                value=", ".join(sorted(unknown)), path=path
+            ),
+            _("known keys: production_environments, incident_window_hours"),
         )
     defaults = LinkSettings()
     environments = table.get("production_environments", list(defaults.production_environments))
@@ -248,14 +277,18 @@ def _linking(table: Any, path: Path) -> LinkSettings:
         or not all(isinstance(e, str) and e.strip() for e in environments)
     ):
         raise ConfigError(
-            f"[linking] production_environments in {path} must be a list of names",
-            'e.g. production_environments = ["production", "prod"]',
+            _("[linking] production_environments in {path} must be a list of names").format(
+                path=path
+            ),
+            _('e.g. production_environments = ["production", "prod"]'),
         )
     window = table.get("incident_window_hours", defaults.incident_window_hours)
     if isinstance(window, bool) or not isinstance(window, int | float) or not 0 <= window <= 720:
         raise ConfigError(
-            f"[linking] incident_window_hours in {path} must be a number of hours, 0-720",
-            "0 turns linking by time window off",
+            _("[linking] incident_window_hours in {path} must be a number of hours, 0-720").format(
+                path=path
+            ),
+            _("0 turns linking by time window off"),
         )
     # stored environments are lower case (connectors.core.records.environment_name); so are these
     names = tuple(dict.fromkeys(e.strip().lower() for e in environments))
@@ -264,12 +297,16 @@ def _linking(table: Any, path: Path) -> LinkSettings:
 
 def _settings(table: Any, path: Path) -> HttpSettings:
     if not isinstance(table, dict):
-        raise ConfigError(f"[settings] in {path} must be a table", "see the example file")
+        raise ConfigError(
+            _("[settings] in {path} must be a table").format(path=path), _("see the example file")
+        )
     unknown = set(table) - set(_SETTINGS)
     if unknown:
         raise ConfigError(
-            f"unknown setting {', '.join(sorted(unknown))} in {path}",
-            f"known settings: {', '.join(_SETTINGS)}",
+            _("unknown setting {value} in {path}").format(
+                value=", ".join(sorted(unknown)), path=path
+            ),
+            _("known settings: {value}").format(value=", ".join(_SETTINGS)),
         )
     values: dict[str, Any] = {}
     for key, attr in _SETTINGS.items():
@@ -277,7 +314,10 @@ def _settings(table: Any, path: Path) -> HttpSettings:
             value = table[key]
             if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
                 raise ConfigError(
-                    f"[settings] {key} in {path} must be a positive number", "fix the value"
+                    _("[settings] {key} in {path} must be a positive number").format(
+                        key=key, path=path
+                    ),
+                    _("fix the value"),
                 )
             values[attr] = int(value) if key == "max_attempts" else float(value)
     return HttpSettings(**values)
@@ -326,39 +366,62 @@ def _source(name: str, table: Any, path: Path, secrets: Mapping[str, Any]) -> So
     where = f"[sources.{name}] in {path}"
     if not _NAME.match(name):
         raise ConfigError(
-            f"source name '{name}' in {path} is not a lower-case identifier",
-            "use letters, digits, - and _, starting with a letter",
+            _("source name '{name}' in {path} is not a lower-case identifier").format(
+                name=name, path=path
+            ),
+            _("use letters, digits, - and _, starting with a letter"),
         )
     if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table", "see the example file")
+        raise ConfigError(
+            _("{where} must be a table").format(where=where), _("see the example file")
+        )
     kind = table.get("type")
     if not isinstance(kind, str) or not kind:
-        raise ConfigError(f"{where} has no type", 'add type = "prometheus" or "sonarqube"')
+        raise ConfigError(
+            _("{where} has no type").format(where=where),
+            _('add type = "prometheus" or "sonarqube"'),
+        )
     auth = table.get("auth", "none")
     if auth not in AUTH_MODES:
-        raise ConfigError(f"{where}: auth = {auth!r}", f"use one of {', '.join(AUTH_MODES)}")
+        raise ConfigError(
+            _("{where}: auth = {auth}").format(where=where, auth=repr(auth)),
+            _("use one of {value}").format(value=", ".join(AUTH_MODES)),
+        )
     for key in ("token_env", "token_secret", "url", "username"):
         if key in table and not isinstance(table[key], str):
-            raise ConfigError(f"{where}: {key} must be a string", "quote the value")
+            raise ConfigError(
+                _("{where}: {key} must be a string").format(where=where, key=key),
+                _("quote the value"),
+            )
     if "token" in table or "password" in table:
         raise ConfigError(
-            f"{where} contains a secret value",
-            "remove it: name an environment variable with token_env, or a "
-            f"{DEFAULT_SECRETS.name} key with token_secret",
+            _("{where} contains a secret value").format(where=where),
+            _(
+                "remove it: name an environment variable with token_env, or a {name} "
+                "key with token_secret"
+            ).format(name=DEFAULT_SECRETS.name),
         )
     if auth != "none" and not (table.get("token_env") or table.get("token_secret")):
         raise ConfigError(
-            f"{where} uses auth = {auth!r} but says nowhere where the token is",
-            'add token_env = "NAME_OF_ENV_VAR" and/or token_secret = "section.key"',
+            _("{where} uses auth = {auth} but says nowhere where the token is").format(
+                where=where, auth=repr(auth)
+            ),
+            _('add token_env = "NAME_OF_ENV_VAR" and/or token_secret = "section.key"'),
         )
     concurrency = table.get("concurrency", 8)
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ConfigError(f"{where}: concurrency must be 1..64", "fix the value")
+        raise ConfigError(
+            _("{where}: concurrency must be 1..64").format(where=where), _("fix the value")
+        )
     if concurrency > 64:
-        raise ConfigError(f"{where}: concurrency must be 1..64", "fix the value")
+        raise ConfigError(
+            _("{where}: concurrency must be 1..64").format(where=where), _("fix the value")
+        )
     enabled = table.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise ConfigError(f"{where}: enabled must be true or false", "fix the value")
+        raise ConfigError(
+            _("{where}: enabled must be true or false").format(where=where), _("fix the value")
+        )
     options = {k: v for k, v in table.items() if k not in COMMON_KEYS}
     return SourceConfig(
         name=name,
@@ -380,6 +443,10 @@ def check_options(source: SourceConfig, allowed: frozenset[str]) -> None:
     unknown = set(source.options) - allowed
     if unknown:
         raise ConfigError(
-            f"[sources.{source.name}] has unknown key {', '.join(sorted(unknown))}",
-            f"known keys for type {source.type}: {', '.join(sorted(allowed | COMMON_KEYS))}",
+            _("[sources.{name}] has unknown key {value}").format(
+                name=source.name, value=", ".join(sorted(unknown))
+            ),
+            _("known keys for type {type}: {value}").format(
+                type=source.type, value=", ".join(sorted(allowed | COMMON_KEYS))
+            ),
         )

@@ -34,6 +34,7 @@ from connectors.csv.columns import (
     SameSourceDeployment,
 )
 from connectors.csv.read import Problem
+from i18n import N_, _
 
 MAX_ERRORS = 200  # messages kept; every error is counted
 TS = r"\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?"  # 2026-1-5 9:05 too
@@ -177,58 +178,60 @@ def create_typed(con: duckdb.DuckDBPyConnection, spec: Kind, timezone: str | Non
 # $r is the cell's text, $v its typed value, $max and $max_shown a count's limit.
 _CELL_CHECKS: dict[str, list[tuple[str, str, bool]]] = {
     "id": [
-        (f"length($r) > {MAX_ID}", f"is longer than {MAX_ID} characters", False),
+        (f"length($r) > {MAX_ID}", N_("is longer than $max_id characters"), False),
         (
             f"regexp_matches($r, {lit(CONTROL)})",
-            "contains a line break or control character",
+            N_("contains a line break or control character"),
             False,
         ),
     ],
-    "text": [(f"length($r) > {MAX_TEXT}", f"is longer than {MAX_TEXT:,} characters", False)],
+    "text": [(f"length($r) > {MAX_TEXT}", N_("is longer than $max_text characters"), False)],
     "url": [
         (
             f"length($r) > {MAX_TEXT} OR NOT regexp_full_match($r, {lit(URL)})",
-            "is not an http(s) URL",
+            N_("is not an http(s) URL"),
             True,
         )
     ],
     "sha": [
         (
             f"NOT regexp_full_match($r, {lit(SHA)})",
-            "is not a commit SHA (7 to 64 hexadecimal digits)",
+            N_("is not a commit SHA (7 to 64 hexadecimal digits)"),
             True,
         )
     ],
     "date": [
         (
             f"$v IS NULL AND NOT regexp_full_match($r, {lit(DATE)})",
-            "is not a date like 2026-01-31",
+            N_("is not a date like 2026-01-31"),
             True,
         ),
-        (f"$v IS NULL AND regexp_full_match($r, {lit(DATE)})", "is not a valid date", True),
+        (f"$v IS NULL AND regexp_full_match($r, {lit(DATE)})", N_("is not a valid date"), True),
     ],
     "count": [
-        ("regexp_full_match($r, '-\\d+')", "is negative", True),
-        ("NOT regexp_full_match($r, '[+-]?\\d+')", "is not a whole number", True),
+        ("regexp_full_match($r, '-\\d+')", N_("is negative"), True),
+        ("NOT regexp_full_match($r, '[+-]?\\d+')", N_("is not a whole number"), True),
         (
             "regexp_full_match($r, '\\+?\\d+') AND ($v IS NULL OR $v > $max)",
-            "is too large (at most $max_shown)",
+            N_("is too large (at most $max_shown)"),
             True,
         ),
     ],
     "amount": [
-        ("regexp_full_match($r, '-\\d*(\\.\\d*)?')", "is negative", True),
+        ("regexp_full_match($r, '-\\d*(\\.\\d*)?')", N_("is negative"), True),
         (
             "NOT regexp_full_match($r, '-\\d*(\\.\\d*)?') AND $v IS NULL",
-            "is not an amount like 1234.50 (a dot for decimals, at most 2 decimals and 12 "
-            "digits before the dot, no thousands separator)",
+            N_(
+                "is not an amount like 1234.50 (a dot for decimals, at most 2 decimals and 12 "
+                "digits before the dot, no thousands separator)"
+            ),
             True,
         ),
     ],
     "percent": [
         (
             "$v IS NULL OR NOT isfinite($v) OR $v < 0 OR $v > 100",
-            "is not a percentage from 0 to 100",
+            N_("is not a percentage from 0 to 100"),
             True,
         )
     ],
@@ -243,23 +246,23 @@ def _timestamp_checks(timezone: str | None) -> list[tuple[str, str, bool]]:
     checks = [
         (
             f"$v IS NULL AND NOT {naive} AND NOT {zoned}",
-            "is not an ISO-8601 time like 2026-01-31T14:05:00Z",
+            N_("is not an ISO-8601 time like 2026-01-31T14:05:00Z"),
             True,
         ),
-        (f"$v IS NULL AND {readable}", "is not a valid time", True),
+        (f"$v IS NULL AND {readable}", N_("is not a valid time"), True),
         (
             f"$v IS NOT NULL AND {zoned} AND NOT regexp_full_match($r, {lit(TS + REAL_OFFSET)})",
-            "has an offset outside -12:00 to +14:00",
+            N_("has an offset outside -12:00 to +14:00"),
             True,
         ),
         (
             f"$v IS NOT NULL AND (year($v) < {FIRST_YEAR} OR year($v) > {LAST_YEAR})",
-            f"has a year outside {FIRST_YEAR} to {LAST_YEAR}",
+            N_("has a year outside $first_year to $last_year"),
             True,
         ),
     ]
     if not timezone:
-        no_zone = (
+        no_zone = N_(
             "has no time zone: add Z or an offset like +01:00, or give a time zone"
             " (--timezone, or the field on the upload page)"
         )
@@ -276,10 +279,14 @@ def cell_checks(column: Column, timezone: str | None) -> list[tuple[str, str]]:
         "v": ident(column.name),
         "max": str(maximum),
         "max_shown": f"{maximum:,}",
+        "max_id": str(MAX_ID),
+        "max_text": f"{MAX_TEXT:,}",
+        "first_year": str(FIRST_YEAR),
+        "last_year": str(LAST_YEAR),
     }
     found: list[tuple[str, str]] = []
     if column.required:
-        found.append((f"{r} IS NULL", lit(f"{column.name} is missing")))
+        found.append((f"{r} IS NULL", lit(_("{column} is missing").format(column=column.name))))
     if column.type == "choice":
         error = ident("e_" + column.name)
         found.append((f"{r} IS NOT NULL AND {error} IS NOT NULL", error))
@@ -289,7 +296,7 @@ def cell_checks(column: Column, timezone: str | None) -> list[tuple[str, str]]:
     )
     for condition, text, show in templates:
         sql = Template(condition).substitute(names)
-        words = Template(text).substitute(names)
+        words = Template(_(text)).substitute(names)
         message = (
             f"{lit(column.name + ' ')} || csv_show({r}) || {lit(' ' + words)}"
             if show
@@ -307,28 +314,31 @@ def rule_checks(spec: Kind) -> list[tuple[str, str]]:
             a, b = ident(rule.earlier), ident(rule.later)
             later = f"csv_show({ident('r_' + rule.later)})"
             earlier = f"csv_show({ident('r_' + rule.earlier)})"
-            message = (
-                f"{lit(f'{rule.message}: {rule.later} ')} || {later}"
-                f" || {lit(f' is before {rule.earlier} ')} || {earlier}"
-            )
+            head = _("{rule}: {later} ").format(rule=_(rule.message), later=rule.later)
+            before = _(" is before {earlier} ").format(earlier=rule.earlier)
+            message = f"{lit(head)} || {later} || {lit(before)} || {earlier}"
             found.append((f"{a} IS NOT NULL AND {b} IS NOT NULL AND {b} < {a}", message))
         elif isinstance(rule, AtMost):
             part, whole = ident(rule.part), ident(rule.whole)
             found.append(
                 (
                     f"{part} IS NOT NULL AND {whole} IS NOT NULL AND {part} > {whole}",
-                    f"{lit(rule.part + ' ')} || {part} || {lit(f' is more than {rule.whole} ')}"
-                    f" || {whole}",
+                    f"{lit(rule.part + ' ')} || {part}"
+                    f" || {lit(_(' is more than {whole} ').format(whole=rule.whole))} || {whole}",
                 )
             )
             found.append(
                 (
                     f"{part} IS NOT NULL AND {ident('r_' + rule.whole)} IS NULL",
-                    lit(f"{rule.part} is given without {rule.whole}"),
+                    lit(
+                        _("{part} is given without {whole}").format(
+                            part=rule.part, whole=rule.whole
+                        )
+                    ),
                 )
             )
         elif isinstance(rule, Fails):
-            found.append((rule.condition, lit(rule.message)))
+            found.append((rule.condition, lit(_(rule.message))))
     return found
 
 
@@ -340,7 +350,7 @@ def row_checks(spec: Kind, timezone: str | None) -> str:
         f"{{'s': {i}, 'm': CASE WHEN {cond} THEN {message} END}}"
         for i, (cond, message) in enumerate(checks)
     )
-    wrong = " OR ".join(f"({cond})" for cond, _ in checks)
+    wrong = " OR ".join(f"({cond})" for cond, _message in checks)
     # The list of messages is built only for rows that fail a check: cheap for good files.
     return (
         "SELECT line, e.m, e.s FROM (SELECT line, unnest(list_filter(["
@@ -371,6 +381,11 @@ def duplicate_check(spec: Kind) -> str:
 
 # --- references to the warehouse ---------------------------------------------------------------
 
+NOT_IN_WAREHOUSE = {  # Exists.label -> the end of the message, marked for translation
+    "service": N_(" is not a service in the warehouse"),
+    "team": N_(" is not a team in the warehouse"),
+}
+
 
 def reference_checks(con: duckdb.DuckDBPyConnection, spec: Kind, source: str) -> list[str]:
     """Queries for values that must exist in the warehouse (services, teams, deployments)."""
@@ -390,7 +405,7 @@ def reference_checks(con: duckdb.DuckDBPyConnection, spec: Kind, source: str) ->
             name = f"csv_hint_{number}"
             con.register(name, hints)
             sql = (
-                f"SELECT c.line, {shown} || {lit(f' is not a {ref.label} in the warehouse')}"
+                f"SELECT c.line, {shown} || {lit(_(NOT_IN_WAREHOUSE[ref.label]))}"
                 f" || coalesce(h.hint, '') FROM csv_typed AS c"
                 f" LEFT JOIN {name} AS h ON h.value = c.{column} WHERE {missing}"
             )
@@ -401,11 +416,17 @@ def reference_checks(con: duckdb.DuckDBPyConnection, spec: Kind, source: str) ->
                 if ref.in_file
                 else ""
             )
-            where = "in this file or the warehouse" if ref.in_file else "in the warehouse"
             text = (
-                f" is not a deployment of source {source} {where}; import the deployments "
-                "first (with the same --source) or leave it empty"
-            )
+                _(
+                    " is not a deployment of source {source} in this file or the warehouse; "
+                    "import the deployments first (with the same --source) or leave it empty"
+                )
+                if ref.in_file
+                else _(
+                    " is not a deployment of source {source} in the warehouse; import the "
+                    "deployments first (with the same --source) or leave it empty"
+                )
+            ).format(source=source)
             sql = (
                 f"SELECT c.line, {shown} || {lit(text)} FROM csv_typed AS c"
                 f" WHERE c.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM deployments AS d"
@@ -433,7 +454,7 @@ def _hints(con: duckdb.DuckDBPyConnection, ref: Exists, missing: str) -> pa.Tabl
     hints = []
     for value in unknown:
         close = difflib.get_close_matches(value, known, n=1, cutoff=0.75)
-        hints.append(f" (did you mean {close[0]!r}?)" if close else "")
+        hints.append(_(" (did you mean {value}?)").format(value=repr(close[0])) if close else "")
     return pa.table({"value": unknown, "hint": hints})
 
 

@@ -53,7 +53,11 @@ def _choice(field_name: str, allowed: dict[str, str]) -> Callable[[str], str]:
     def normalise(value: str) -> str:
         found = allowed.get(value.strip().lower())
         if found is None:
-            raise ValueError(f"{field_name} {_show(value)} is not one of {shown}")
+            raise ValueError(
+                _("{field_name} {show} is not one of {shown}").format(
+                    field_name=field_name, show=_show(value), shown=shown
+                )
+            )
         return found
 
     return normalise
@@ -69,8 +73,10 @@ def _status(value: str) -> str:
         return records.status(value)
     except records.RowError:
         raise ValueError(
-            f"status {_show(value)} is not one of success, failure, cancelled "
-            "(or succeeded, ok, failed, error, canceled, aborted, skipped …)"
+            _(
+                "status {show} is not one of success, failure, cancelled (or succeeded,"
+                " ok, failed, error, canceled, aborted, skipped …)"
+            ).format(show=_show(value))
         ) from None
 
 
@@ -84,13 +90,19 @@ def _severity(value: str) -> str:
         return records.severity(value)
     except records.RowError:
         raise ValueError(
-            f"severity {_show(value)} is not SEV1-SEV4, P1-P5 or critical/high/medium/low"
+            _("severity {show} is not SEV1-SEV4, P1-P5 or critical/high/medium/low").format(
+                show=_show(value)
+            )
         ) from None
 
 
 def _currency(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
-        raise ValueError(f"currency {_show(value)} is not an ISO 4217 code such as EUR or USD")
+        raise ValueError(
+            _("currency {show} is not an ISO 4217 code such as EUR or USD").format(
+                show=_show(value)
+            )
+        )
     return value.strip().upper()
 
 
@@ -270,14 +282,14 @@ DEPLOYMENTS = Kind(
         ),
     ),
     rules=(
-        Order("started_at", "finished_at", "finished before started"),
+        Order("started_at", "finished_at", N_("finished before started")),
         Fails(
             "remediates_external_id IS NOT NULL AND change_type = 'planned'",
-            "remediates_external_id is set but change_type is planned; use hotfix or rollback",
+            N_("remediates_external_id is set but change_type is planned; use hotfix or rollback"),
         ),
         Fails(
             "remediates_external_id = external_id",
-            "a deployment cannot remediate itself (remediates_external_id = external_id)",
+            N_("a deployment cannot remediate itself (remediates_external_id = external_id)"),
         ),
     ),
     references=(SERVICE_EXISTS, SameSourceDeployment("remediates_external_id", in_file=True)),
@@ -307,8 +319,8 @@ CHANGES = Kind(
         Column("url", "url", False, "https://git.example.com/acme/checkout/pull/311", N_("link")),
     ),
     rules=(
-        Order("first_commit_at", "merged_at", "merged before its first commit"),
-        Order("opened_at", "merged_at", "merged before it was opened"),
+        Order("first_commit_at", "merged_at", N_("merged before its first commit")),
+        Order("opened_at", "merged_at", N_("merged before it was opened")),
     ),
     references=(SERVICE_EXISTS, SameSourceDeployment("deployment_external_id")),
     extras={
@@ -365,9 +377,9 @@ INCIDENTS = Kind(
         Column("url", "url", False, "https://status.example.com/incidents/88", N_("link")),
     ),
     rules=(
-        Order("started_at", "resolved_at", "resolved before started"),
-        Order("started_at", "acknowledged_at", "acknowledged before started"),
-        Order("acknowledged_at", "resolved_at", "resolved before acknowledged"),
+        Order("started_at", "resolved_at", N_("resolved before started")),
+        Order("started_at", "acknowledged_at", N_("acknowledged before started")),
+        Order("acknowledged_at", "resolved_at", N_("resolved before acknowledged")),
     ),
     references=(SERVICE_EXISTS, SameSourceDeployment("caused_by_deployment_external_id")),
     extras={
@@ -455,11 +467,11 @@ ANNOTATIONS = Kind(
     rules=(
         Fails(
             "scope IN ('team', 'service') AND scope_id IS NULL",
-            "scope_id is missing: scope team or service needs a team_id or service_id",
+            N_("scope_id is missing: scope team or service needs a team_id or service_id"),
         ),
         Fails(
             "scope = 'organisation' AND scope_id IS NOT NULL",
-            "scope_id must be empty when scope is organisation",
+            N_("scope_id must be empty when scope is organisation"),
         ),
     ),
     references=(

@@ -167,15 +167,21 @@ def kind_spec(kind: str) -> Kind:
     if spec is None:
         close = difflib.get_close_matches(kind.strip().lower(), list(KINDS), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        raise _fail(f"unknown kind {kind!r}{hint}; use one of {', '.join(KINDS)}")
+        raise _fail(
+            _("unknown kind {kind}{hint}; use one of {value}").format(
+                kind=repr(kind), hint=hint, value=", ".join(KINDS)
+            )
+        )
     return spec
 
 
 def _check_source(source: str) -> str:
     if not SOURCE_PATTERN.fullmatch(source or ""):
         raise _fail(
-            f"source {source[:40]!r} is not a valid name; use letters, digits, '.', '_' or '-' "
-            "(up to 64 characters), e.g. csv or jira-export"
+            _(
+                "source {value} is not a valid name; use letters, digits, '.', '_' or "
+                "'-' (up to 64 characters), e.g. csv or jira-export"
+            ).format(value=repr(source[:40]))
         )
     return source
 
@@ -188,8 +194,10 @@ def _check_timezone(name: str | None) -> str | None:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise _fail(
-            f"time zone {name[:40]!r} is unknown; use an IANA name such as UTC, Europe/Berlin "
-            "or America/New_York"
+            _(
+                "time zone {value} is unknown; use an IANA name such as UTC, "
+                "Europe/Berlin or America/New_York"
+            ).format(value=repr(name[:40]))
         ) from None
     return name
 
@@ -201,20 +209,24 @@ def _read(file: bytes | str | os.PathLike[str]) -> tuple[bytes, Path | None]:
     try:
         size = path.stat().st_size
         if path.is_dir():
-            raise _fail(f"{path} is a directory, not a CSV file")
+            raise _fail(_("{path} is a directory, not a CSV file").format(path=path))
         if size > MAX_FILE_BYTES:
             raise _fail(
-                f"{path} is {size / 1024**3:.1f} GB; import at most 2 GB at a time (split it)"
+                _("{path} is {value} GB; import at most 2 GB at a time (split it)").format(
+                    path=path, value=f"{size / 1024**3:.1f}"
+                )
             )
         return path.read_bytes(), path
     except FileNotFoundError:
-        raise _fail(f"{path}: no such file") from None
+        raise _fail(_("{path}: no such file").format(path=path)) from None
     except PermissionError:
-        raise _fail(f"{path} cannot be read (permission denied)") from None
+        raise _fail(_("{path} cannot be read (permission denied)").format(path=path)) from None
     except OSError as exc:
-        raise _fail(f"{path} cannot be read ({exc.strerror or exc})") from None
+        raise _fail(
+            _("{path} cannot be read ({value})").format(path=path, value=exc.strerror or exc)
+        ) from None
     except (ValueError, UnicodeError):  # a NUL byte or a lone surrogate in the path
-        raise _fail(f"{str(file)!a} is not a usable file name") from None
+        raise _fail(_("{value} is not a usable file name").format(value=ascii(str(file)))) from None
 
 
 def check_header(spec: Kind, names: Sequence[str], line: int = 1) -> list[Problem]:
@@ -225,17 +237,26 @@ def check_header(spec: Kind, names: Sequence[str], line: int = 1) -> list[Proble
     for position, raw in enumerate(names, start=1):
         name = raw.strip().lower()
         if not name:
-            problems.append(Problem(line, f"column {position} has no name"))
+            problems.append(
+                Problem(line, _("column {position} has no name").format(position=position))
+            )
         elif name in seen:
             problems.append(
-                Problem(line, f"column {name} appears twice (columns {seen[name]} and {position})")
+                Problem(
+                    line,
+                    _("column {name} appears twice (columns {value} and {position})").format(
+                        name=name, value=seen[name], position=position
+                    ),
+                )
             )
         elif name == "source" and spec.has_source:
             problems.append(
                 Problem(
                     line,
-                    "column source is not read from the file: it is set with --source "
-                    "(default csv); remove the column",
+                    _(
+                        "column source is not read from the file: it is set with --source "
+                        "(default csv); remove the column"
+                    ),
                 )
             )
         elif name not in known:
@@ -244,15 +265,21 @@ def check_header(spec: Kind, names: Sequence[str], line: int = 1) -> list[Proble
             problems.append(
                 Problem(
                     line,
-                    f"unknown column {one_line(raw, 60)!r}{hint}; {spec.name} columns are "
-                    f"{', '.join(known)}",
+                    _("unknown column {one_line}{hint}; {name} columns are {value}").format(
+                        one_line=repr(one_line(raw, 60)),
+                        hint=hint,
+                        name=spec.name,
+                        value=", ".join(known),
+                    ),
                 )
             )
         if name:
             seen.setdefault(name, position)
     missing = [c for c in spec.required if c not in seen]
     if missing:
-        problems.append(Problem(line, f"missing required column(s): {', '.join(missing)}"))
+        problems.append(
+            Problem(line, _("missing required column(s): {value}").format(value=", ".join(missing)))
+        )
     return problems
 
 
@@ -294,7 +321,11 @@ def _stage(
         )
     except duckdb.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise _fail(f"the file could not be parsed as CSV ({one_line(first, 200)})") from None
+        raise _fail(
+            _("the file could not be parsed as CSV ({one_line})").format(
+                one_line=one_line(first, 200)
+            )
+        ) from None
     finally:
         con.unregister("csv_lines")
     row = con.execute(
@@ -303,8 +334,11 @@ def _stage(
     ).fetchone()
     if row and (row[0] or row[1]):
         raise _fail(
-            f"the file could not be read consistently ({found.rows:,} records found, DuckDB "
-            "read a different number); this is a TechPulse bug: please report it with the file"
+            _(
+                "the file could not be read consistently ({rows} records found, DuckDB "
+                "read a different number); this is a TechPulse bug: please report it "
+                "with the file"
+            ).format(rows=f"{found.rows:,}")
         )
 
 
@@ -344,7 +378,11 @@ def _validate(
                 "SELECT count(*) FROM pg_timezone_names() WHERE name = $tz", {"tz": timezone}
             ).fetchone()
             if not known or not known[0]:
-                raise _fail(f"time zone {timezone!r} is unknown to DuckDB; use an IANA name")
+                raise _fail(
+                    _("time zone {timezone} is unknown to DuckDB; use an IANA name").format(
+                        timezone=repr(timezone)
+                    )
+                )
         create_macros(con)
         _stage(con, spec, found, path, found.header)
         create_choice_maps(con, spec)

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from i18n import _
+
 QUOTE, COMMA, LF, CR, SPACE, TAB = 34, 44, 10, 13, 32, 9
 MAX_RECORD_BYTES = 32 * 1024 * 1024
 _BOMS = (
@@ -87,23 +89,29 @@ def _encoding(data: bytes) -> Scan | None:
             marks = " ".join(f"0x{b:02X}" for b in bom)
             return _fail(
                 1,
-                f"the file is {name} (byte order mark {marks}); save it as UTF-8 "
-                "(in Excel: Save As → CSV UTF-8)",
+                _(
+                    "the file is {name} (byte order mark {marks}); save it as UTF-8 (in "
+                    "Excel: Save As → CSV UTF-8)"
+                ).format(name=name, marks=marks),
             )
     nul = data.find(b"\x00")
     if nul >= 0:
         return _fail(
             _line_of(data, nul),
-            "contains a NUL byte (0x00): this looks like a UTF-16 or binary file, not a "
-            "UTF-8 CSV; save it as CSV UTF-8",
+            _(
+                "contains a NUL byte (0x00): this looks like a UTF-16 or binary file, "
+                "not a UTF-8 CSV; save it as CSV UTF-8"
+            ),
         )
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return _fail(
             _line_of(data, exc.start),
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02X}); save the file as UTF-8 "
-            "(in Excel: Save As → CSV UTF-8)",
+            _(
+                "not valid UTF-8 (byte 0x{value}); save the file as UTF-8 (in Excel: "
+                "Save As → CSV UTF-8)"
+            ).format(value=f"{data[exc.start]:02X}"),
         )
     return None
 
@@ -195,7 +203,9 @@ def _quote_problem(
         column = _column(records, commas, record, position)
         return Problem(
             int(records.lines[record]),
-            f'the quoted value of column {column} is never closed (a " is missing)',
+            _('the quoted value of column {column} is never closed (a " is missing)').format(
+                column=column
+            ),
         )
     return None
 
@@ -226,7 +236,7 @@ def scan(data: bytes, *, max_problems: int = 200) -> Scan:
     if had_bom:
         data = data[len(_UTF8_BOM) :]
     if not data.strip(b" \t\r\n"):
-        return _fail(None, "the file is empty: its first line must be the header")
+        return _fail(None, _("the file is empty: its first line must be the header"))
     failed = _encoding(data)
     if failed is not None:
         return failed
@@ -247,21 +257,23 @@ def scan(data: bytes, *, max_problems: int = 200) -> Scan:
         if len(newlines) == 0:
             return _fail(
                 None,
-                "the file uses CR (classic Mac) line ends; save it with LF or CRLF line ends",
+                _("the file uses CR (classic Mac) line ends; save it with LF or CRLF line ends"),
             )
         return _fail(
             int(records.lines[records.of(int(bare[0]))]),
-            "a carriage return (CR) outside quotes in the middle of a line; save the file "
-            "with LF or CRLF line ends",
+            _(
+                "a carriage return (CR) outside quotes in the middle of a line; save "
+                "the file with LF or CRLF line ends"
+            ),
         )
     present = np.flatnonzero(~records.blank)
     if len(present) == 0:
-        return _fail(None, "the file is empty: its first line must be the header")
+        return _fail(None, _("the file is empty: its first line must be the header"))
     head = int(present[0])
     header_line = int(records.lines[head])
     names = _header(data, int(records.starts[head]), int(records.ends[head]))
     if names is None:
-        return _fail(header_line, "a column name spans several lines; fix the header")
+        return _fail(header_line, _("a column name spans several lines; fix the header"))
     hint = _delimiter_hint(names)
     if hint is not None:
         return _fail(header_line, hint)
@@ -278,7 +290,11 @@ def scan(data: bytes, *, max_problems: int = 200) -> Scan:
         result.problems.append(
             Problem(
                 int(lines[i]),
-                f"{count} field{'s' if count != 1 else ''}, the header has {len(names)}",
+                (
+                    _("1 field, the header has {header}")
+                    if count == 1
+                    else _("{count} fields, the header has {header}")
+                ).format(count=count, header=len(names)),
             )
         )
     lengths = ends - starts
@@ -289,8 +305,10 @@ def scan(data: bytes, *, max_problems: int = 200) -> Scan:
             result.problems.append(
                 Problem(
                     int(lines[i]),
-                    f"the row is {result.longest / 1e6:.0f} MB long; rows are limited to "
-                    f"{MAX_RECORD_BYTES // (1024 * 1024)} MB",
+                    _("the row is {size} MB long; rows are limited to {limit} MB").format(
+                        size=f"{result.longest / 1e6:.0f}",
+                        limit=MAX_RECORD_BYTES // (1024 * 1024),
+                    ),
                 )
             )
             result.problem_count += 1

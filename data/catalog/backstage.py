@@ -29,6 +29,7 @@ import yaml
 
 from data.catalog.model import Catalog, CatalogError, Problem
 from data.catalog.tomlfile import catalog_from_entries
+from i18n import _
 
 NAMES = ("catalog-info.yaml", "catalog-info.yml")
 _SEPARATOR = re.compile(r"^---\s*$")
@@ -52,7 +53,14 @@ def _documents(path: Path, problems: list[Problem]) -> list[tuple[int, dict[str,
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(None, f"{path}: cannot read it ({exc}); save it as UTF-8 text"))
+        problems.append(
+            Problem(
+                None,
+                _("{path}: cannot read it ({exc}); save it as UTF-8 text").format(
+                    path=path, exc=exc
+                ),
+            )
+        )
         return []
     found = []
     try:
@@ -64,11 +72,20 @@ def _documents(path: Path, problems: list[Problem]) -> list[tuple[int, dict[str,
             if isinstance(value, dict):
                 found.append((line, value))
             else:
-                problems.append(Problem(line, f"{path}: a document that is not a mapping"))
+                problems.append(
+                    Problem(line, _("{path}: a document that is not a mapping").format(path=path))
+                )
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problems.append(Problem(line, f"{path}: not valid YAML ({' '.join(str(exc).split())})"))
+        problems.append(
+            Problem(
+                line,
+                _("{path}: not valid YAML ({value})").format(
+                    path=path, value=" ".join(str(exc).split())
+                ),
+            )
+        )
     return found
 
 
@@ -87,7 +104,9 @@ def read_backstage(path: Path) -> Catalog:
     files = descriptor_files(path)
     problems: list[Problem] = []
     if not files or not path.exists():
-        raise CatalogError([Problem(None, f"no catalog-info.yaml under {path}")])
+        raise CatalogError(
+            [Problem(None, _("no catalog-info.yaml under {path}").format(path=path))]
+        )
     teams: list[tuple[int | None, dict[str, Any]]] = []
     components: list[tuple[int, Path, dict[str, Any]]] = []
     system_owner: dict[str, str | None] = {}
@@ -131,8 +150,10 @@ def _owner(value: Any, label: str, line: int, problems: list[Problem]) -> str | 
         return None
     if kind not in (None, "group"):
         problems.append(
-            Problem(line, f"{label}: owner {value!r} is not a group; TechPulse measures teams, "
-                    "never a person — name the owning group")
+            Problem(line, _(
+"{name}: owner {value} is not a group; TechPulse measures teams, never "
+"a person — name the owning group"
+).format(name=label, value=repr(value)))
         )  # fmt: skip
         return None
     return name
@@ -152,7 +173,11 @@ def _service(file: Path, doc: dict[str, Any], line: int, system_owner: dict[str,
     if team is None and isinstance(spec.get("system"), str):
         team = system_owner.get(_ref(spec["system"])[1] or "")
     if team is None:
-        problems.append(Problem(line, f"{label}: no owning group (spec.owner, or its system's)"))
+        problems.append(
+            Problem(
+                line, _("{name}: no owning group (spec.owner, or its system's)").format(name=label)
+            )
+        )
         return None
     entry: dict[str, Any] = {"id": name, "name": meta.get("title") or name, "team": team}
     if spec.get("lifecycle"):

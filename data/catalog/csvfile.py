@@ -18,6 +18,7 @@ import duckdb
 
 from data.catalog.model import SERVICE_FIELDS, TEAM_FIELDS, Catalog, CatalogError, Problem
 from data.catalog.tomlfile import SERVICE_KEYS, TEAM_KEYS, catalog_from_entries
+from i18n import _
 
 Entry = dict[str, Any]
 
@@ -28,7 +29,12 @@ def read_rows(path: Path) -> tuple[str, list[tuple[int, Entry]]]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(
-            [Problem(None, f"cannot read {path} ({exc}); save it as UTF-8")]
+            [
+                Problem(
+                    None,
+                    _("cannot read {path} ({exc}); save it as UTF-8").format(path=path, exc=exc),
+                )
+            ]
         ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in reader.fieldnames or []]
@@ -37,8 +43,9 @@ def read_rows(path: Path) -> tuple[str, list[tuple[int, Entry]]]:
     unknown = [h for h in header if h not in keys]
     if not header or unknown:
         raise CatalogError(
-            [Problem(1, f"unknown column(s) {', '.join(unknown) or '(none: no header)'}; "
-                     f"{kind} columns are {', '.join(keys)}")]
+            [Problem(1, _(
+"unknown column(s) {value}; {kind} columns are {value2}"
+).format(value=', '.join(unknown) or '(none: no header)', kind=kind, value2=', '.join(keys)))]
         )  # fmt: skip
     rows: list[tuple[int, Entry]] = []
     for record in reader:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 
+from i18n import _
+
 ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 TIERS = ("tier-1", "tier-2", "tier-3")
 LIFECYCLES = ("experimental", "production", "deprecated")
@@ -78,14 +80,20 @@ def check_references(catalog: Catalog, team_lines: list[int | None]) -> list[Pro
             if parent not in parents:
                 problems.append(
                     Problem(
-                        line, f"team {team.team_id}: parent {parent!r} is not a team of the catalog"
+                        line,
+                        _("team {team_id}: parent {parent} is not a team of the catalog").format(
+                            team_id=team.team_id, parent=repr(parent)
+                        ),
                     )
                 )
                 break
             if parent in seen:
                 problems.append(
                     Problem(
-                        line, f"team {team.team_id}: its parents form a cycle through {parent!r}"
+                        line,
+                        _("team {team_id}: its parents form a cycle through {parent}").format(
+                            team_id=team.team_id, parent=repr(parent)
+                        ),
                     )
                 )
                 break

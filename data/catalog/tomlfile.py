@@ -25,6 +25,7 @@ from data.catalog.model import (
     Team,
     check_references,
 )
+from i18n import _
 
 _HEADER = re.compile(r"^\s*\[\[\s*(teams|services)\s*\]\]\s*(#.*)?$")
 _AT_LINE = re.compile(r"\(at line (\d+)")
@@ -55,13 +56,23 @@ def read_catalog(path: Path) -> Catalog:
         raise CatalogError(
             [
                 Problem(
-                    None, f"no catalog file at {path}; copy config/catalog.example.toml and edit it"
+                    None,
+                    _(
+                        "no catalog file at {path}; copy config/catalog.example.toml and edit it"
+                    ).format(path=path),
                 )
             ]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(
-            [Problem(None, f"cannot read {path} ({exc}); save it as UTF-8 text")]
+            [
+                Problem(
+                    None,
+                    _("cannot read {path} ({exc}); save it as UTF-8 text").format(
+                        path=path, exc=exc
+                    ),
+                )
+            ]
         ) from None
     return parse_catalog(text)
 
@@ -72,7 +83,7 @@ def parse_catalog(text: str) -> Catalog:
     except tomllib.TOMLDecodeError as exc:
         at = _AT_LINE.search(str(exc))
         raise CatalogError(
-            [Problem(int(at[1]) if at else None, f"not valid TOML: {exc}")]
+            [Problem(int(at[1]) if at else None, _("not valid TOML: {exc}").format(exc=exc))]
         ) from None
     lines = header_lines(text)
     problems: list[Problem] = []
@@ -81,8 +92,9 @@ def parse_catalog(text: str) -> Catalog:
         problems.append(
             Problem(
                 None,
-                f"unknown top-level key(s) {', '.join(unknown)}; the file holds [[teams]] and "
-                "[[services]]",
+                _(
+                    "unknown top-level key(s) {value}; the file holds [[teams]] and [[services]]"
+                ).format(value=", ".join(unknown)),
             )
         )
     teams_raw = _entries(table, "teams", problems)
@@ -121,8 +133,12 @@ def catalog_from_entries(
             problems.append(
                 Problem(
                     line,
-                    f"service {service.service_id}: renamed_from {service.renamed_from!r} is "
-                    "still listed as a service; remove that entry (its history moves here)",
+                    _(
+                        "service {service_id}: renamed_from {renamed_from} is still listed as a"
+                        " service; remove that entry (its history moves here)"
+                    ).format(
+                        service_id=service.service_id, renamed_from=repr(service.renamed_from)
+                    ),
                 )
             )
     team_ids = {t.team_id for t, _ in kept_teams}
@@ -131,8 +147,9 @@ def catalog_from_entries(
             problems.append(
                 Problem(
                     line,
-                    f"service {service.service_id}: team {service.team_id!r} is not declared "
-                    "in [[teams]]",
+                    _("service {service_id}: team {team_id} is not declared in [[teams]]").format(
+                        service_id=service.service_id, team_id=repr(service.team_id)
+                    ),
                 )
             )
     catalog = Catalog(tuple(t for t, _ in kept_teams), tuple(s for s, _ in kept_services))
@@ -146,7 +163,12 @@ def _entries(table: dict[str, Any], key: str, problems: list[Problem]) -> list[d
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         problems.append(
-            Problem(None, f"{key} must be an array of tables: write each entry under [[{key}]]")
+            Problem(
+                None,
+                _("{key} must be an array of tables: write each entry under [[{key}]]").format(
+                    key=key
+                ),
+            )
         )
         return []
     return value
@@ -162,7 +184,14 @@ def _duplicates(ids: list[tuple[str, int | None]], what: str, problems: list[Pro
     for ident, line in ids:
         if ident in first:
             where = f" (first at line {first[ident]})" if first[ident] else ""
-            problems.append(Problem(line, f"{what} {ident!r} is declared twice{where}"))
+            problems.append(
+                Problem(
+                    line,
+                    _("{what} {ident} is declared twice{where}").format(
+                        what=what, ident=repr(ident), where=where
+                    ),
+                )
+            )
         else:
             first[ident] = line
 
@@ -175,7 +204,12 @@ def _fields(raw: dict[str, Any], keys: dict[str, str], what: str, line: int | No
     unknown = sorted(set(raw) - set(keys))
     if unknown:
         problems.append(
-            Problem(line, f"{label}: unknown key(s) {', '.join(unknown)}; known: {', '.join(keys)}")
+            Problem(
+                line,
+                _("{name}: unknown key(s) {value}; known: {value2}").format(
+                    name=label, value=", ".join(unknown), value2=", ".join(keys)
+                ),
+            )
         )
     values: dict[str, Any] = {}
     for key, column in keys.items():
@@ -189,8 +223,10 @@ def _fields(raw: dict[str, Any], keys: dict[str, str], what: str, line: int | No
                 problems.append(
                     Problem(
                         line,
-                        f"{label}: environments must be a list of names, e.g. "
-                        '["production", "staging"]',
+                        _(
+                            '{name}: environments must be a list of names, e.g. ["production", '
+                            '"staging"]'
+                        ).format(name=label),
                     )
                 )
                 continue
@@ -200,36 +236,47 @@ def _fields(raw: dict[str, Any], keys: dict[str, str], what: str, line: int | No
                 problems.append(
                     Problem(
                         line,
-                        f"{label}: environment {bad[0]!r} is not a simple name (letters, "
-                        "digits, . _ -)",
+                        _(
+                            "{name}: environment {value} is not a simple name (letters, digits, . _"
+                            " -)"
+                        ).format(name=label, value=repr(bad[0])),
                     )
                 )
                 continue
             values[column] = ",".join(names)
             continue
         if not isinstance(value, str) or not value.strip():
-            problems.append(Problem(line, f"{label}: {key} must be non-empty text"))
+            problems.append(
+                Problem(line, _("{name}: {key} must be non-empty text").format(name=label, key=key))
+            )
             continue
         text = value.strip()
         if len(text) > MAX_TEXT or not text.isprintable():
             problems.append(
                 Problem(
-                    line, f"{label}: {key} must be printable text of at most {MAX_TEXT} characters"
+                    line,
+                    _(
+                        "{name}: {key} must be printable text of at most {max_text} characters"
+                    ).format(name=label, key=key, max_text=MAX_TEXT),
                 )
             )
             continue
         values[column] = text
     for key in ("id", "name"):
         if key not in raw:
-            problems.append(Problem(line, f"{label}: {key} is required"))
+            problems.append(
+                Problem(line, _("{name}: {key} is required").format(name=label, key=key))
+            )
     for key in ("id", "parent", "team", "renamed_from"):
         ident = values.get(keys.get(key, ""))
         if key in keys and ident is not None and not ID.fullmatch(ident):
             problems.append(
                 Problem(
                     line,
-                    f"{label}: {key} {ident!r} is not an id: lower-case letters, digits, '.', "
-                    "'_' or '-', up to 64, e.g. checkout-api",
+                    _(
+                        "{name}: {key} {ident} is not an id: lower-case letters, digits, '.', "
+                        "'_' or '-', up to 64, e.g. checkout-api"
+                    ).format(name=label, key=key, ident=repr(ident)),
                 )
             )
     return values if len(problems) == before else None
@@ -246,7 +293,7 @@ def _service(raw: dict[str, Any], line: int | None, problems: list[Problem]) -> 
         return None
     label = f"service {values['service_id']}"
     if "team_id" not in values:
-        problems.append(Problem(line, f"{label}: team is required"))
+        problems.append(Problem(line, _("{name}: team is required").format(name=label)))
         return None
     for key, choices in (("tier", TIERS), ("lifecycle", LIFECYCLES)):
         if key in values:
@@ -254,12 +301,20 @@ def _service(raw: dict[str, Any], line: int | None, problems: list[Problem]) -> 
             if values[key] not in choices:
                 problems.append(
                     Problem(
-                        line, f"{label}: {key} {values[key]!r} is not one of {', '.join(choices)}"
+                        line,
+                        _("{name}: {key} {value} is not one of {value2}").format(
+                            name=label, key=key, value=repr(values[key]), value2=", ".join(choices)
+                        ),
                     )
                 )
                 return None
     url = values.get("repo_url")
     if url is not None and not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", url):
-        problems.append(Problem(line, f"{label}: repo_url {url!r} is not an http(s) URL"))
+        problems.append(
+            Problem(
+                line,
+                _("{name}: repo_url {url} is not an http(s) URL").format(name=label, url=repr(url)),
+            )
+        )
         return None
     return Service(**values)

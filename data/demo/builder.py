@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+import i18n.cli
 from data.demo.common import (
     MINUTE,
     SOURCE,
@@ -37,11 +38,17 @@ from data.demo.common import (
     rows_table,
 )
 from data.demo.delivery import Chunk, write_delivery
-from data.demo.ledger import write_actions, write_annotations, write_investments
+from data.demo.ledger import (
+    CURRENCY_RATES,
+    write_actions,
+    write_annotations,
+    write_investments,
+)
 from data.demo.org import Organisation, Profiles, organisation, profiles, write_catalogue
 from data.demo.quality import write_quality
 from data.demo.telemetry import write_samples
 from data.warehouse import WarehouseError, db_path, write_snapshot
+from i18n import _
 
 
 @dataclass(frozen=True)
@@ -96,12 +103,18 @@ def build(
     scale: str = "demo",
     seed: int = 42,
     end: dt.date | None = None,
+    currency: str = "EUR",
 ) -> dict[str, int]:
-    """Replace the warehouse at ``path`` with the demo organisation; returns rows per table."""
+    """Replace the warehouse at ``path`` with the demo organisation, its ledger in ``currency``
+    (EUR or CNY); returns rows per table."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     if seed < 0:
         raise ValueError("seed must be a non-negative integer")
+    if currency not in CURRENCY_RATES:
+        raise ValueError(
+            f"unknown currency {currency!r}; choose one of {', '.join(CURRENCY_RATES)}"
+        )
     size = SCALES[scale]
     end = end or today_utc()
     tl = Timeline.ending(end, size.days)
@@ -112,7 +125,7 @@ def build(
         write_catalogue(con, org)
         write_annotations(con, end)
         write_actions(con, end, size.teams)
-        write_investments(con, tl.date(tl.start), end, org.team_ids, seed)
+        write_investments(con, tl.date(tl.start), end, org.team_ids, seed, currency)
         _write_delivery(con, tl, org, prof, seed, size.delivery_chunk)
         write_samples(con, tl, org, prof, seed, size.samples_chunk)
         write_quality(con, tl, org, prof, seed)
@@ -182,48 +195,80 @@ def _seed(text: str) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m data.demo",
-        description="Build the deterministic TechPulse demo organisation into a warehouse.",
+        description=_("Build the deterministic TechPulse demo organisation into a warehouse."),
     )
     p.add_argument(
         "--scale",
         choices=list(SCALES),
         default="demo",
-        help="demo: 4 teams, 16 services, 2 years; enterprise: 2,000 services, "
-        "3 years (default: demo)",
+        help=_(
+            "demo: 4 teams, 16 services, 2 years; enterprise: 2,000 services, "
+            "3 years (default: demo)"
+        ),
     )
-    p.add_argument("--seed", type=_seed, default=42, help="random seed (default: 42)")
+    p.add_argument("--seed", type=_seed, default=42, help=_("random seed (default: 42)"))
     p.add_argument(
         "--end",
         type=_date,
         default=None,
-        help="first day after the history, YYYY-MM-DD (default: today, UTC)",
+        help=_("first day after the history, YYYY-MM-DD (default: today, UTC)"),
     )
     p.add_argument(
         "--db",
         default=None,
-        help="warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)",
+        help=_("warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)"),
     )
+    p.add_argument(
+        "--currency",
+        choices=list(CURRENCY_RATES),
+        default="EUR",
+        help=_(
+            "currency of the investment ledger (default: EUR); with CNY, point TECHPULSE_ROI at "
+            "config/roi.cny.toml"
+        ),
+    )
+    i18n.cli.add_lang_option(p)
     return p
 
 
 def _summary(path: Path, counts: dict[str, int], seconds: float, args: argparse.Namespace) -> str:
     size = path.stat().st_size / 1e6
-    head = (
-        f"Built the {args.scale} organisation (seed {args.seed}, end {args.end}) at {path} "
-        f"in {seconds:.1f} s, {size:,.1f} MB:"
+    head = _(
+        "Built the {scale} organisation (seed {seed}, end {end}, ledger in {currency}) at {path} "
+        "in {seconds} s, {size} MB:"
+    ).format(
+        scale=args.scale,
+        seed=args.seed,
+        end=args.end,
+        currency=args.currency,
+        path=path,
+        seconds=f"{seconds:.1f}",
+        size=f"{size:,.1f}",
     )
-    return "\n".join([head, *(f"  {t:<24}{n:>14,}" for t, n in counts.items())])
+    lines = [head, *(f"  {t:<24}{n:>14,}" for t, n in counts.items())]
+    if args.currency != "EUR":
+        lines.append(
+            _(
+                "The ROI page needs assumptions in the same currency: "
+                "TECHPULSE_ROI=config/roi.cny.toml make run"
+            )
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    return i18n.cli.run_cli(_run, argv)
+
+
+def _run(words: list[str]) -> int:
+    args = parser().parse_args(words)
     args.end = args.end or today_utc()
     began = time.perf_counter()
     try:
         path = db_path(args.db)
-        counts = build(path, args.scale, args.seed, args.end)
+        counts = build(path, args.scale, args.seed, args.end, args.currency)
     except (WarehouseError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {reason}").format(reason=exc), file=sys.stderr)
         return 2
     print(_summary(path, counts, time.perf_counter() - began, args))
     return 0

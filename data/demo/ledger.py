@@ -211,19 +211,34 @@ def _ledger_rows(
     return sorted((r for r in rows if start <= r[0] < end), key=lambda r: r[0])
 
 
+# The demo ledger is drawn in EUR; a CNY organisation books the same story at a fixed demo rate
+# (a round figure, not a market rate), so both demos show the same ROI percentages.
+CURRENCY_RATES = {"EUR": Decimal(1), "CNY": Decimal(8)}
+
+
 def write_investments(
-    con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, team_ids: list[str], seed: int
+    con: duckdb.DuckDBPyConnection,
+    start: dt.date,
+    end: dt.date,
+    team_ids: list[str],
+    seed: int,
+    currency: str = "EUR",
 ) -> int:
-    """A monthly EUR ledger with a platform/tooling bulge around the adoption date."""
-    rows = _ledger_rows(start, end, team_ids, seed)
+    """A monthly ledger with a platform/tooling bulge around the adoption date, in ``currency``
+    (one of CURRENCY_RATES)."""
+    rate = CURRENCY_RATES[currency]
+    rows = [
+        (day, category, Decimal(amount) * rate, what, team)
+        for day, category, amount, what, team in _ledger_rows(start, end, team_ids, seed)
+    ]
     table = pa.table(
         {
             "source": [SOURCE] * len(rows),
             "external_id": [f"INV-{r[0]:%Y%m}-{n:05d}" for n, r in enumerate(rows, 1)],
             "spent_on": [r[0] for r in rows],
             "category": [r[1] for r in rows],
-            "amount": pa.array([Decimal(r[2]) for r in rows], pa.decimal128(14, 2)),
-            "currency": ["EUR"] * len(rows),
+            "amount": pa.array([r[2] for r in rows], pa.decimal128(14, 2)),
+            "currency": [currency] * len(rows),
             "description": [r[3] for r in rows],
             "team_id": pa.array([r[4] for r in rows], pa.string()),
         }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from i18n import N_
+from i18n import N_, _
 from metrics.core.filters import FilterError, Filters
 
 FEEDS = {  # stream → what it feeds, marked for translation (shown with _())
@@ -92,15 +92,22 @@ def validate_scope(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
         known = teams(con, include_retired=True)["team_id"].tolist()
         if filters.team not in known:
             raise FilterError(
-                f"unknown team {filters.team!r}; known teams: {', '.join(known) or 'none'}"
+                _("unknown team {team}; known teams: {known}").format(
+                    team=repr(filters.team), known=", ".join(known) or _("none")
+                )
             )
     if filters.service is not None:
         scoped = services(con, filters.team, include_retired=True)["service_id"].tolist()
         if filters.service not in scoped:
-            where = f" in team {filters.team!r}" if filters.team else ""
+            known = ", ".join(scoped) or _("none")
             raise FilterError(
-                f"unknown service {filters.service!r}{where}; "
-                f"known services: {', '.join(scoped) or 'none'}"
+                _("unknown service {service} in team {team}; known services: {known}").format(
+                    service=repr(filters.service), team=repr(filters.team), known=known
+                )
+                if filters.team
+                else _("unknown service {service}; known services: {known}").format(
+                    service=repr(filters.service), known=known
+                )
             )
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
+from i18n import _
+
 UTC = dt.UTC
 MAX_PERIOD_DAYS = 3 * 366 + 1
 
@@ -27,18 +29,24 @@ class Filters:
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise FilterError(
-                f"the period ends ({self.end}) before it starts ({self.start}); "
-                "choose an end date on or after the start date"
+                _(
+                    "the period ends ({end}) before it starts ({start}); choose an end date on "
+                    "or after the start date"
+                ).format(end=self.end, start=self.start)
             )
         if self.days > MAX_PERIOD_DAYS:
             raise FilterError(
-                f"the period is {self.days} days long; choose at most {MAX_PERIOD_DAYS} days"
+                _("the period is {days} days long; choose at most {limit} days").format(
+                    days=self.days, limit=MAX_PERIOD_DAYS
+                )
             )
         for name in ("team", "service", "environment"):
             value = getattr(self, name)
             if value is not None and not _is_identifier_text(value):
                 raise FilterError(
-                    f"{name} must be a short text identifier (at most 200 printable characters)"
+                    _(
+                        "{name} must be a short text identifier (at most 200 printable characters)"
+                    ).format(name=name)
                 )
         # environments are stored in lower case (connectors.core.records.environment_name)
         object.__setattr__(self, "environment", self.environment.strip().lower())
@@ -82,4 +90,6 @@ def parse_date(text: str, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(text).strip())
     except ValueError:
-        raise FilterError(f"{name} {text!r} is not a date; use YYYY-MM-DD") from None
+        raise FilterError(
+            _("{name} {text} is not a date; use YYYY-MM-DD").format(name=name, text=repr(text))
+        ) from None

@@ -52,13 +52,19 @@ class Targets:
 def _target(kpi: Kpi, raw: Any, table: str) -> Target:
     """One KPI's target table; errors carry (message, table, key) for the line lookup."""
     if not isinstance(raw, dict):
-        raise TargetsError(f"[{table}] must be a table of keys, e.g. target = 99.5", table, None)
+        raise TargetsError(
+            _("[{table}] must be a table of keys, e.g. target = 99.5").format(table=table),
+            table,
+            None,
+        )
     allowed = {"tier"} if kpi.target_kind == "dora" else {"target", "warn"}
     unknown = set(raw) - allowed
     if unknown:
         key = sorted(unknown)[0]
         raise TargetsError(
-            f"[{table}] has unknown key {key!r}; {kpi.name} takes {', '.join(sorted(allowed))}",
+            _("[{table}] has unknown key {key}; {kpi} takes {allowed}").format(
+                table=table, key=repr(key), kpi=kpi.name, allowed=", ".join(sorted(allowed))
+            ),
             table,
             key,
         )
@@ -66,7 +72,9 @@ def _target(kpi: Kpi, raw: Any, table: str) -> Target:
         tier = raw.get("tier")
         if tier not in dora.TIERS:
             raise TargetsError(
-                f"[{table}] tier must be one of {', '.join(dora.TIERS)}, got {tier!r}",
+                _("[{table}] tier must be one of {tiers}, got {tier}").format(
+                    table=table, tiers=", ".join(dora.TIERS), tier=repr(tier)
+                ),
                 table,
                 "tier",
             )
@@ -76,16 +84,24 @@ def _target(kpi: Kpi, raw: Any, table: str) -> Target:
         value = raw.get(key)
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise TargetsError(
-                f"[{table}] {key} must be a number ({kpi.unit}), got {value!r}", table, key
+                _("[{table}] {key} must be a number ({unit}), got {value}").format(
+                    table=table, key=key, unit=kpi.unit, value=repr(value)
+                ),
+                table,
+                key,
             )
         values[key] = float(value)
     if kpi.direction == "higher" and values["warn"] > values["target"]:
         raise TargetsError(
-            f"[{table}] warn must be at or below target (higher is better)", table, "warn"
+            _("[{table}] warn must be at or below target (higher is better)").format(table=table),
+            table,
+            "warn",
         )
     if kpi.direction == "lower" and values["warn"] < values["target"]:
         raise TargetsError(
-            f"[{table}] warn must be at or above target (lower is better)", table, "warn"
+            _("[{table}] warn must be at or above target (lower is better)").format(table=table),
+            table,
+            "warn",
         )
     return Target(kpi.name, target=values["target"], warn=values["warn"])
 
@@ -94,19 +110,35 @@ def _overrides(raw: Any, kind: str) -> dict[str, dict[str, Target]]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise TargetsError(f"[{kind}] must be a table of {kind} ids", kind, None)
+        raise TargetsError(
+            _("[{kind}] must be a table of {kind} ids").format(kind=kind), kind, None
+        )
     result: dict[str, dict[str, Target]] = {}
     for scope_id, kpis in raw.items():
         if not isinstance(kpis, dict):
-            raise TargetsError(f"[{kind}.{scope_id}] must hold KPI tables", kind, scope_id)
+            raise TargetsError(
+                _("[{kind}.{scope}] must hold KPI tables").format(kind=kind, scope=scope_id),
+                kind,
+                scope_id,
+            )
         for name, body in kpis.items():
             table = f"{kind}.{scope_id}.{name}"
             if name not in BY_NAME:
                 raise TargetsError(
-                    f"[{table}]: unknown KPI {name!r}; known: {', '.join(BY_NAME)}", table, None
+                    _("[{table}]: unknown KPI {name}; known: {known}").format(
+                        table=table, name=repr(name), known=", ".join(BY_NAME)
+                    ),
+                    table,
+                    None,
                 )
             if BY_NAME[name].target_kind == "none":
-                raise TargetsError(f"[{table}]: {name} is tracked without a target", table, None)
+                raise TargetsError(
+                    _("[{table}]: {name} is tracked without a target").format(
+                        table=table, name=name
+                    ),
+                    table,
+                    None,
+                )
             result.setdefault(scope_id, {})[name] = _target(BY_NAME[name], body, table)
     return result
 
@@ -114,8 +146,8 @@ def _overrides(raw: Any, kind: str) -> dict[str, dict[str, Target]]:
 def load_targets(path: str | os.PathLike[str] | None = None) -> Targets:
     """Parse and validate the targets file ($TECHPULSE_TARGETS or config/targets.toml)."""
     chosen = Path(path or os.environ.get(ENV_VAR) or DEFAULT_TARGETS)
-    restore = f"restore config/targets.toml or set {ENV_VAR}"
-    return tomlfile.load(chosen, "targets file", restore, _parse, TargetsError)
+    restore = _("restore config/targets.toml or set {variable}").format(variable=ENV_VAR)
+    return tomlfile.load(chosen, _("targets file"), restore, _parse, TargetsError)
 
 
 def _parse(raw: dict[str, Any]) -> Targets:
@@ -124,12 +156,18 @@ def _parse(raw: dict[str, Any]) -> Targets:
     if unknown_tables:
         name = sorted(unknown_tables)[0]
         raise TargetsError(
-            f"unknown table [{name}]; allowed: [dora], [kpi.*], [team.*], [service.*]", name, None
+            _("unknown table [{name}]; allowed: [dora], [kpi.*], [team.*], [service.*]").format(
+                name=name
+            ),
+            name,
+            None,
         )
     year = raw.get("dora", {}).get("benchmark_year", 2023)
     if year not in dora.BENCHMARKS:
         raise TargetsError(
-            f"[dora] benchmark_year must be one of {sorted(dora.BENCHMARKS)}, got {year!r}",
+            _("[dora] benchmark_year must be one of {years}, got {year}").format(
+                years=sorted(dora.BENCHMARKS), year=repr(year)
+            ),
             "dora",
             "benchmark_year",
         )
@@ -137,7 +175,9 @@ def _parse(raw: dict[str, Any]) -> Targets:
     for name in kpis:
         if name not in BY_NAME:
             raise TargetsError(
-                f"[kpi.{name}]: unknown KPI {name!r}; known: {', '.join(BY_NAME)}",
+                _("[kpi.{name}]: unknown KPI {quoted}; known: {known}").format(
+                    name=name, quoted=repr(name), known=", ".join(BY_NAME)
+                ),
                 f"kpi.{name}",
                 None,
             )
@@ -146,13 +186,17 @@ def _parse(raw: dict[str, Any]) -> Targets:
         if kpi.target_kind == "none":
             if kpi.name in kpis:
                 raise TargetsError(
-                    f"[kpi.{kpi.name}]: {kpi.name} is tracked without a target; remove the table",
+                    _("[kpi.{name}]: {name} is tracked without a target; remove the table").format(
+                        name=kpi.name
+                    ),
                     f"kpi.{kpi.name}",
                     None,
                 )
             continue
         if kpi.name not in kpis:
-            raise TargetsError(f"[kpi.{kpi.name}] is missing; add its target", "kpi", None)
+            raise TargetsError(
+                _("[kpi.{name}] is missing; add its target").format(name=kpi.name), "kpi", None
+            )
         defaults[kpi.name] = _target(kpi, kpis[kpi.name], f"kpi.{kpi.name}")
     return Targets(
         benchmark_year=int(year),

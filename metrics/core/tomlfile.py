@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from i18n import _
+
 T = TypeVar("T")
 
 
@@ -43,13 +45,19 @@ def load(
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise error(f"{what} {path} not found; {restore}") from None
+        raise error(
+            _("{what} {path} not found; {restore}").format(what=what, path=path, restore=restore)
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"{what} {path} cannot be read as UTF-8 text: {exc}") from None
+        raise error(
+            _("{what} {path} cannot be read as UTF-8 text: {reason}").format(
+                what=what, path=path, reason=exc
+            )
+        ) from None
     try:
         return parse(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path}: not valid TOML: {exc}") from None
+        raise error(_("{path}: not valid TOML: {reason}").format(path=path, reason=exc)) from None
     except error as exc:
         table, key = exc.args[1:3] if len(exc.args) == 3 else (None, None)
         line = line_of(text, table, key) if table else None

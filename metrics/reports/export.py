@@ -11,8 +11,11 @@ Decisions (documented here because analysts' tools depend on them):
 * **Timestamps** are ISO 8601 in UTC with a ``Z`` suffix (``2026-01-02T12:00:00Z``); calendar
   dates (``DATE`` columns, KPI bucket starts) are ``YYYY-MM-DD``.
 * **Rows end in CRLF** (RFC 4180); every reader accepts it.
-* **Excel option**: the same UTF-8 text with a byte-order mark, which Excel needs to detect
-  UTF-8 (otherwise "≥" and "€" arrive garbled); plain UTF-8 has no BOM.
+* **Excel option**: the same UTF-8 cells with a byte-order mark, which Excel needs to detect
+  UTF-8 (otherwise "≥" and "€" arrive garbled), and a header row people read: each column's
+  label in the reader's language with its name in brackets ("完成时间 (finished_at)",
+  metrics/reports/headers.py). The plain file has no BOM and keeps the bare column names, the
+  same in every language, for tools.
 * **CSV injection** (OWASP): a *text* cell beginning with ``=``, ``+``, ``-``, ``@``, tab,
   carriage return or line feed gets a leading single quote so spreadsheets show it as text
   instead of evaluating it. Numeric cells are never touched (−1.5 stays a number), nor are text
@@ -47,6 +50,7 @@ from metrics.core.filters import FilterError, Filters
 from metrics.core.scorecard import DEFAULT_LATENCY_TARGET_MS, query_series
 from metrics.core.targets import Targets
 from metrics.core.trends import GRAINS
+from metrics.reports import headers
 
 KPI_DATASET = "kpis"
 KPI_COLUMNS = ("date", "team", "service", "metric", "value", "unit", "target")
@@ -339,12 +343,16 @@ def csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
-    """The CSV file: UTF-8, with a BOM only for the Excel-friendly variant.
+    """The CSV file: UTF-8; the Excel-friendly variant adds a BOM and headers in the current
+    language (its cells are the same bytes).
 
     Rows end in CRLF as RFC 4180 asks; it also makes the writer quote any cell holding a bare
     carriage return, which would otherwise split the row in some readers.
     """
-    text = csv_ready(frame).to_csv(index=False, lineterminator="\r\n")
+    ready = csv_ready(frame)
+    if excel:
+        ready.columns = pd.Index(headers.excel_headers(ready.columns))
+    text = ready.to_csv(index=False, lineterminator="\r\n")
     body = text.encode("utf-8")
     return BOM + body if excel else body
 

@@ -41,6 +41,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from i18n import N_, _
 from metrics.core import tomlfile
 from metrics.core.filters import UTC, Filters
 
@@ -158,21 +159,21 @@ class _Setting:
 
 
 _SETTINGS = [
-    _Setting("staff", "technical_staff", "technical_staff", "people", positive=True),
-    _Setting("staff", "average_salary", "average_salary", "currency a year"),
-    _Setting("staff", "benefits_multiplier", "benefits_multiplier", "ratio", low=1.0),
-    _Setting("rework", "time_per_rework_share", "time_per_rework_share", "ratio"),
+    _Setting("staff", "technical_staff", "technical_staff", N_("people"), positive=True),
+    _Setting("staff", "average_salary", "average_salary", N_("currency a year")),
+    _Setting("staff", "benefits_multiplier", "benefits_multiplier", N_("ratio"), low=1.0),
+    _Setting("rework", "time_per_rework_share", "time_per_rework_share", N_("ratio")),
     _Setting(
         "reinvestment",
         "experiments_per_line_of_business",
         "experiments_per_line_of_business",
-        "experiments a year",
+        N_("experiments a year"),
     ),
-    _Setting("reinvestment", "lines_of_business", "lines_of_business", "count"),
-    _Setting("reinvestment", "success_rate", "success_rate", "fraction 0-1", high=1.0),
-    _Setting("reinvestment", "revenue_impact", "revenue_impact", "fraction 0-1", high=1.0),
-    _Setting("reinvestment", "annual_revenue", "annual_revenue", "currency a year"),
-    _Setting("downtime", "cost_per_hour", "cost_per_downtime_hour", "currency an hour"),
+    _Setting("reinvestment", "lines_of_business", "lines_of_business", N_("count")),
+    _Setting("reinvestment", "success_rate", "success_rate", N_("fraction 0-1"), high=1.0),
+    _Setting("reinvestment", "revenue_impact", "revenue_impact", N_("fraction 0-1"), high=1.0),
+    _Setting("reinvestment", "annual_revenue", "annual_revenue", N_("currency a year")),
+    _Setting("downtime", "cost_per_hour", "cost_per_downtime_hour", N_("currency an hour")),
 ]
 _NUMERIC = {s.name for s in _SETTINGS}
 _KEYS = {
@@ -195,14 +196,26 @@ def _number(raw: dict[str, Any], setting: _Setting) -> float | None:
     where = f"[{setting.table}] {setting.key}"
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         raise _fail(
-            f"{where} must be a number ({setting.unit}), got {value!r}", setting.table, setting.key
+            _("{where} must be a number ({unit}), got {value}").format(
+                where=where, unit=_(setting.unit), value=repr(value)
+            ),
+            setting.table,
+            setting.key,
         )
     if value < setting.low or (setting.positive and value <= 0):
         bound = f"> {setting.low:g}" if setting.positive else f">= {setting.low:g}"
-        raise _fail(f"{where} must be {bound}, got {value!r}", setting.table, setting.key)
+        raise _fail(
+            _("{where} must be {bound}, got {value}").format(
+                where=where, bound=bound, value=repr(value)
+            ),
+            setting.table,
+            setting.key,
+        )
     if setting.high is not None and value > setting.high:
         raise _fail(
-            f"{where} must be at most {setting.high:g} ({setting.unit}), got {value!r}",
+            _("{where} must be at most {high} ({unit}), got {value}").format(
+                where=where, high=f"{setting.high:g}", unit=_(setting.unit), value=repr(value)
+            ),
             setting.table,
             setting.key,
         )
@@ -215,7 +228,9 @@ def _currency(raw: dict[str, Any]) -> str | None:
         return None
     if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
         raise _fail(
-            f"[money] currency must be an ISO 4217 code such as EUR, got {value!r}",
+            _("[money] currency must be an ISO 4217 code such as CNY or EUR, got {value}").format(
+                value=repr(value)
+            ),
             "money",
             "currency",
         )
@@ -228,7 +243,7 @@ def _categories(raw: dict[str, Any]) -> tuple[str, ...] | None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise _fail(
-            '[investment] categories must be a list of ledger categories, e.g. ["platform"]',
+            _('[investment] categories must be a list of ledger categories, e.g. ["platform"]'),
             "investment",
             "categories",
         )
@@ -240,13 +255,24 @@ def _check_shape(raw: dict[str, Any]) -> None:
     for table, body in raw.items():
         if table not in _KEYS:
             allowed = ", ".join(f"[{t}]" for t in sorted(_KEYS))
-            raise _fail(f"unknown table [{table}]; allowed: {allowed}", table)
+            raise _fail(
+                _("unknown table [{table}]; allowed: {allowed}").format(
+                    table=table, allowed=allowed
+                ),
+                table,
+            )
         if not isinstance(body, dict):
-            raise _fail(f"[{table}] must be a table of keys", table)
+            raise _fail(_("[{table}] must be a table of keys").format(table=table), table)
         for key in body:
             if key not in _KEYS[table]:
                 known = ", ".join(sorted(_KEYS[table]))
-                raise _fail(f"[{table}] has unknown key {key!r}; known: {known}", table, key)
+                raise _fail(
+                    _("[{table}] has unknown key {key}; known: {known}").format(
+                        table=table, key=repr(key), known=known
+                    ),
+                    table,
+                    key,
+                )
 
 
 def parse_assumptions(raw: dict[str, Any]) -> Assumptions:
@@ -272,8 +298,8 @@ def load_assumptions(path: str | os.PathLike[str] | None = None) -> Assumptions:
     Errors name the file, the line and the key, e.g. ``config/roi.toml:21: [staff] ...``.
     """
     chosen = Path(path or os.environ.get(ENV_VAR) or DEFAULT_CONFIG)
-    restore = f"restore config/roi.toml or set {ENV_VAR}"
-    return tomlfile.load(chosen, "ROI assumptions file", restore, parse_assumptions, RoiError)
+    restore = _("restore config/roi.toml or set {variable}").format(variable=ENV_VAR)
+    return tomlfile.load(chosen, _("ROI assumptions file"), restore, parse_assumptions, RoiError)
 
 
 # --- Quarters -------------------------------------------------------------------------------
@@ -285,7 +311,11 @@ def parse_quarter(value: str | dt.date) -> dt.date:
         return dt.date(value.year, 3 * ((value.month - 1) // 3) + 1, 1)
     match = _QUARTER.match(str(value))
     if not match:
-        raise RoiError(f"baseline quarter {value!r} is not a quarter; use YYYY-Qn, e.g. 2025-Q4")
+        raise RoiError(
+            _("baseline quarter {value} is not a quarter; use YYYY-Qn, e.g. 2025-Q4").format(
+                value=repr(value)
+            )
+        )
     return dt.date(int(match[1]), 3 * (int(match[2]) - 1) + 1, 1)
 
 
@@ -330,8 +360,10 @@ def measure(
     baseline = parse_quarter(baseline_quarter)
     if baseline > filters.end:
         raise RoiError(
-            f"baseline quarter {quarter_label(baseline)} starts after the period ends "
-            f"({filters.end}); choose an earlier baseline or a later end date"
+            _(
+                "baseline quarter {quarter} starts after the period ends ({end}); choose an "
+                "earlier baseline or a later end date"
+            ).format(quarter=quarter_label(baseline), end=filters.end)
         )
     values = {
         "range_start": dt.datetime.combine(baseline, dt.time(), tzinfo=UTC),
@@ -345,7 +377,7 @@ def measure(
     investments["quarter_start"] = [pd.Timestamp(d).date() for d in investments["quarter_start"]]
     scope = _run(con, "roi_scope", values).iloc[0]
     if scope["scope_services"] == 0:
-        raise RoiError("no services match the team/service filter; widen the scope")
+        raise RoiError(_("no services match the team/service filter; widen the scope"))
     share = (
         1.0
         if filters.team is None and filters.service is None
@@ -361,9 +393,11 @@ def _check_currency(investments: pd.DataFrame, currency: str) -> None:
     found = sorted(set(investments["currency"]))
     if found and found != [currency]:
         raise RoiError(
-            f"the investment ledger holds {', '.join(found)} in this scope and period, but the "
-            f"ROI assumptions are in {currency}; amounts in different currencies are never "
-            f"added: convert the ledger entries to {currency} or set [money] currency"
+            _(
+                "the investment ledger holds {found} in this scope and period, but the ROI "
+                "assumptions are in {currency}; amounts in different currencies are never added: "
+                "convert the ledger entries to {currency} or set [money] currency"
+            ).format(found=", ".join(found), currency=currency)
         )
 
 
@@ -376,8 +410,10 @@ def _inputs(measured: Measured) -> pd.DataFrame:
     frame = measured.inputs.copy()
     if frame.empty or frame.loc[0, "deployments"] == 0:
         raise RoiError(
-            f"the baseline quarter {quarter_label(measured.baseline)} has no successful "
-            "deployments in this scope and environment; choose a quarter with deployments"
+            _(
+                "the baseline quarter {quarter} has no successful deployments in this scope and "
+                "environment; choose a quarter with deployments"
+            ).format(quarter=quarter_label(measured.baseline))
         )
     frame["deployments_per_year"] = frame["deployments"] * DAYS_PER_YEAR / frame["days"]
     frame["change_failure_fraction"] = _ratio(frame["failed_deployments"], frame["deployments"])

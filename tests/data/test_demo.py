@@ -486,3 +486,65 @@ def test_cli_builds_and_summarises(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "service_level_samples" in result.stdout and "280,320" in result.stdout
     assert path.exists()
+
+
+# --- a CNY organisation --------------------------------------------------------------------
+
+
+def test_the_cny_demo_books_the_same_ledger_at_eight_yuan_a_euro(built, tmp_path):
+    """`--currency CNY` books every entry at the demo's fixed 8 CNY per EUR, exactly (the
+    amounts are decimals), and with config/roi.cny.toml (every money setting × 8) the ROI
+    ratios are the EUR demo's: the model is linear in money."""
+    import dataclasses
+
+    from metrics.core.filters import Filters
+    from metrics.reports.roi import DEFAULT_CONFIG, load_assumptions, roi_report
+
+    cny = tmp_path / "cny.duckdb"
+    demo.build(cny, "demo", seed=42, end=END, currency="CNY")
+    ledger = "SELECT currency, count(*), sum(amount) FROM investments GROUP BY currency"
+    with duckdb.connect(str(built[0]), read_only=True) as c:
+        [(eur_code, eur_rows, eur_sum)] = c.execute(ledger).fetchall()
+    with duckdb.connect(str(cny), read_only=True) as c:
+        [(cny_code, cny_rows, cny_sum)] = c.execute(ledger).fetchall()
+    assert (eur_code, cny_code) == ("EUR", "CNY")
+    assert cny_rows == eur_rows and cny_sum == 8 * eur_sum
+
+    euro = load_assumptions(DEFAULT_CONFIG)
+    yuan = load_assumptions(DEFAULT_CONFIG.with_name("roi.cny.toml"))
+    money = {"average_salary", "annual_revenue", "cost_per_downtime_hour"}
+    for field in dataclasses.fields(euro):
+        mine, theirs = getattr(yuan, field.name), getattr(euro, field.name)
+        if field.name == "currency":
+            assert (mine, theirs) == ("CNY", "EUR")
+        elif field.name in money:
+            assert mine == 8 * theirs, field.name
+        else:
+            assert mine == theirs, field.name
+    filters = Filters(start=END - dt.timedelta(days=365), end=END - dt.timedelta(days=1))
+    baseline = "2025-Q3"
+    with duckdb.connect(str(built[0]), read_only=True) as c:
+        eur_report = roi_report(c, filters, baseline, euro)
+    with duckdb.connect(str(cny), read_only=True) as c:
+        cny_report = roi_report(c, filters, baseline, yuan)
+    assert set(cny_report["currency"]) == {"CNY"}
+    assert cny_report["roi"].tolist() == pytest.approx(eur_report["roi"].tolist(), rel=1e-9)
+    assert cny_report["investment_cumulative"].tolist() == pytest.approx(
+        [8 * v for v in eur_report["investment_cumulative"]], rel=1e-12
+    )
+
+
+def test_the_demo_command_names_the_cny_assumptions(tmp_path):
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "data.demo", "--currency", "CNY", "--lang", "zh-CN"),
+            *("--end", END.isoformat(), "--db", str(tmp_path / "cny.duckdb")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "账目币种 CNY" in done.stdout
+    assert "TECHPULSE_ROI=config/roi.cny.toml" in done.stdout.splitlines()[-1]

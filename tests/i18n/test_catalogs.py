@@ -63,6 +63,9 @@ def test_translations_keep_placeholders_and_markdown() -> None:
             continue
         if _fields(english) != _fields(chinese):
             broken.append(("placeholders", english))
+        for style in (r"\$\w+", r"%\(\w+\)\w|%\w"):  # string.Template and argparse's
+            if sorted(re.findall(style, english)) != sorted(re.findall(style, chinese)):
+                broken.append((style, english))
         for mark in ("**", "`"):
             if english.count(mark) != chinese.count(mark):
                 broken.append((mark, english))

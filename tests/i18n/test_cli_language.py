@@ -60,3 +60,33 @@ def test_lang_environment_and_a_bad_value(fixture_db: Path) -> None:
     bad = cli("--lang", "fr", *CARD)
     assert bad.returncode == 2
     assert bad.stderr.strip() == "error: --lang 'fr' is not supported; use one of: en, zh-CN"
+
+
+@pytest.mark.parametrize("module", ["metrics", "connectors", "data", "data.demo"])
+def test_help_reads_in_chinese(module: str) -> None:
+    """--help in Chinese: argparse's own words (usage, sections, -h) and every option's help."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--lang", "zh-CN", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("用法：python -m ")
+    assert "选项:" in done.stdout and "显示此帮助信息并退出" in done.stdout
+    assert "show this help" not in done.stdout and "usage:" not in done.stdout
+
+
+def test_usage_errors_read_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["scorecard", "--lang", "zh-CN", "--end", "2026-01-14"])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "python -m metrics scorecard：错误：缺少以下必需参数：--start"
+    )
+    with pytest.raises(SystemExit):
+        main(["scorecard", "--end", "2026-01-14"])  # English again outside the call
+    assert "the following arguments are required: --start" in capsys.readouterr().err

@@ -19,12 +19,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import i18n
 from data.warehouse import open_reader
 from metrics.__main__ import main
 from metrics.core import catalog
 from metrics.core.filters import FilterError, Filters
 from metrics.core.targets import Targets, load_targets
-from metrics.reports import export
+from metrics.reports import export, headers
 from tests.ui.test_app import APP, _real_navigation  # noqa: F401  (autouse fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,13 +189,48 @@ def test_csv_injection_is_neutralised_but_numbers_stay_numbers() -> None:
     assert "'-1.5" not in text  # a number literal in a text column is not a formula
 
 
-def test_excel_option_adds_a_bom_only_there() -> None:
-    frame = pd.DataFrame({"target": ["≥ 99.5 %"], "amount": [1200.5]})
+def test_excel_option_adds_a_bom_and_readable_headers_only_there() -> None:
+    frame = pd.DataFrame({"target": ["≥ 99.5 %"], "amount": [1200.5], "odd_column": [1]})
     plain = export.to_csv_bytes(frame)
     excel = export.to_csv_bytes(frame, excel=True)
     assert not plain.startswith(export.BOM)
-    assert excel == export.BOM + plain
-    assert plain.decode("utf-8") == "target,amount\r\n≥ 99.5 %,1200.5\r\n"
+    assert plain.decode("utf-8") == "target,amount,odd_column\r\n≥ 99.5 %,1200.5,1\r\n"
+    assert excel.startswith(export.BOM)
+    head, _, body = excel.removeprefix(export.BOM).decode("utf-8").partition("\r\n")
+    assert head == "Target (target),Amount (amount),odd_column"  # no label: the bare name
+    assert body == "≥ 99.5 %,1200.5,1\r\n"  # the cells are the plain file's
+    with i18n.using("zh-CN"):
+        chinese = export.to_csv_bytes(frame, excel=True).removeprefix(export.BOM).decode("utf-8")
+        assert export.to_csv_bytes(frame) == plain  # the plain file never changes
+    assert chinese.split("\r\n")[0] == "目标 (target),金额 (amount),odd_column"
+
+
+def test_every_exported_column_has_a_readable_header(
+    con: duckdb.DuckDBPyConnection, targets: Targets
+) -> None:
+    """Every column of every dataset (tables and the KPI series) gets a label, so no Excel
+    header falls back to the bare name."""
+    unlabelled = {
+        f"{dataset}.{column}"
+        for dataset in export.DATASETS
+        for column in export.export_frame(con, dataset, JAN, targets).columns
+        if column not in headers.COLUMN_LABELS
+    }
+    assert unlabelled == set()
+
+
+def test_the_kpi_series_excel_headers_read_in_chinese(
+    con: duckdb.DuckDBPyConnection, targets: Targets
+) -> None:
+    frame = export.export_frame(con, export.KPI_DATASET, JAN, targets)
+    with i18n.using("zh-CN"):
+        text = export.to_csv_bytes(frame, excel=True).removeprefix(export.BOM).decode("utf-8")
+    assert text.split("\r\n")[0] == (
+        "时间桶开始 (date),团队 (team),服务 (service),指标 (metric),数值 (value),"
+        "单位 (unit),目标 (target)"
+    )
+    english = export.to_csv_bytes(frame).decode("utf-8")
+    assert text.split("\r\n")[1:] == english.split("\r\n")[1:]
 
 
 def test_dates_are_iso_8601(con: duckdb.DuckDBPyConnection, targets: Targets) -> None:
