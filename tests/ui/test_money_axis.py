@@ -27,9 +27,7 @@ def test_ticks_and_hover_in_each_language() -> None:
         money_axis(chinese, [400_000.0, 1_180_000.5], "CNY")
     assert list(chinese.layout.yaxis.ticktext) == ["0", "25万", "50万", "75万", "100万", "125万"]
     assert list(chinese.data[0].customdata) == ["¥400,000.00", "¥1,180,000.50"]
-    assert chinese.data[0].hovertemplate == (
-        "%{x}<br>Investment: %{customdata}<extra></extra>"
-    )
+    assert chinese.data[0].hovertemplate == ("%{x}<br>Investment: %{customdata}<extra></extra>")
     english = figure()
     money_axis(english, [400_000.0, 1_180_000.5], "EUR")
     assert list(english.layout.yaxis.ticktext) == ["0", "250K", "500K", "750K", "1M", "1.25M"]
