@@ -99,14 +99,14 @@ def validate_scope(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
     if filters.service is not None:
         scoped = services(con, filters.team, include_retired=True)["service_id"].tolist()
         if filters.service not in scoped:
-            known = ", ".join(scoped) or _("none")
+            listed = ", ".join(scoped) or _("none")
             raise FilterError(
                 _("unknown service {service} in team {team}; known services: {known}").format(
-                    service=repr(filters.service), team=repr(filters.team), known=known
+                    service=repr(filters.service), team=repr(filters.team), known=listed
                 )
                 if filters.team
                 else _("unknown service {service}; known services: {known}").format(
-                    service=repr(filters.service), known=known
+                    service=repr(filters.service), known=listed
                 )
             )
 

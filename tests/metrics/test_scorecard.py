@@ -200,7 +200,11 @@ def test_cli_other_formats(fixture_db: Path, fmt: str, capsys) -> None:
     ("extra", "message"),
     [
         (["--team", "gamma"], "unknown team 'gamma'; known teams: alpha, beta"),
-        (["--service", "b1", "--team", "alpha"], "unknown service 'b1' in team 'alpha'"),
+        (
+            ["--service", "b1", "--team", "alpha"],
+            "unknown service 'b1' in team 'alpha'; known services: a1, a2",  # alpha's, not b1
+        ),
+        (["--service", "z9"], "unknown service 'z9'; known services: a1, a2, b1"),
         (["--end", "2025-12-01"], "ends (2025-12-01) before it starts"),
         (["--end", "14/01/2026"], "is not a date; use YYYY-MM-DD"),
         (["--db", "/nonexistent/x.duckdb"], "No warehouse at /nonexistent/x.duckdb"),
