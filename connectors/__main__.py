@@ -182,25 +182,48 @@ def _sources(args: argparse.Namespace) -> int:
         print(redact(json.dumps(rows, indent=2)))
         return 0
     for row in rows:
-        state = "" if row["enabled"] else " (disabled)"
-        token = row["token"] if row["auth"] != "none" else "no auth"
+        state = "" if row["enabled"] else _(" (disabled)")
+        token = row["token"] if row["auth"] != "none" else _("no auth")
         print(
             redact(
-                f"{row['name']}{state}: {row['type']} at {row['url']}; token: {token}; "
-                f"streams: {', '.join(row['streams'])}; last success: "
-                f"{row['last_success'] or 'never'}"
+                _(
+                    "{name}{state}: {type} at {url}; token: {token}; streams: {streams}; "
+                    "last success: {last}"
+                ).format(
+                    name=row["name"],
+                    state=state,
+                    type=row["type"],
+                    url=row["url"],
+                    token=_("set") if token == "set" else token,
+                    streams=", ".join(row["streams"]),
+                    last=row["last_success"] or _("never"),
+                )
             )
         )
     if not rows:
-        print(f"no sources in {config.path}; known types: {', '.join(CONNECTOR_TYPES)}")
+        print(
+            _("no sources in {path}; known types: {value}").format(
+                path=config.path, value=", ".join(CONNECTOR_TYPES)
+            )
+        )
     return 0
 
 
-def _plural(what: str, count: int) -> str:
-    """ "GitHub repository" → "GitHub repositories" (English nouns the connectors use)."""
-    if count == 1:
-        return what
-    return what[:-1] + "ies" if what.endswith("y") else what + "s"
+FOUND_NOUNS = {  # Found.what of each connector: (one, several), marked for translation
+    "GitHub repository": (N_("GitHub repository"), N_("GitHub repositories")),
+    "GitLab project": (N_("GitLab project"), N_("GitLab projects")),
+    "Jenkins job": (N_("Jenkins job"), N_("Jenkins jobs")),
+    "Jira component": (N_("Jira component"), N_("Jira components")),
+    "PagerDuty service": (N_("PagerDuty service"), N_("PagerDuty services")),
+    "Prometheus job": (N_("Prometheus job"), N_("Prometheus jobs")),
+    "SonarQube project": (N_("SonarQube project"), N_("SonarQube projects")),
+}
+
+
+def _found_noun(what: str, count: int) -> str:
+    """ "GitHub repository" / "GitHub repositories" in the reader's language."""
+    one, several = FOUND_NOUNS.get(what, (what, what))
+    return _(one if count == 1 else several)
 
 
 def _discover(args: argparse.Namespace) -> int:
@@ -209,22 +232,33 @@ def _discover(args: argparse.Namespace) -> int:
     results = discover(config, db=args.db, names=args.sources)
     for result in results:
         if result.error:
-            print(f"error: {result.error}", file=sys.stderr)
+            print(_("error: {error}").format(error=result.error), file=sys.stderr)
         elif not result.listed:
-            print(f"{result.source}: this source type cannot list what it knows")
+            print(
+                _("{source}: this source type cannot list what it knows").format(
+                    source=result.source
+                )
+            )
         elif not result.suggestions:
-            print(f"{result.source}: everything it knows maps to a service")
+            print(_("{source}: everything it knows maps to a service").format(source=result.source))
         else:
             count = len(result.suggestions)
-            what = _plural(result.suggestions[0].found.what, count)
-            verb = "maps" if count == 1 else "map"
-            print(f"{result.source}: {count} {what} {verb} to no service")
+            what = _found_noun(result.suggestions[0].found.what, count)
+            line = (
+                _("{source}: 1 {what} maps to no service")
+                if count == 1
+                else _("{source}: {count} {what} map to no service")
+            )
+            print(line.format(source=result.source, count=count, what=what))
             for suggestion in result.suggestions:
                 print(redact(suggestion.line()))
     if any(r.suggestions for r in results):
         print(
-            "Add each line to the service's [[services]] entry in config/catalog.toml and apply "
-            "it (python -m data catalog apply config/catalog.toml --yes); nothing was mapped."
+            _(
+                "Add each line to the service's [[services]] entry in "
+                "config/catalog.toml and apply it (python -m data catalog apply "
+                "config/catalog.toml --yes); nothing was mapped."
+            )
         )
     return 2 if any(r.error for r in results) else 0
 
@@ -250,11 +284,13 @@ CATALOG_KINDS = ("teams", "services")  # into the catalog: validated as one, nev
 def _import_catalog(args: argparse.Namespace) -> int:
     """teams or services from a CSV: the same validated catalog as config/catalog.toml."""
     path = Path(args.file)
-    kind, _ = read_rows(path)
+    kind, _rows = read_rows(path)
     if kind != args.kind:
         print(
-            f"error: {args.file} holds {kind} (a team column means services), not "
-            f"{args.kind}; import it as {kind}",
+            _(
+                "error: {file} holds {kind} (a team column means services), not "
+                "{asked}; import it as {kind}"
+            ).format(file=args.file, kind=kind, asked=args.kind),
             file=sys.stderr,
         )
         return 2
@@ -273,9 +309,11 @@ def _import(args: argparse.Namespace) -> int:
             return _import_catalog(args)
         except CatalogError as exc:
             for problem in exc.problems[:20]:
-                print(f"error: {problem.text()}", file=sys.stderr)
+                print(_("error: {text}").format(text=problem.text()), file=sys.stderr)
             print(
-                f"{args.file}: nothing was written; fix the file and import it again",
+                _("{file}: nothing was written; fix the file and import it again").format(
+                    file=args.file
+                ),
                 file=sys.stderr,
             )
             return 2
@@ -295,8 +333,11 @@ def _import(args: argparse.Namespace) -> int:
             print(json.dumps({"ok": False, "total": exc.total, "errors": errors}))
         else:
             print(
-                f"error: {args.file} was not imported ({exc.total:,} "
-                f"error{'s' if exc.total != 1 else ''}; nothing was written):",
+                (
+                    _("error: {file} was not imported (1 error; nothing was written):")
+                    if exc.total == 1
+                    else _("error: {file} was not imported ({total} errors; nothing was written):")
+                ).format(file=args.file, total=f"{exc.total:,}"),
                 file=sys.stderr,
             )
             for line in exc.lines():
@@ -307,8 +348,10 @@ def _import(args: argparse.Namespace) -> int:
     except Exception as exc:  # a bug: still one line, never a traceback
         first = (str(exc).strip().splitlines() or [""])[0][:300]
         print(
-            f"error: unexpected {type(exc).__name__}: {first} — nothing was written; this is "
-            "a TechPulse bug, please report it",
+            _(
+                "error: unexpected {name}: {first} — nothing was written; this is a "
+                "TechPulse bug, please report it"
+            ).format(name=type(exc).__name__, first=first),
             file=sys.stderr,
         )
         return 1
@@ -319,7 +362,7 @@ def _import(args: argparse.Namespace) -> int:
         if result.links:
             print(result.links)
         for warning in result.warnings:
-            print(f"warning: {warning}")
+            print(_("warning: {warning}").format(warning=warning))
     return 0
 
 
@@ -360,10 +403,10 @@ def _run(words: list[str]) -> int:
         )
     except (ConnectorError, WarehouseError) as exc:
         text = f"{exc.problem} — {exc.fix}" if isinstance(exc, ConnectorError) else str(exc)
-        print(redact(f"error: {text}"), file=sys.stderr)
+        print(redact(_("error: {text}").format(text=text)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: nothing was published for the source in progress", file=sys.stderr)
+        print(_("interrupted: nothing was published for the source in progress"), file=sys.stderr)
         return 130
     return 0 if summary.ok else 1
 

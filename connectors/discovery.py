@@ -25,6 +25,7 @@ from connectors.core.redact import redact
 from connectors.registry import build_connector
 from connectors.sync import read_retired, read_services
 from data.warehouse import db_path, open_reader
+from i18n import _
 
 MIN_SIMILARITY = 0.6
 CONTAINED = 0.8  # every word of one name among the other's: payments-ledger ~ ledger
@@ -46,10 +47,13 @@ class Suggestion:
         what = f"{f.key} ({f.label})" if f.label and f.label != f.key else f.key
         setting = self.setting
         if self.service_id is None:
-            return f"  {what}: no similar service; declare one with {setting}"
-        return (
-            f"  {what} → {self.service_id}? (similarity {self.similarity:.2f}): in its "
-            f"[[services]] entry, {setting}"
+            return _("  {what}: no similar service; declare one with {setting}").format(
+                what=what, setting=setting
+            )
+        return _(
+            "  {what} → {service}? (similarity {similarity}): in its [[services]] entry, {setting}"
+        ).format(
+            what=what, service=self.service_id, similarity=f"{self.similarity:.2f}", setting=setting
         )
 
 

@@ -89,12 +89,15 @@ def _init(db: str | None) -> int:
     path = db_path(db)
     if init_warehouse(db):
         print(
-            f"{path}: created an empty warehouse (schema v{LATEST_VERSION}). Next: declare your "
-            "teams and services in config/catalog.toml (see config/catalog.example.toml) and run "
-            f"`python -m data catalog apply config/catalog.toml --db {path} --yes`."
+            _(
+                "{path}: created an empty warehouse (schema v{latest_version}). Next: "
+                "declare your teams and services in config/catalog.toml (see "
+                "config/catalog.example.toml) and run `python -m data catalog apply "
+                "config/catalog.toml --db {path} --yes`."
+            ).format(path=path, latest_version=LATEST_VERSION)
         )
     else:
-        print(f"{path}: already a TechPulse warehouse; nothing changed")
+        print(_("{path}: already a TechPulse warehouse; nothing changed").format(path=path))
     return 0
 
 
@@ -115,20 +118,26 @@ def _catalog_apply(file: str, db: str | None, yes: bool) -> int:
     except CatalogError as exc:
         shown = exc.problems[:SHOWN_PROBLEMS]
         for problem in shown:
-            print(f"error: {problem.text()}", file=sys.stderr)
+            print(_("error: {text}").format(text=problem.text()), file=sys.stderr)
         if len(exc.problems) > len(shown):
-            print(f"error: and {len(exc.problems) - len(shown)} more", file=sys.stderr)
-        print(f"{file}: nothing was written; fix the file and run again", file=sys.stderr)
+            print(
+                _("error: and {count} more").format(count=len(exc.problems) - len(shown)),
+                file=sys.stderr,
+            )
+        print(
+            _("{file}: nothing was written; fix the file and run again").format(file=file),
+            file=sys.stderr,
+        )
         return 2
     retire = not partial
     plan = apply(catalog, db, retire=retire) if yes else preview(catalog, db, retire=retire)
     print("\n".join(plan.lines()))
     if plan.empty:
-        print("the warehouse already matches the catalog; nothing to do")
+        print(_("the warehouse already matches the catalog; nothing to do"))
     elif yes:
-        print(f"applied to {db_path(db)}")
+        print(_("applied to {db_path}").format(db_path=db_path(db)))
     else:
-        print("dry run: nothing was written; run again with --yes to apply")
+        print(_("dry run: nothing was written; run again with --yes to apply"))
     return 0
 
 
@@ -143,8 +152,15 @@ def _run(words: list[str]) -> int:
         if args.command == "copy":
             counts = copy_warehouse(args.source, args.target)
             print(
-                f"copied {sum(counts.values()):,} rows in {len(counts)} tables from "
-                f"{label(args.source)} to {label(args.target)}; every table's count matches"
+                _(
+                    "copied {rows} rows in {tables} tables from {source} to {target}; every "
+                    "table's count matches"
+                ).format(
+                    rows=f"{sum(counts.values()):,}",
+                    tables=len(counts),
+                    source=label(args.source),
+                    target=label(args.target),
+                )
             )
             return 0
         path = db_path(args.db)
@@ -157,17 +173,20 @@ def _run(words: list[str]) -> int:
             return 0
         old, new = upgrade(args.db)
     except WarehouseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {exc}").format(exc=exc), file=sys.stderr)
         return 2
     except duckdb.Error as exc:
         if not is_damage(exc):
             raise
-        print(f"error: {damaged_error(db_path(args.db), exc)}", file=sys.stderr)
+        print(
+            _("error: {exc}").format(exc=damaged_error(db_path(args.db), exc)),
+            file=sys.stderr,
+        )
         return 2
     if old == new:
-        print(f"{path}: schema v{new}, already up to date")
+        print(_("{path}: schema v{new}, already up to date").format(path=path, new=new))
     else:
-        print(f"{path}: upgraded schema v{old} → v{new}")
+        print(_("{path}: upgraded schema v{old} → v{new}").format(path=path, old=old, new=new))
     return 0
 
 

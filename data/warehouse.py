@@ -45,7 +45,8 @@ class WarehouseError(Exception):
     """A warehouse problem a user can fix: says what is wrong and what to do."""
 
     def __init__(self, problem: str, fix: str) -> None:
-        super().__init__(f"{problem} {fix}")
+        gap = "" if problem.endswith(("。", "）")) else " "  # Chinese puts no space after 。
+        super().__init__(f"{problem}{gap}{fix}")
         self.problem = problem
         self.fix = fix
 

@@ -57,6 +57,15 @@ def take_cli_language(argv: list[str]) -> tuple[list[str], Language]:
     return rest, from_environment(asked)
 
 
+def language_of(argv: Sequence[str] | None = None) -> Language:
+    """The language a command line asks for (its ``--lang`` or the environment), for messages
+    printed after ``run_cli`` has returned; an unsupported ``--lang`` reads the environment's."""
+    try:
+        return take_cli_language(list(sys.argv[1:] if argv is None else argv))[1]
+    except ValueError:
+        return from_environment()
+
+
 def run_cli(run: Callable[[list[str]], int], argv: Sequence[str] | None = None) -> int:
     """Run a command line in the language of its ``--lang`` or of the environment; the
     language lasts for this call only. A bad ``--lang`` exits 2 with one line."""

@@ -171,10 +171,25 @@ def _roi(args: argparse.Namespace) -> str:
     shown = [c for c in columns if c in report.columns]
     currency = report["currency"].iloc[0] if "currency" in report.columns else ""
     payback = payback_text(report)
-    return (
-        report[shown].round(2).to_string(index=False)
-        + f"\nAmounts in {currency}. Payback: {payback}."
+    table = report[shown].round(2)
+    table["paid_back"] = [_("yes") if paid else _("no") for paid in table["paid_back"]]
+    table.columns = [_(ROI_COLUMNS[c]) for c in shown]
+    wide = i18n.current() == "zh-CN"  # Chinese characters take two columns in a terminal
+    with pd.option_context("display.unicode.east_asian_width", wide):
+        text = table.to_string(index=False)
+    footer = _("Amounts in {currency}. Payback: {payback}.").format(
+        currency=currency, payback=payback
     )
+    return f"{text}\n{footer}"
+
+
+ROI_COLUMNS = {  # the people's table (csv and json keep these names)
+    "quarter": N_("quarter"),
+    "investment_cumulative": N_("cumulative investment"),
+    "return_cumulative": N_("cumulative return"),
+    "roi": N_("ROI"),
+    "paid_back": N_("paid back"),
+}
 
 
 STATUS_WORDS = {  # the CLI's words for the RAG statuses (the app shows badges)
@@ -226,7 +241,7 @@ def _run(words: list[str]) -> int:
         try:
             payload = _export(args)
         except (FilterError, TargetsError, WarehouseError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(_("error: {exc}").format(exc=exc), file=sys.stderr)
             return 2
         sys.stdout.buffer.write(payload)
         sys.stdout.flush()
@@ -235,7 +250,7 @@ def _run(words: list[str]) -> int:
         try:
             frame = coverage.coverage(open_reader(args.db), args.team)
         except WarehouseError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(_("error: {exc}").format(exc=exc), file=sys.stderr)
             return 2
         if args.format == "csv":
             sys.stdout.buffer.write(export.to_csv_bytes(frame))
@@ -245,16 +260,28 @@ def _run(words: list[str]) -> int:
         if args.brief:
             rows = [r for r in rows if r["missing"]]
         for row in rows[: BRIEF_ROWS if args.brief else None]:
-            state = f"missing {row['missing']}" if row["missing"] else "every KPI family has data"
-            print(f"  {row['service_id']} ({row['team_id']}): {state}")
+            state = (
+                _("missing {families}").format(families=row["missing"])
+                if row["missing"]
+                else _("every KPI family has data")
+            )
+            print(
+                _("  {service} ({team}): {state}").format(
+                    service=row["service_id"], team=row["team_id"], state=state
+                )
+            )
         if args.brief and len(rows) > BRIEF_ROWS:
-            print(f"  … and {len(rows) - BRIEF_ROWS} more services: python -m metrics coverage")
+            print(
+                _("  … and {count} more services: `python -m metrics coverage`").format(
+                    count=len(rows) - BRIEF_ROWS
+                )
+            )
         return 0
     if args.command == "roi":
         try:
             print(_roi(args))
         except (FilterError, RoiError, WarehouseError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(_("error: {exc}").format(exc=exc), file=sys.stderr)
             return 2
         return 0
     try:
@@ -270,7 +297,7 @@ def _run(words: list[str]) -> int:
         validate_scope(con, filters)
         frame = scorecard(con, filters, targets)
     except (FilterError, TargetsError, WarehouseError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {exc}").format(exc=exc), file=sys.stderr)
         return 2
     print(_render(frame, args.format))
     return 0
@@ -301,7 +328,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     except duckdb.Error as exc:
         if not is_damage(exc):
             raise  # a query bug stays a traceback: it must be seen and fixed
-        print(f"error: {damaged_error(db_path(_db_argument(argv)), exc)}", file=sys.stderr)
+        with i18n.using(i18n.cli.language_of(argv)):  # main's language has ended here
+            error = damaged_error(db_path(_db_argument(argv)), exc)
+            print(_("error: {exc}").format(exc=error), file=sys.stderr)
         return 2
     return code
 

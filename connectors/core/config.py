@@ -349,7 +349,7 @@ def _resolve_token(table: Mapping[str, Any], secrets: Mapping[str, Any]) -> Secr
         value = _lookup(secrets, str(secret_key))
         if value:
             redact.register(value)
-            return Secret(value, f"{_secrets_label()} key {secret_key}")
+            return Secret(value, _secret_place(str(secret_key)))
     return None
 
 
@@ -358,12 +358,17 @@ def _origin(table: Mapping[str, Any]) -> str:
     if table.get("token_env"):
         places.append(f"${table['token_env']}")
     if table.get("token_secret"):
-        places.append(f"{_secrets_label()} key {table['token_secret']}")
-    return " or ".join(places)
+        places.append(_secret_place(str(table["token_secret"])))
+    return _(" or ").join(places)
+
+
+def _secret_place(key: str) -> str:
+    """Where a token_secret is looked up: ".streamlit/secrets.toml key github.token"."""
+    return _("{file} key {key}").format(file=_secrets_label(), key=key)
 
 
 def _source(name: str, table: Any, path: Path, secrets: Mapping[str, Any]) -> SourceConfig:
-    where = f"[sources.{name}] in {path}"
+    where = _("[sources.{name}] in {path}").format(name=name, path=path)
     if not _NAME.match(name):
         raise ConfigError(
             _("source name '{name}' in {path} is not a lower-case identifier").format(

@@ -19,10 +19,12 @@ import json
 import sys
 import threading
 import time
+import unicodedata
 from typing import Any, Protocol, TextIO
 
 from connectors.core.redact import redact
 from connectors.core.results import SourceResult, SyncSummary
+from i18n import _
 
 
 class Reporter(Protocol):
@@ -78,10 +80,12 @@ class TextReporter:
     def run_start(self, sources: list[str]) -> None:
         self._started = time.monotonic()
         if not sources:
-            _write(self.stream, "no sources to sync\n")
+            _write(self.stream, _("no sources to sync") + "\n")
 
     def source_start(self, source: str, kind: str) -> None:
-        _write(self.stream, f"{source} ({kind}): syncing…\n")
+        _write(
+            self.stream, _("{source} ({kind}): syncing…").format(source=source, kind=kind) + "\n"
+        )
 
     def progress(self, source: str, done: int, total: int, unit: str) -> None:
         if total <= 0:
@@ -106,33 +110,55 @@ class TextReporter:
 
     def warning(self, source: str, message: str) -> None:
         self._close_bar()
-        _write(self.stream, f"  warning: {source}: {message}\n")
+        line = _("  warning: {source}: {message}").format(source=source, message=message)
+        _write(self.stream, line + "\n")
 
     def source_end(self, result: SourceResult) -> None:
         self._close_bar()
         if result.ok:
-            rows = ", ".join(f"{t} {n}" for t, n in sorted(result.rows.items())) or "no new rows"
-            _write(
-                self.stream,
-                f"  {result.source}: ok — {rows}; {result.requests} requests, "
-                f"{result.seconds:.1f} s\n",
+            rows = ", ".join(f"{t} {n}" for t, n in sorted(result.rows.items())) or _("no new rows")
+            line = _("  {source}: ok — {rows}; {requests} requests, {seconds} s").format(
+                source=result.source,
+                rows=rows,
+                requests=result.requests,
+                seconds=f"{result.seconds:.1f}",
             )
+            _write(self.stream, line + "\n")
         else:
             _write(self.stream, f"{result.error}\n")
 
     def summary(self, summary: SyncSummary) -> None:
-        lines = ["", "source           status   rows  requests  seconds"]
+        head = [_("source"), _("status"), _("rows"), _("requests"), _("seconds")]
+        cells = " ".join(_pad(word, width) for word, width in zip(head, WIDTHS, strict=True))
+        lines = ["", cells.rstrip()]
         for r in summary.results:
             lines.append(
                 f"{r.source:<16} {r.status:<8} {r.rows_written:>5}  {r.requests:>8}  "
                 f"{r.seconds:>7.1f}"
             )
         for table, count in sorted(summary.rows_by_table().items()):
-            lines.append(f"  {table}: {count} rows")
+            lines.append(_("  {table}: {count} rows").format(table=table, count=count))
         failed = [r.source for r in summary.results if not r.ok]
-        verdict = f"{len(failed)} of {len(summary.results)} failed" if failed else "all ok"
-        lines.append(f"sync finished in {summary.seconds:.1f} s: {verdict}")
+        verdict = (
+            _("{failed} of {total} failed").format(failed=len(failed), total=len(summary.results))
+            if failed
+            else _("all ok")
+        )
+        lines.append(
+            _("sync finished in {seconds} s: {verdict}").format(
+                seconds=f"{summary.seconds:.1f}", verdict=verdict
+            )
+        )
         _write(self.stream, "\n".join(lines) + "\n")
+
+
+WIDTHS = (16, 8, 5, 9, 8)  # the summary table's columns: source, status, rows, requests, seconds
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
 
 
 class JsonReporter:

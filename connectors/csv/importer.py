@@ -92,7 +92,7 @@ class CsvImportError(Exception):
         """The first ``limit`` errors, one line each, then "and N more" if there are more."""
         shown = [one_line(str(e)) for e in self.errors[:limit]]
         if self.total > len(shown):
-            shown.append(f"and {self.total - len(shown):,} more")
+            shown.append(_("and {count} more").format(count=f"{self.total - len(shown):,}"))
         return shown
 
 
@@ -124,11 +124,21 @@ class ImportResult:
 
     def message(self) -> str:
         if self.rows == 0:
-            return f"the file has a header but no rows: nothing was imported into {self.table}"
-        return (
-            f"imported {self.rows:,} {self.kind} rows into {self.table} (source {self.source}): "
-            f"{self.new:,} new, {self.changed:,} changed, {self.unchanged:,} unchanged "
-            f"in {self.seconds:.1f} s"
+            return _("the file has a header but no rows: nothing was imported into {table}").format(
+                table=self.table
+            )
+        return _(
+            "imported {rows} {kind} rows into {table} (source {source}): {new} new, "
+            "{changed} changed, {unchanged} unchanged in {seconds} s"
+        ).format(
+            rows=f"{self.rows:,}",
+            kind=self.kind,
+            table=self.table,
+            source=self.source,
+            new=f"{self.new:,}",
+            changed=f"{self.changed:,}",
+            unchanged=f"{self.unchanged:,}",
+            seconds=f"{self.seconds:.1f}",
         )
 
     def as_dict(self) -> dict[str, object]:

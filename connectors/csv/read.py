@@ -50,7 +50,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+        if self.line is None:
+            return self.message
+        return _("line {line}: {message}").format(line=self.line, message=self.message)
 
 
 @dataclass

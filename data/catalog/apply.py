@@ -17,6 +17,7 @@ import duckdb
 
 from data.catalog.model import SERVICE_FIELDS, TEAM_FIELDS, Catalog
 from data.warehouse import open_reader, write_snapshot
+from i18n import N_, _
 
 Change = tuple[str, Any, Any]  # field, old, new
 
@@ -42,29 +43,50 @@ class Plan:
 
     def lines(self) -> list[str]:
         """The diff a reviewer reads before ``--yes``."""
-        out = [f"  ⇒ service {old} renamed to {new} (its history moves with it)"
-               for old, new in self.renamed.items()]  # fmt: skip
+        out = [
+            _("  ⇒ service {old} renamed to {new} (its history moves with it)").format(
+                old=old, new=new
+            )
+            for old, new in self.renamed.items()
+        ]
         if out:
-            out.insert(0, f"renamed: {len(self.renamed)}")
+            out.insert(0, _("renamed: {count}").format(count=len(self.renamed)))
         for kind in ("teams", "services"):
-            what = kind[:-1]
+            what = _(KIND_NOUN[kind])
             out.append(
-                f"{kind}: {len(self.added[kind])} added, {len(self.changed[kind])} changed, "
-                f"{len(self.retired[kind])} retired, {len(self.returned[kind])} returned"
+                _(KIND_SUMMARY[kind]).format(
+                    added=len(self.added[kind]),
+                    changed=len(self.changed[kind]),
+                    retired=len(self.retired[kind]),
+                    returned=len(self.returned[kind]),
+                )
             )
             out += [f"  + {what} {i}" for i in self.added[kind]]
             for ident, changes in self.changed[kind].items():
                 shown = "; ".join(f"{f}: {_show(old)} → {_show(new)}" for f, old, new in changes)
                 out.append(f"  ~ {what} {ident}: {shown}")
-            out += [f"  - {what} {i} (retired; its history stays)" for i in self.retired[kind]]
             out += [
-                f"  ↺ {what} {i} (listed again: no longer retired)" for i in self.returned[kind]
+                _("  - {what} {id} (retired; its history stays)").format(what=what, id=i)
+                for i in self.retired[kind]
+            ]
+            out += [
+                _("  ↺ {what} {id} (listed again: no longer retired)").format(what=what, id=i)
+                for i in self.returned[kind]
             ]
         return out
 
 
+KIND_NOUN = {"teams": N_("team"), "services": N_("service")}
+KIND_SUMMARY = {
+    "teams": N_("teams: {added} added, {changed} changed, {retired} retired, {returned} returned"),
+    "services": N_(
+        "services: {added} added, {changed} changed, {retired} retired, {returned} returned"
+    ),
+}
+
+
 def _show(value: Any) -> str:
-    return "(none)" if value is None else repr(value)
+    return _("(none)") if value is None else repr(value)
 
 
 def _current(

@@ -94,7 +94,7 @@ def _ref(value: Any) -> tuple[str | None, str | None]:
     if not isinstance(value, str) or not value.strip():
         return None, None
     text = value.strip()
-    kind, _, rest = text.rpartition(":") if ":" in text else ("", "", text)
+    kind, _sep, rest = text.rpartition(":") if ":" in text else ("", "", text)
     return (kind.lower() or None), rest.rpartition("/")[2]
 
 

@@ -21,7 +21,9 @@ class Problem:
     message: str
 
     def text(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line else self.message
+        if not (self.line):
+            return self.message
+        return _("line {line}: {message}").format(line=self.line, message=self.message)
 
 
 class CatalogError(Exception):

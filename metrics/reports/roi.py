@@ -588,8 +588,10 @@ def payback_text(report: pd.DataFrame) -> str:
     """ "2026-Q2 (7.6 months)", or "not yet"."""
     quarter, months = payback_quarter(report), payback_months(report)
     if quarter is None:
-        return "not yet"
-    return quarter if months is None else f"{quarter} ({months:.1f} months)"
+        return _("not yet")
+    if months is None:
+        return quarter
+    return _("{quarter} ({months} months)").format(quarter=quarter, months=f"{months:.1f}")
 
 
 def roi_report(

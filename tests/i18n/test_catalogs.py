@@ -158,3 +158,42 @@ def test_the_bare_english_check_catches_one() -> None:
         'import streamlit as st\nst.caption(_("ok"))\nst.sidebar.warning(f"Late by {n} days")\n'
     )
     assert unmarked(source) == [(3, "f'Late by {n} days'")]
+
+
+def shadowed_translator(source: str) -> list[int]:
+    """Lines where a module that imports ``_`` from i18n assigns ``_`` (``kind, _ = …``) outside
+    a comprehension: the function then calls a tuple instead of the translator."""
+    tree = ast.parse(source)
+    imports = any(
+        isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("i18n")
+        and any(alias.name == "_" for alias in node.names)
+        for node in ast.walk(tree)
+    )
+    found: list[int] = []
+
+    class Stores(ast.NodeVisitor):
+        def visit_ListComp(self, node: ast.AST) -> None:  # its own scope: harmless there
+            return None
+
+        visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp
+
+        def visit_Name(self, node: ast.Name) -> None:
+            if node.id == "_" and isinstance(node.ctx, ast.Store):
+                found.append(node.lineno)
+
+    if imports:
+        Stores().visit(tree)
+    return found
+
+
+def test_no_module_shadows_the_translator() -> None:
+    assert shadowed_translator("from i18n import _\nkind, _ = 1, 2\n") == [2]  # the check works
+    assert shadowed_translator("from i18n import _\nx = [a for a, _ in []]\n") == []
+    modules = [p for p in REPO.rglob("*.py") if not {".venv", "tests"} & set(p.parts)]
+    shadowed = {
+        str(path.relative_to(REPO)): lines
+        for path in modules
+        if (lines := shadowed_translator(path.read_text(encoding="utf-8")))
+    }
+    assert shadowed == {}

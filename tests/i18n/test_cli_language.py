@@ -90,3 +90,52 @@ def test_usage_errors_read_in_chinese(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit):
         main(["scorecard", "--end", "2026-01-14"])  # English again outside the call
     assert "the following arguments are required: --start" in capsys.readouterr().err
+
+
+def test_warehouse_and_catalog_messages_read_in_chinese(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first commands a new organisation runs, in Chinese: init, a dry-run catalog apply,
+    and a scorecard against a missing warehouse (problem and fix with no space after 。)."""
+    from data.__main__ import main as data_main
+
+    db = tmp_path / "w.duckdb"
+    assert data_main(["init", "--db", str(db), "--lang", "zh-CN"]) == 0
+    assert capsys.readouterr().out.startswith(f"{db}：已创建空数据仓库（表结构 v9）。下一步：")
+    catalog = REPO / "config" / "catalog.example.toml"
+    assert data_main(["catalog", "apply", str(catalog), "--db", str(db), "--lang", "zh-CN"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # the example declares teams payments and commerce and the service checkout-api
+    assert lines[0] == "团队：新增 2，变更 0，退役 0，恢复 0"
+    assert "服务：新增 1，变更 0，退役 0，恢复 0" in lines
+    assert lines[-1] == "预演：没有写入任何内容；加 --yes 重新运行即可应用"
+    missing = tmp_path / "none.duckdb"
+    assert main([*CARD, "--db", str(missing), "--lang", "zh-CN"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"错误：{missing} 处没有数据仓库。用 `python -m data init --db {missing}` 为你的组织"
+        "创建一个空数据仓库，用 `make demo` 构建演示组织，或把 TECHPULSE_DB 设为现有的数据仓库。"
+    )
+
+
+def test_a_refused_csv_reads_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Line 2 names an unknown service and line 3 has a date that is not one: both errors, in
+    Chinese, line by line; the summary counts two."""
+    from connectors.__main__ import main as connectors_main
+    from data.__main__ import main as data_main
+
+    db = tmp_path / "w.duckdb"
+    data_main(["init", "--db", str(db)])
+    capsys.readouterr()
+    csv = tmp_path / "d.csv"
+    csv.write_text(
+        "external_id,service_id,environment,started_at,status\n"
+        "d1,nowhere,production,2026-01-02T10:00:00Z,success\n"
+        "d2,nowhere,production,31/01/2026,success\n",
+        encoding="utf-8",
+    )
+    code = connectors_main(["import", "deployments", str(csv), "--db", str(db), "--lang", "zh-CN"])
+    assert code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"错误：{csv} 未导入（3 个错误；没有写入任何内容）："
+    assert "第 3 行：started_at '31/01/2026' 不是 2026-01-31T14:05:00Z 这样的 ISO-8601 时间" in err
+    assert "第 2 行：service_id 'nowhere' 不是数据仓库中的服务" in err

@@ -108,4 +108,4 @@ def test_brief_lists_twenty_services_still_missing_data_and_counts_the_rest(
     lines = done.stdout.splitlines()
     assert lines[0] == "Deployments (frequency, change failure): 0 of 22 services"
     assert [line.split(" ")[2] for line in lines[5:25]] == [f"s{n:02d}" for n in range(1, 21)]
-    assert lines[25:] == ["  … and 2 more services: python -m metrics coverage"]
+    assert lines[25:] == ["  … and 2 more services: `python -m metrics coverage`"]
