@@ -15,7 +15,7 @@ from i18n import N_, Language, _, formats
 from metrics.core.filters import Filters
 from metrics.core.targets import TargetsError
 from metrics.core.trends import GRAINS
-from metrics.reports import export
+from metrics.reports import export, headers
 from ui.access import auth
 from ui.components import layout
 from ui.components.frame import ensure_frame
@@ -115,11 +115,12 @@ def _choose() -> tuple[str, str, bool]:
             _("Grain"), list(GRAINS), index=0, format_func=lambda g: _(GRAIN_TEXT.get(g, g))
         )
     excel = right.checkbox(
-        _("Excel-friendly (UTF-8 with BOM, readable headers)"),
+        _("Excel-friendly"),
         help=_(
-            "Excel needs the byte-order mark to read UTF-8, and its header row reads in your "
-            "language with each column's name in brackets. Other tools prefer the plain file: "
-            "UTF-8 without BOM, column names as in the warehouse, the same in every language."
+            "UTF-8 with a byte-order mark, which Excel needs to read UTF-8, and a header row in "
+            "your language with each column's name in brackets. Other tools prefer the plain "
+            "file: UTF-8 without BOM, column names as in the warehouse, the same in every "
+            "language."
         ),
     )
     return dataset, grain, excel
@@ -176,7 +177,10 @@ def main() -> None:
     if frame.empty:
         layout.no_data_for_filters(filters)
     else:
-        st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, width="stretch")
+        labels = {c: st.column_config.Column(headers.excel_header(c)) for c in frame.columns}
+        st.dataframe(
+            frame.head(PREVIEW_ROWS), hide_index=True, width="stretch", column_config=labels
+        )
         if len(frame) > PREVIEW_ROWS:
             st.caption(
                 _("Preview of the first {shown} of {rows} rows.").format(

@@ -46,10 +46,15 @@ def wait_rendered(page) -> None:  # type: ignore[no-untyped-def]
 
 def whole_page(page, path: Path, width: int, height: int) -> None:  # type: ignore[no-untyped-def]
     """Screenshot all of the page, not its first screen (Streamlit's main area scrolls)."""
-    tall = page.evaluate(
-        """() => Math.max(...['stMain', 'stAppViewContainer', 'stSidebarContent']
-            .map(id => document.querySelector(`[data-testid="${id}"]`))
-            .filter(Boolean).map(el => el.scrollHeight))"""
+    tall = page.evaluate(  # a collapsed sidebar (narrow screens) does not count
+        """() => {
+            const bar = document.querySelector('[data-testid="stSidebar"]');
+            const open = bar && bar.getBoundingClientRect().right > 0;  // collapsed: off-screen
+            return Math.max(...['stMain', 'stAppViewContainer', open && 'stSidebarContent']
+                .filter(Boolean)
+                .map(id => document.querySelector(`[data-testid="${id}"]`))
+                .filter(Boolean).map(el => el.scrollHeight));
+        }"""
     )
     page.set_viewport_size({"width": width, "height": max(height, min(int(tall) + 40, 12_000))})
     page.wait_for_timeout(600)  # charts redraw at the new size

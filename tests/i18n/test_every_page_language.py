@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from data.warehouse import write_snapshot
 from i18n import using
 from i18n.languages import NATIVE_NAMES
+from metrics.reports.headers import COLUMN_LABELS
 from tests.i18n.shown_text import english_words, shown_text
 from tests.ui.test_app import _real_navigation, run_app
 from ui.components.language import SWITCH_LABEL
@@ -74,9 +75,19 @@ def test_every_page_in_chinese_leaves_no_english(
 ) -> None:
     app = open_page(fixture_db, monkeypatch, script, "zh-CN")
     assert app.title[0].value == TITLES[script][1]
-    texts = shown_text(app)
+    texts = [without_column_names(t) for t in shown_text(app)]
     assert len(texts) > 10  # the page drew its content, not an empty state only
     assert english_words(texts, data_words(fixture_db)) == set()
+
+
+def without_column_names(text: str) -> str:
+    """A header such as "目标 (target)" keeps the column's machine name in brackets on purpose
+    (metrics/reports/headers.py); only those bracketed names are dropped, nothing else."""
+    return re.sub(
+        r"\(([a-z0-9_]+)\)",
+        lambda m: "" if m.group(1) in COLUMN_LABELS else m.group(0),
+        text,
+    )
 
 
 @pytest.mark.parametrize("script", sorted(TITLES))

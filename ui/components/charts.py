@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from i18n import N_, _
+from i18n import N_, _, current
 from metrics.core.definitions import Kpi
 from metrics.core.filters import Filters
 from metrics.core.formatting import unit_text
@@ -150,6 +150,24 @@ def _layout(
     fig.update_xaxes(showgrid=True, gridcolor="#ECEEF1", zeroline=False)
     fig.update_yaxes(showgrid=True, gridcolor="#ECEEF1", zeroline=False)
     return fig
+
+
+DAY_MS = 86_400_000
+# Plotly names months in English ("Oct 2025"); Chinese readers get 10月14日 / 2025年10月 / 2026年,
+# chosen by the tick spacing Plotly picks (d3 time formats, "-" drops the zero padding).
+CHINESE_DATE_TICKS = [
+    {"dtickrange": [None, DAY_MS], "value": "%-m月%-d日 %H:%M"},
+    {"dtickrange": [DAY_MS, 27 * DAY_MS], "value": "%-m月%-d日"},  # days and weeks
+    {"dtickrange": ["M1", "M12"], "value": "%Y年%-m月"},
+    {"dtickrange": ["M12", None], "value": "%Y年"},
+]
+
+
+def date_ticks(fig: go.Figure, axis: str = "x") -> None:
+    """Date tick labels in the reader's language (English keeps Plotly's own)."""
+    if current() == "zh-CN":
+        update = fig.update_yaxes if axis == "y" else fig.update_xaxes
+        update(tickformatstops=CHINESE_DATE_TICKS)
 
 
 def _kind(kind: str) -> str:
@@ -287,6 +305,7 @@ def trend_chart(
             pad = HALF_STEP.get(grain, HALF_STEP["week"])
             fig.update_xaxes(range=[data["bucket"].min() - pad, data["bucket"].max() + pad])
     fig = _layout(fig, title or label, _(X_TITLE[grain]), axis_title(kpi), height, subtitle)
+    date_ticks(fig)
     if series is not None:
         fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 11}})
     return fig
@@ -329,7 +348,10 @@ def bar_chart(
         fig.update_yaxes(autorange="reversed")
         x_title, y_title = y_title, x_title
     fig.update_layout(showlegend=False)
-    return _layout(fig, title, x_title, y_title, height, subtitle)
+    fig = _layout(fig, title, x_title, y_title, height, subtitle)
+    if pd.api.types.is_datetime64_any_dtype(frame[x]):
+        date_ticks(fig, axis="y" if horizontal else "x")
+    return fig
 
 
 def show(fig: go.Figure, key: str) -> None:
