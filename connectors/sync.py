@@ -37,6 +37,7 @@ from connectors.core.results import SourceResult, SyncSummary
 from connectors.registry import build_connector
 from data.derived import Declared
 from data.warehouse import WarehouseError, WarehouseUnusable, db_path, exists, write_snapshot
+from i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +121,10 @@ def error_line(source: str, exc: BaseException) -> str:
         text = f"{source}: {exc.problem} — {exc.fix}"
     else:
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        text = (
-            f"{source}: unexpected {type(exc).__name__}: {first} — this is a TechPulse bug; "
-            "re-run with --verbose and report the output"
-        )
+        text = _(
+            "{source}: unexpected {name}: {first} — this is a TechPulse bug; re-run with "
+            "--verbose and report the output"
+        ).format(source=source, name=type(exc).__name__, first=first)
     return redact(" ".join(text.split()))
 
 
@@ -213,10 +214,12 @@ def sync(
     target = db_path(db)
     if not exists(target):
         raise WarehouseError(
-            f"No warehouse at {target}.",
-            "Create one first (`python -m data init --db PATH`, then declare your teams and "
-            "services with `python -m data catalog apply config/catalog.toml`), or build the "
-            "demo with `make demo`.",
+            _("No warehouse at {target}.").format(target=target),
+            _(
+                "Create one first (`python -m data init --db PATH`, then declare your teams and "
+                "services with `python -m data catalog apply config/catalog.toml`), or build the "
+                "demo with `make demo`."
+            ),
         )
     report = reporter or NullReporter()
     chosen = config.select(list(names) if names else None)

@@ -7,6 +7,8 @@ must be a :class:`ConnectorError` with both halves filled in.
 
 from __future__ import annotations
 
+from i18n import _
+
 
 class ConnectorError(Exception):
     """A failure the user can act on: ``problem`` says what happened, ``fix`` what to do."""
@@ -29,11 +31,11 @@ class HttpStatusError(ConnectorError):
     """The server answered with an error status after any retries."""
 
     def __init__(self, status: int, reason: str, url: str, detail: str, attempts: int) -> None:
-        text = f"{status} {reason} from {url}"
+        text = _("{status} {reason} from {url}").format(status=status, reason=reason, url=url)
         if detail:
             text += f" ({detail})"
         if attempts > 1:
-            text += f" after {attempts} attempts"
+            text += _(" after {attempts} attempts").format(attempts=attempts)
         super().__init__(text, _default_fix(status))
         self.status = status
         self.reason = reason
@@ -47,9 +49,15 @@ class UnreachableError(ConnectorError):
 
     def __init__(self, url: str, reason: str, attempts: int) -> None:
         super().__init__(
-            f"cannot reach {url} ({reason}) after {attempts} attempt{'s' * (attempts > 1)}",
-            "check the url in the sources file and that the server is running and reachable "
-            "from this machine",
+            (
+                _("cannot reach {url} ({reason}) after 1 attempt")
+                if attempts == 1
+                else _("cannot reach {url} ({reason}) after {attempts} attempts")
+            ).format(url=url, reason=reason, attempts=attempts),
+            _(
+                "check the url in the sources file and that the server is running and "
+                "reachable from this machine"
+            ),
         )
         self.url = url
         self.reason = reason
@@ -60,10 +68,14 @@ class CrossOriginError(ConnectorError):
 
     def __init__(self, url: str, target: str, home: str) -> None:
         super().__init__(
-            f"{url} sent the request on to {target}, another host than the configured {home}; "
-            "the token was not sent there",
-            f"TechPulse sends credentials only to the configured address: if {target} is the "
-            "real API address, set url to it in the sources file",
+            _(
+                "{url} sent the request on to {target}, another host than the "
+                "configured {home}; the token was not sent there"
+            ).format(url=url, target=target, home=home),
+            _(
+                "TechPulse sends credentials only to the configured address: if "
+                "{target} is the real API address, set url to it in the sources file"
+            ).format(target=target),
         )
         self.url = url
         self.target = target
@@ -75,8 +87,8 @@ class MalformedResponseError(ConnectorError):
 
     def __init__(self, url: str, what: str) -> None:
         super().__init__(
-            f"unexpected answer from {url}: {what}",
-            "check that the url points at the right API (not a proxy or login page) and retry",
+            _("unexpected answer from {url}: {what}").format(url=url, what=what),
+            _("check that the url points at the right API (not a proxy or login page) and retry"),
         )
         self.url = url
 
@@ -86,8 +98,10 @@ class PaginationLoopError(ConnectorError):
 
     def __init__(self, url: str, token: str) -> None:
         super().__init__(
-            f"{url} repeated page token {token!r}; stopped to avoid an endless loop",
-            "report it to the server's maintainers; lower page_size as a workaround",
+            _("{url} repeated page token {token}; stopped to avoid an endless loop").format(
+                url=url, token=repr(token)
+            ),
+            _("report it to the server's maintainers; lower page_size as a workaround"),
         )
 
 
@@ -97,22 +111,26 @@ class IncompletePagesError(ConnectorError):
 
     def __init__(self, url: str, page: int, seen: int, total: int) -> None:
         super().__init__(
-            f"{url} page {page} came back empty after {seen} of the {total} items the server "
-            "reported; nothing was written",
-            "the listing probably changed during the sync: run it again (if it recurs, lower "
-            "page_size or report it to the server's maintainers)",
+            _(
+                "{url} page {page} came back empty after {seen} of the {total} items "
+                "the server reported; nothing was written"
+            ).format(url=url, page=page, seen=seen, total=total),
+            _(
+                "the listing probably changed during the sync: run it again (if it "
+                "recurs, lower page_size or report it to the server's maintainers)"
+            ),
         )
 
 
 def _default_fix(status: int) -> str:
     if status == 401:
-        return "the credentials are missing, wrong or expired; set a valid token"
+        return _("the credentials are missing, wrong or expired; set a valid token")
     if status == 403:
-        return "the credentials lack permission for this request; grant it or use another token"
+        return _("the credentials lack permission for this request; grant it or use another token")
     if status == 404:
-        return "check the url and the keys in the sources file"
+        return _("check the url and the keys in the sources file")
     if status == 429:
-        return "the server is rate limiting; lower concurrency or retry later"
+        return _("the server is rate limiting; lower concurrency or retry later")
     if status >= 500:
-        return "the server failed; check its health and retry later"
-    return "check the request parameters in the sources file"
+        return _("the server failed; check its health and retry later")
+    return _("check the request parameters in the sources file")
