@@ -23,6 +23,7 @@ from typing import Any
 from connectors.core.base import ServiceInfo, SourceContext
 from connectors.core.config import SourceConfig
 from connectors.core.errors import ConfigError
+from i18n import _
 
 OPTION = "services"
 
@@ -42,9 +43,13 @@ def configured(source: SourceConfig) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) and v for k, v in table.items()
     ):
         raise ConfigError(
-            f"[sources.{source.name}.{OPTION}] must map source keys to service ids",
-            f'write lines such as "acme/checkout" = "checkout-api" under '
-            f"[sources.{source.name}.{OPTION}]",
+            _("[sources.{name}.{option}] must map source keys to service ids").format(
+                name=source.name, option=OPTION
+            ),
+            _(
+                'write lines such as "acme/checkout" = "checkout-api" under '
+                "[sources.{name}.{option}]"
+            ).format(name=source.name, option=OPTION),
         )
     return dict(table)
 
@@ -68,9 +73,11 @@ class ServiceMap:
         missing = sorted({v for v in explicit.values() if v not in known})
         if missing:
             raise ConfigError(
-                f"[sources.{source}.{OPTION}] maps to service {', '.join(missing)}, which the "
-                "warehouse does not have",
-                "fix the service id, or add the service to the warehouse first",
+                _(
+                    "[sources.{source}.{option}] maps to service {value}, which the "
+                    "warehouse does not have"
+                ).format(source=source, option=OPTION, value=", ".join(missing)),
+                _("fix the service id, or add the service to the warehouse first"),
             )
         self.source = source
         self._explicit = dict(explicit)
@@ -169,5 +176,8 @@ def as_strings(value: Any, field: str, source: str) -> list[str]:
     if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
         return list(value)
     raise ConfigError(
-        f"[sources.{source}] {field} must be a string or a list of strings", "fix the value"
+        _("[sources.{source}] {field} must be a string or a list of strings").format(
+            source=source, field=field
+        ),
+        _("fix the value"),
     )

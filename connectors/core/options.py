@@ -25,6 +25,7 @@ from typing import Any
 
 from connectors.core.errors import ConfigError
 from connectors.core.mapping import as_strings
+from i18n import _
 
 # A deployment id or commit SHA named after deploy/deployment/release/commit/sha, or a bare
 # 40-character SHA. The first non-empty group of a match is the reference.
@@ -53,7 +54,9 @@ def _typed(
     value = options.get(key, default)
     if not isinstance(value, kind):
         fix = "quote the value" if kind is str else "fix the value"
-        raise ConfigError(f"{where} {key} must be {wanted}", fix)
+        raise ConfigError(
+            _("{where} {key} must be {wanted}").format(where=where, key=key, wanted=wanted), fix
+        )
     return value
 
 
@@ -64,7 +67,12 @@ def number(
     = 1000``) from re-reading years of history or never looking back at all."""
     value = options.get(key, default)
     if not _is_number(value) or not low <= value <= high:
-        raise ConfigError(f"{where} {key} must be a number from {low:g} to {high:g}", "fix it")
+        raise ConfigError(
+            _("{where} {key} must be a number from {low} to {high}").format(
+                where=where, key=key, low=f"{low:g}", high=f"{high:g}"
+            ),
+            _("fix it"),
+        )
     return float(value)
 
 
@@ -90,8 +98,10 @@ def whole_number(
     value = options.get(key, default)
     if not _is_whole(value) or not low <= value <= high:
         raise ConfigError(
-            f"{where} {key} must be a whole number {low}..{high}",
-            f"fix the value (default {default})",
+            _("{where} {key} must be a whole number {low}..{high}").format(
+                where=where, key=key, low=low, high=high
+            ),
+            _("fix the value (default {default})").format(default=default),
         )
     return int(value)
 
@@ -108,7 +118,10 @@ def page_size(options: Mapping[str, Any], key: str, default: int, maximum: int, 
     is refused by some servers and silently cut by others, which breaks offset paging)."""
     value = options.get(key, default)
     if not _is_whole(value) or not 1 <= value <= maximum:
-        raise ConfigError(f"{where} {key} must be 1..{maximum}", "fix it")
+        raise ConfigError(
+            _("{where} {key} must be 1..{maximum}").format(where=where, key=key, maximum=maximum),
+            _("fix it"),
+        )
     return int(value)
 
 
@@ -129,7 +142,10 @@ def choice(
     word on each choice helps more."""
     value = options.get(key, default)
     if value not in allowed:
-        raise ConfigError(f"{where} {key} = {value!r}", fix or f"use one of {', '.join(allowed)}")
+        raise ConfigError(
+            _("{where} {key} = {value}").format(where=where, key=key, value=repr(value)),
+            fix or f"use one of {', '.join(allowed)}",
+        )
     return str(value)
 
 
@@ -150,8 +166,10 @@ def strings(
         wrong = [v for v in values if v not in allowed]
         if wrong:
             raise ConfigError(
-                f"[sources.{name}] {key} has {', '.join(wrong)}",
-                f"use some of {', '.join(allowed)}",
+                _("[sources.{name}] {key} has {value}").format(
+                    name=name, key=key, value=", ".join(wrong)
+                ),
+                _("use some of {value}").format(value=", ".join(allowed)),
             )
     return values
 
@@ -162,8 +180,10 @@ def renames(options: Mapping[str, Any], key: str, name: str, product: str) -> di
     table = options.get(key, {})
     if not isinstance(table, dict) or not all(isinstance(v, str) and v for v in table.values()):
         raise ConfigError(
-            f"[sources.{name}.{key}] must map {product} environment names to warehouse names",
-            f'[sources.{name}.{key}]\n"prod" = "production"',
+            _(
+                "[sources.{name}.{key}] must map {product} environment names to warehouse names"
+            ).format(name=name, key=key, product=product),
+            _('[sources.{name}.{key}] "prod" = "production"').format(name=name, key=key),
         )
     return dict(table)
 
@@ -180,7 +200,12 @@ def regex(
     try:
         return re.compile(value)
     except re.error as exc:
-        raise ConfigError(f"{where} {key} is not a regular expression ({exc})", fix) from None
+        raise ConfigError(
+            _("{where} {key} is not a regular expression ({exc})").format(
+                where=where, key=key, exc=exc
+            ),
+            fix,
+        ) from None
 
 
 def ref_pattern(options: Mapping[str, Any], where: str) -> re.Pattern[str] | None:
@@ -195,8 +220,8 @@ def ref_pattern(options: Mapping[str, Any], where: str) -> re.Pattern[str] | Non
     )
     if pattern is not None and pattern.groups < 1:
         raise ConfigError(
-            f"{where} deployment_ref_pattern has no group",
-            "put the deployment id or SHA in parentheses, e.g. deploy ([0-9a-f]{7,40})",
+            _("{where} deployment_ref_pattern has no group").format(where=where),
+            _("put the deployment id or SHA in parentheses, e.g. deploy ([0-9a-f]{7,40})"),
         )
     return pattern
 
@@ -221,5 +246,6 @@ def offset_cap(page_size: int, max_offset: int, section: str) -> None:
     could never move past its first page; ``section`` is ``[sources.<name>]``."""
     if max_offset < 2 * page_size:
         raise ConfigError(
-            f"{section}: max_offset must be at least twice page_size", "raise max_offset"
+            _("{section}: max_offset must be at least twice page_size").format(section=section),
+            _("raise max_offset"),
         )

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from connectors.core.base import Upsert
+from i18n import _
 
 DEPLOYMENT_KEY = ("source", "external_id")
 COMMIT_KEY = ("source", "deployment_external_id", "commit_sha")
@@ -69,7 +70,11 @@ def utc(value: Any, field: str, *, assume: timezone | None = None) -> datetime:
         try:
             return datetime.fromtimestamp(float(value), UTC)
         except (OverflowError, OSError, ValueError):
-            raise RowError(f"{field} {value!r} is not a valid epoch time") from None
+            raise RowError(
+                _("{field} {value} is not a valid epoch time").format(
+                    field=field, value=repr(value)
+                )
+            ) from None
     elif isinstance(value, str) and value.strip():
         text = value.strip()
         if text.endswith(("Z", "z")):
@@ -78,12 +83,18 @@ def utc(value: Any, field: str, *, assume: timezone | None = None) -> datetime:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise RowError(f"{field} {value!r} is not an ISO-8601 time") from None
+            raise RowError(
+                _("{field} {value} is not an ISO-8601 time").format(field=field, value=repr(value))
+            ) from None
     else:
-        raise RowError(f"{field} is missing")
+        raise RowError(_("{field} is missing").format(field=field))
     if moment.tzinfo is None:
         if assume is None:
-            raise RowError(f"{field} {value!r} has no time zone (add Z or an offset like +01:00)")
+            raise RowError(
+                _("{field} {value} has no time zone (add Z or an offset like +01:00)").format(
+                    field=field, value=repr(value)
+                )
+            )
         moment = moment.replace(tzinfo=assume)
     return moment.astimezone(UTC)
 
@@ -99,7 +110,11 @@ def status(value: Any, field: str = "status") -> str:
     """success, failure or cancelled from the many words sources use."""
     word = str(value or "").strip().lower()
     if word not in _STATUS_WORDS:
-        raise RowError(f"{field} {value!r} is not one of success, failure, cancelled")
+        raise RowError(
+            _("{field} {value} is not one of success, failure, cancelled").format(
+                field=field, value=repr(value)
+            )
+        )
     return _STATUS_WORDS[word]
 
 
@@ -113,7 +128,11 @@ def severity(value: Any, default: str = "SEV3") -> str:
         return f"SEV{min(4, int(match[1]))}"
     word = _SEVERITY_WORDS.get(text.lower())
     if word is None:
-        raise RowError(f"severity {value!r} is not SEV1-SEV4, P1-P5 or critical/high/medium/low")
+        raise RowError(
+            _("severity {value} is not SEV1-SEV4, P1-P5 or critical/high/medium/low").format(
+                value=repr(value)
+            )
+        )
     return word
 
 
@@ -140,7 +159,7 @@ def web_url(value: Any) -> str | None:
 def _required(value: Any, field: str) -> str:
     text = _text(value)
     if text is None:
-        raise RowError(f"{field} is missing")
+        raise RowError(_("{field} is missing").format(field=field))
     return text
 
 
@@ -167,11 +186,19 @@ def deployment(
 ) -> dict[str, Any]:
     """A ``deployments`` row. ``finished_at`` is when the change went live (NULL if unknown)."""
     if status not in STATUSES:
-        raise RowError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+        raise RowError(
+            _("status {status} is not one of {value}").format(
+                status=repr(status), value=", ".join(STATUSES)
+            )
+        )
     if change_type not in CHANGE_TYPES:
-        raise RowError(f"change_type {change_type!r} is not one of {', '.join(CHANGE_TYPES)}")
+        raise RowError(
+            _("change_type {change_type} is not one of {value}").format(
+                change_type=repr(change_type), value=", ".join(CHANGE_TYPES)
+            )
+        )
     if finished_at is not None and finished_at < started_at:
-        raise RowError("finished before it started")
+        raise RowError(_("finished before it started"))
     return {
         "source": source,
         "external_id": _required(external_id, "external_id"),
@@ -245,9 +272,13 @@ def incident(
     the last production deployment of the service within the configured window. The last two
     are resolved by the linker once every source's deployments are in the warehouse."""
     if severity not in SEVERITIES:
-        raise RowError(f"severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+        raise RowError(
+            _("severity {severity} is not one of {value}").format(
+                severity=repr(severity), value=", ".join(SEVERITIES)
+            )
+        )
     if resolved_at is not None and resolved_at < started_at:
-        raise RowError("resolved before started")
+        raise RowError(_("resolved before started"))
     if acknowledged_at is not None and acknowledged_at < started_at:
         # Some tools stamp the acknowledgement of a back-dated incident before its start.
         acknowledged_at = started_at

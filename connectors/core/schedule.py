@@ -26,12 +26,15 @@ def parse_duration(text: str, where: str) -> timedelta:
     """``"90s"``, ``"15m"``, ``"1h30m"``, ``"1d"`` → a duration from 1 second to 7 days."""
     if not isinstance(text, str) or not _WHOLE.fullmatch(text.lower()):
         raise ConfigError(
-            f"{where}: {text!r} is not a duration",
-            'write it as a number and a unit (s, m, h, d), e.g. "15m" or "1h30m"',
+            _("{where}: {text} is not a duration").format(where=where, text=repr(text)),
+            _('write it as a number and a unit (s, m, h, d), e.g. "15m" or "1h30m"'),
         )
     seconds = sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(text.lower()))
     if not MIN_SECONDS <= seconds <= MAX_SECONDS:
-        raise ConfigError(f"{where}: {text!r} is out of range", "use 1s to 7d")
+        raise ConfigError(
+            _("{where}: {text} is out of range").format(where=where, text=repr(text)),
+            _("use 1s to 7d"),
+        )
     return timedelta(seconds=seconds)
 
 
@@ -73,7 +76,9 @@ class Schedule:
 def parse_schedule(every: object, cron: object, where: str) -> Schedule | None:
     """A source's ``every`` or ``cron`` (never both); None when it has neither."""
     if every is not None and cron is not None:
-        raise ConfigError(f"{where} has both every and cron", "keep one of them")
+        raise ConfigError(
+            _("{where} has both every and cron").format(where=where), _("keep one of them")
+        )
     if every is not None:
         return Schedule(every=parse_duration(str(every) if every else "", where))
     if cron is None:
@@ -81,8 +86,10 @@ def parse_schedule(every: object, cron: object, where: str) -> Schedule | None:
     text = str(cron).strip() if isinstance(cron, str) else ""
     if len(text.split()) != 5 or not croniter.is_valid(text):
         raise ConfigError(
-            f"{where}: cron {cron!r} is not a five-field cron expression",
-            'write minute hour day month weekday in UTC, e.g. cron = "0 */6 * * *"',
+            _("{where}: cron {cron} is not a five-field cron expression").format(
+                where=where, cron=repr(cron)
+            ),
+            _('write minute hour day month weekday in UTC, e.g. cron = "0 */6 * * *"'),
         )
     return Schedule(cron=text)
 

@@ -42,6 +42,7 @@ from connectors.core.errors import HttpStatusError, MalformedResponseError
 from connectors.core.http.client import HttpClient, short_url
 from connectors.core.http.pagination import LinkHeaderPaginator, Page, Params, paginate
 from connectors.core.http.shapes import as_list, as_object
+from i18n import _
 
 API_VERSION = "2022-11-28"
 MEDIA_TYPE = "application/vnd.github+json"
@@ -120,7 +121,8 @@ class SameHostLinks(LinkHeaderPaginator):
             parts = urlsplit(following[0])
             if (parts.scheme, parts.netloc) != self.origin:
                 raise MalformedResponseError(
-                    short_url(url), f"the next page is on another host ({parts.netloc})"
+                    short_url(url),
+                    _("the next page is on another host ({netloc})").format(netloc=parts.netloc),
                 )
         return following
 
@@ -128,14 +130,16 @@ class SameHostLinks(LinkHeaderPaginator):
 def _int(entry: dict[str, Any], key: str, url: str, what: str) -> int:
     value = entry.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise MalformedResponseError(url, f"{what} without an integer {key}")
+        raise MalformedResponseError(
+            url, _("{what} without an integer {key}").format(what=what, key=key)
+        )
     return value
 
 
 def _str(entry: dict[str, Any], key: str, url: str, what: str) -> str:
     value = entry.get(key)
     if not isinstance(value, str) or not value:
-        raise MalformedResponseError(url, f"{what} without {key}")
+        raise MalformedResponseError(url, _("{what} without {key}").format(what=what, key=key))
     return value
 
 
@@ -318,14 +322,18 @@ class GitHubApi:
         target = as_object(
             as_object(self.client.get_json(url), url, "the answer").get("object"), url, "object"
         )
-        for _ in range(MAX_TAG_DEPTH):
+        for _round in range(MAX_TAG_DEPTH):
             kind = _str(target, "type", url, "a tag reference")
             sha = _str(target, "sha", url, "a tag reference")
             if kind == "commit":
                 return sha
             if kind != "tag":
-                raise MalformedResponseError(short_url(url), f"tag {tag} points at a {kind}")
+                raise MalformedResponseError(
+                    short_url(url), _("tag {tag} points at a {kind}").format(tag=tag, kind=kind)
+                )
             url = self.url(repo, "git", "tags", sha)
             body = as_object(self.client.get_json(url), url, "the answer")
             target = as_object(body.get("object"), url, "object")
-        raise MalformedResponseError(short_url(url), f"tag {tag} is nested too deeply")
+        raise MalformedResponseError(
+            short_url(url), _("tag {tag} is nested too deeply").format(tag=tag)
+        )

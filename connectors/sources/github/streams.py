@@ -70,6 +70,7 @@ from connectors.core.http.clients import client_pool, token_auth, unreachable_fi
 from connectors.core.mapping import ServiceMap, as_strings
 from connectors.core.options import choice, days, flag, hours, regex, renames
 from connectors.sources.github.api import HEADERS, Deployment, GitHubApi, Status
+from i18n import _
 
 DEFAULT_URL = "https://api.github.com"
 DEPLOYMENTS = Stream("deployments", "deployments", records.DEPLOYMENT_KEY, "started_at")
@@ -138,7 +139,7 @@ def github_repo(url: str, hosts: set[str]) -> str | None:
     """``owner/name`` of a repository URL on one of ``hosts`` (https, ssh or bare host/path)."""
     text = url.strip()
     if text.startswith("git@") and ":" in text:
-        host, _, path = text[4:].partition(":")
+        host, _sep, path = text[4:].partition(":")
     else:
         parts = urlsplit(text if "://" in text else f"https://{text}")
         host, path = parts.hostname or "", parts.path
@@ -189,7 +190,8 @@ class GitHubConnector:
         self.url = (source.url or DEFAULT_URL).rstrip("/")
         if source.auth == "basic":
             raise ConfigError(
-                f"{where}: auth = 'basic'", 'GitHub takes tokens: use auth = "bearer"'
+                _("{where}: auth = 'basic'").format(where=where),
+                _('GitHub takes tokens: use auth = "bearer"'),
             )
         self.repos = [
             self._repo(r) for r in as_strings(options.get("repos", []), "repos", self.name)
@@ -205,18 +207,25 @@ class GitHubConnector:
         )
         self.release_environment = options.get("release_environment", "production")
         if not isinstance(self.release_environment, str) or not self.release_environment:
-            raise ConfigError(f"{where}: release_environment must be a name", "fix it")
+            raise ConfigError(
+                _("{where}: release_environment must be a name").format(where=where), _("fix it")
+            )
         self.prereleases = flag(options, "include_prereleases", False, f"{where}:")
         self.label = options.get("incident_label")
         if self.label is not None and (not isinstance(self.label, str) or not self.label):
-            raise ConfigError(f"{where}: incident_label must be a label name", "fix it")
+            raise ConfigError(
+                _("{where}: incident_label must be a label name").format(where=where), _("fix it")
+            )
         self.ref_pattern = regex(
             options, "deployment_ref_pattern", DEFAULT_REF_PATTERN, f"{where}:", "fix it"
         )
         try:
             self.default_severity = records.severity(options.get("default_severity", "SEV3"))
         except records.RowError as exc:
-            raise ConfigError(f"{where}: default_severity: {exc}", "use SEV1…SEV4") from None
+            raise ConfigError(
+                _("{where}: default_severity: {exc}").format(where=where, exc=exc),
+                _("use SEV1…SEV4"),
+            ) from None
         self.overlap = hours(options, "overlap_hours", 1, 0, 168, f"{where}:")
         self.lookback = days(options, "lookback_days", 90, 1, 3650, f"{where}:")
         self.pending_timeout = hours(options, "pending_timeout_hours", 24, 1, 720, f"{where}:")
@@ -233,7 +242,10 @@ class GitHubConnector:
     def _repo(self, value: str) -> str:
         if not _REPO.match(value):
             raise ConfigError(
-                f"[sources.{self.name}] repos: {value!r} is not owner/name", 'e.g. "acme/checkout"'
+                _("[sources.{name}] repos: {value} is not owner/name").format(
+                    name=self.name, value=repr(value)
+                ),
+                _('e.g. "acme/checkout"'),
             )
         return value
 
@@ -332,8 +344,10 @@ class GitHubConnector:
             )
             if not owners:
                 raise ConfigError(
-                    f"[sources.{self.name}]: no owner to list: no repository is mapped yet",
-                    f'add owners = ["your-org"] to [sources.{self.name}]',
+                    _("[sources.{name}]: no owner to list: no repository is mapped yet").format(
+                        name=self.name
+                    ),
+                    _('add owners = ["your-org"] to [sources.{name}]').format(name=self.name),
                 )
             mapped = {r.lower() for r in known}
             found: list[Found] = []
@@ -558,7 +572,7 @@ class GitHubConnector:
         for environment, items in sorted(by_environment.items()):
             key = COMMITS.cursor_key(repo, environment)
             stored = ctx.cursors.get(key, "")
-            when, _, stored_sha = stored.partition(" ")
+            when, _sep, stored_sha = stored.partition(" ")
             previous: tuple[datetime, str] | None = (
                 (records.utc(when, "cursor"), stored_sha) if when and stored_sha else None
             )

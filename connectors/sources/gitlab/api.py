@@ -38,6 +38,7 @@ from connectors.core.http.client import HeaderAuth, HttpClient, short_url
 from connectors.core.http.pagination import LinkHeaderPaginator, Page, Paginator, Params, paginate
 from connectors.core.http.shapes import as_list, as_object
 from connectors.core.records import cursor_time
+from i18n import _
 
 PAGE_SIZE = 100  # GitLab's maximum per_page
 
@@ -88,11 +89,15 @@ class NextPagePaginator(Paginator):
         if following is None or not items:
             if self._total is not None and self._count < self._total:
                 raise ConnectorError(
-                    f"{short_url(url)} listed {self._count} of the {self._total} items its "
-                    "first page announced (items left the listing while it was paged, so "
-                    "some may have been skipped); nothing was written",
-                    "run the sync again (if it recurs, lower the sync's concurrency or sync "
-                    "at a quieter time)",
+                    _(
+                        "{short_url} listed {count} of the {total} items its first page "
+                        "announced (items left the listing while it was paged, so some may have"
+                        " been skipped); nothing was written"
+                    ).format(short_url=short_url(url), count=self._count, total=self._total),
+                    _(
+                        "run the sync again (if it recurs, lower the sync's concurrency or sync"
+                        " at a quieter time)"
+                    ),
                 )
             return None
         return url, {**params, "page": following}
@@ -142,7 +147,9 @@ def _project(item: Any, url: str) -> GitLabProject:
     if not isinstance(entry.get("id"), int) or not isinstance(
         entry.get("path_with_namespace"), str
     ):
-        raise MalformedResponseError(short_url(url), "a project without id or path_with_namespace")
+        raise MalformedResponseError(
+            short_url(url), _("a project without id or path_with_namespace")
+        )
     web = entry.get("web_url")
     return GitLabProject(
         entry["id"], entry["path_with_namespace"], web if isinstance(web, str) else None
@@ -251,9 +258,11 @@ class GitLabApi:
             entry = as_object(item, url, "a metric")
             day, value = entry.get("date"), entry.get("value")
             if not isinstance(day, str) or not isinstance(value, int | float):
-                raise MalformedResponseError(short_url(url), "a metric without date or value")
+                raise MalformedResponseError(short_url(url), _("a metric without date or value"))
             try:
                 counts[date.fromisoformat(day[:10])] = int(value)
             except ValueError:
-                raise MalformedResponseError(short_url(url), f"date {day!r}") from None
+                raise MalformedResponseError(
+                    short_url(url), _("date {day}").format(day=repr(day))
+                ) from None
         return counts

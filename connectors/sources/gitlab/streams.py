@@ -84,6 +84,7 @@ from connectors.core.http.pool import bounded_map
 from connectors.core.mapping import ServiceMap, as_strings, configured
 from connectors.core.options import choice, days, flag, hours, page_size, renames
 from connectors.sources.gitlab.api import PAGE_SIZE, GitLabApi, GitLabProject, PrivateTokenAuth
+from i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def repo_path(repo_url: str, host: str, base_path: str = "") -> str | None:
         parts = urlsplit(text)
         found_host, path = (parts.hostname or "").lower(), parts.path
     elif "@" in text and ":" in text:
-        found_host, _, path = text.split("@", 1)[1].partition(":")
+        found_host, _sep, path = text.split("@", 1)[1].partition(":")
         found_host = found_host.lower()
     else:
         return None
@@ -185,14 +186,17 @@ class GitLabConnector:
             url = url[: -len("/api/v4")]
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"{where}: url = {url!r}", 'use e.g. url = "https://gitlab.com"')
+            raise ConfigError(
+                _("{where}: url = {url}").format(where=where, url=repr(url)),
+                _('use e.g. url = "https://gitlab.com"'),
+            )
         self.url = url
         self.host = parts.hostname.lower()
         self.base_path = parts.path
         if source.auth == "basic":
             raise ConfigError(
-                f"{where}: GitLab's API takes no basic auth",
-                'use auth = "bearer" with a personal, group or project access token',
+                _("{where}: GitLab's API takes no basic auth").format(where=where),
+                _('use auth = "bearer" with a personal, group or project access token'),
             )
         self.token_header = choice(
             options, "token_header", "authorization", TOKEN_HEADERS, f"{where}:"
@@ -206,15 +210,15 @@ class GitLabConnector:
             )
         ):
             raise ConfigError(
-                f"{where}: projects must be a list of project paths or ids",
-                'e.g. projects = ["acme/platform/billing", 42]',
+                _("{where}: projects must be a list of project paths or ids").format(where=where),
+                _('e.g. projects = ["acme/platform/billing", 42]'),
             )
         self.projects: list[str] = [str(p).strip("/") for p in projects or []]
         self.all_member_projects = flag(options, "discover", False, f"{where}:")
         if self.all_member_projects and self.projects:
             raise ConfigError(
-                f"{where}: projects and discover = true exclude each other",
-                "list the projects, or let discover find them",
+                _("{where}: projects and discover = true exclude each other").format(where=where),
+                _("list the projects, or let discover find them"),
             )
         self.environments = renames(options, "environments", self.name, "GitLab")
         # Default: [linking] production_environments of the sources file (set in extract).
@@ -506,10 +510,10 @@ class GitLabConnector:
     def _deployment(self, item: dict[str, Any], target: Target) -> Fetched:
         deployment_id = item.get("id")
         if not isinstance(deployment_id, int):
-            raise records.RowError("id is missing")
+            raise records.RowError(_("id is missing"))
         environment = item.get("environment")
         if not isinstance(environment, dict) or not isinstance(environment.get("name"), str):
-            raise records.RowError("environment.name is missing")
+            raise records.RowError(_("environment.name is missing"))
         job = item.get("deployable") if isinstance(item.get("deployable"), dict) else {}
         assert isinstance(job, dict)
         created = records.utc(item.get("created_at"), "created_at")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectors.core.errors import ConnectorError
+from i18n import _
 
 REF_FIELDS = (
     "%(refname)",
@@ -136,20 +137,28 @@ class Git:
             )
         except FileNotFoundError:
             raise ConnectorError(
-                f"the git executable {self.binary!r} was not found",
-                f"install git (e.g. `apt-get install git`) or set git_binary to its full path "
-                f"in {self.where}",
+                _("the git executable {binary} was not found").format(binary=repr(self.binary)),
+                _(
+                    "install git (e.g. `apt-get install git`) or set git_binary to its full"
+                    " path in {where}"
+                ).format(where=self.where),
             ) from None
         except PermissionError:
             raise ConnectorError(
-                f"the git executable {self.binary!r} cannot be run (permission denied)",
-                f"point git_binary in {self.where} at an executable git",
+                _("the git executable {binary} cannot be run (permission denied)").format(
+                    binary=repr(self.binary)
+                ),
+                _("point git_binary in {where} at an executable git").format(where=self.where),
             ) from None
         except subprocess.TimeoutExpired:
             raise ConnectorError(
-                f"git {args[0]} took longer than {self.timeout:g} s in {self.path}",
-                f"raise timeout_seconds in {self.where}, or check that the disk is not "
-                "stalled (a network file system?)",
+                _("git {value} took longer than {timeout} s in {path}").format(
+                    value=args[0], timeout=f"{self.timeout:g}", path=self.path
+                ),
+                _(
+                    "raise timeout_seconds in {where}, or check that the disk is not "
+                    "stalled (a network file system?)"
+                ).format(where=self.where),
             ) from None
         if done.returncode != 0:
             if not check:
@@ -164,13 +173,19 @@ class Git:
         first = (first or (lines[0] if lines else "no error output")).removeprefix("fatal: ")
         if "not a git repository" in text:
             return ConnectorError(
-                f"{self.path} is not a git repository",
-                f"set path in {self.where} to a clone (the folder that contains .git) or a "
-                "bare repository",
+                _("{path} is not a git repository").format(path=self.path),
+                _(
+                    "set path in {where} to a clone (the folder that contains .git) or a "
+                    "bare repository"
+                ).format(where=self.where),
             )
         return ConnectorError(
-            f"git {command} failed in {self.path}: {first[:300]}",
-            f"run `git -C {self.path} fsck` to check the repository, or fix path in {self.where}",
+            _("git {command} failed in {path}: {value}").format(
+                command=command, path=self.path, value=first[:300]
+            ),
+            _("run `git -C {path} fsck` to check the repository, or fix path in {where}").format(
+                path=self.path, where=self.where
+            ),
         )
 
     # -- queries --------------------------------------------------------------------------
@@ -188,8 +203,8 @@ class Git:
             lines.pop()
         if len(lines) not in (3, 4) or lines[1] not in ("true", "false"):
             raise ConnectorError(
-                f"git rev-parse gave an unexpected answer in {self.path}",
-                f"check that {self.binary} is git 2.15 or newer",
+                _("git rev-parse gave an unexpected answer in {path}").format(path=self.path),
+                _("check that {binary} is git 2.15 or newer").format(binary=self.binary),
             )
         cdup = lines[3] if len(lines) == 4 else ""
         return RepoInfo(lines[0], lines[1] == "true", lines[2] == "true", cdup)
@@ -210,8 +225,10 @@ class Git:
             fields = line.split("\0")
             if len(fields) != len(REF_FIELDS):
                 raise ConnectorError(
-                    f"git for-each-ref gave an unexpected line in {self.path}: {line[:80]!r}",
-                    f"check that {self.binary} is a standard git",
+                    _("git for-each-ref gave an unexpected line in {path}: {value}").format(
+                        path=self.path, value=repr(line[:80])
+                    ),
+                    _("check that {binary} is a standard git").format(binary=self.binary),
                 )
             name, kind, target, peeled_kind, peeled, tagger = fields
             found.append(
@@ -239,7 +256,7 @@ class Git:
         lines = out.decode("utf-8", "replace").split("\n")
         peeled: dict[str, str | None] = {}
         for name, line in zip(names, lines, strict=False):
-            sha, _, kind = line.partition(" ")
+            sha, _sep, kind = line.partition(" ")
             peeled[name] = sha if kind == "commit" else None
         return peeled
 
@@ -262,8 +279,10 @@ class Git:
             pieces.pop()
         if len(pieces) % LOG_FIELDS:
             raise ConnectorError(
-                f"git log gave {len(pieces)} fields in {self.path}, not a multiple of {LOG_FIELDS}",
-                f"check that {self.binary} is a standard git",
+                _("git log gave {len} fields in {path}, not a multiple of {log_fields}").format(
+                    len=len(pieces), path=self.path, log_fields=LOG_FIELDS
+                ),
+                _("check that {binary} is a standard git").format(binary=self.binary),
             )
         found: dict[str, Commit] = {}
         for i in range(0, len(pieces), LOG_FIELDS):

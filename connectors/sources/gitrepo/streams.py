@@ -75,6 +75,7 @@ from connectors.core.records import (
 )
 from connectors.sources.gitrepo.api import Commit, Git, Ref
 from connectors.sources.gitrepo.history import branch_line, claim, first_parents, non_merges
+from i18n import _
 
 DEPLOYMENTS = Stream("deployments", "deployments", DEPLOYMENT_KEY, "finished_at")
 DEPLOYMENT_COMMITS = Stream("deployment_commits", "deployment_commits", COMMIT_KEY, "")
@@ -103,16 +104,27 @@ DEFAULT_TIMEOUT = 300.0
 def check_glob(pattern: str, option: str, where: str) -> str:
     """A tag or branch glob, refused when it cannot mean what it says."""
     if not pattern.strip() or pattern != pattern.strip():
-        raise ConfigError(f"{where}: {option} {pattern!r} is empty or has spaces", "fix it")
+        raise ConfigError(
+            _("{where}: {option} {pattern} is empty or has spaces").format(
+                where=where, option=option, pattern=repr(pattern)
+            ),
+            _("fix it"),
+        )
     if any(ord(c) < 32 or c == " " for c in pattern):
         raise ConfigError(
-            f"{where}: {option} {pattern!r} contains a space or control character",
-            "git names cannot contain them; fix the pattern",
+            _("{where}: {option} {pattern} contains a space or control character").format(
+                where=where, option=option, pattern=repr(pattern)
+            ),
+            _("git names cannot contain them; fix the pattern"),
         )
     if pattern.startswith("refs/"):
         raise ConfigError(
-            f"{where}: {option} {pattern!r} names refs, but it matches short names",
-            f'drop the refs/… prefix, e.g. {option} = "{pattern.split("/", 2)[-1]}"',
+            _("{where}: {option} {pattern} names refs, but it matches short names").format(
+                where=where, option=option, pattern=repr(pattern)
+            ),
+            _('drop the refs/… prefix, e.g. {option} = "{value}"').format(
+                option=option, value=pattern.split("/", 2)[-1]
+            ),
         )
     depth = 0
     for c in pattern:  # fnmatch would silently take an unclosed "[" literally
@@ -122,8 +134,10 @@ def check_glob(pattern: str, option: str, where: str) -> str:
             depth = 0
     if depth:
         raise ConfigError(
-            f"{where}: {option} {pattern!r} has an unclosed [",
-            "close the character class (e.g. v[0-9]*) or drop the [",
+            _("{where}: {option} {pattern} has an unclosed [").format(
+                where=where, option=option, pattern=repr(pattern)
+            ),
+            _("close the character class (e.g. v[0-9]*) or drop the ["),
         )
     return pattern
 
@@ -133,14 +147,22 @@ def _number(options: Mapping[str, Any], key: str, where: str, *, minimum: float)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise ConfigError(f"{where}: {key} must be a number ≥ {minimum:g}", "fix the value")
+        raise ConfigError(
+            _("{where}: {key} must be a number ≥ {minimum}").format(
+                where=where, key=key, minimum=f"{minimum:g}"
+            ),
+            _("fix the value"),
+        )
     return float(value)
 
 
 def _text(options: Mapping[str, Any], key: str, where: str, default: str | None) -> str | None:
     value = options.get(key, default)
     if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise ConfigError(f"{where}: {key} must be a non-empty string", "quote the value")
+        raise ConfigError(
+            _("{where}: {key} must be a non-empty string").format(where=where, key=key),
+            _("quote the value"),
+        )
     return value.strip() if isinstance(value, str) else None
 
 
@@ -167,27 +189,33 @@ class GitRepoConnector:
         path = _text(options, "path", where, None)
         if path is None:
             raise ConfigError(
-                f"{where} has no path", 'add path = "/srv/git/checkout" (the repository folder)'
+                _("{where} has no path").format(where=where),
+                _('add path = "/srv/git/checkout" (the repository folder)'),
             )
         self.path = Path(path).expanduser()
         self.url = str(self.path)  # what `python -m connectors sources` shows as its location
         service_id = _text(options, "service_id", where, None)
         if service_id is None:
             raise ConfigError(
-                f"{where} has no service_id",
-                'add service_id = "<the service this repository builds>"',
+                _("{where} has no service_id").format(where=where),
+                _('add service_id = "<the service this repository builds>"'),
             )
         self.service_id = service_id
         self.mode = options.get("deployments_from", "tags")
         if self.mode not in MODES:
             raise ConfigError(
-                f"{where}: deployments_from = {self.mode!r}", 'use "tags" or "branches"'
+                _("{where}: deployments_from = {mode}").format(where=where, mode=repr(self.mode)),
+                _('use "tags" or "branches"'),
             )
         unused = "branch_pattern" if self.mode == "tags" else "tag_pattern"
         if unused in options:
             raise ConfigError(
-                f"{where} sets {unused}, which deployments_from = {self.mode!r} does not use",
-                f'remove it, or set deployments_from = "{MODES[self.mode == "tags"]}"',
+                _("{where} sets {unused}, which deployments_from = {mode} does not use").format(
+                    where=where, unused=unused, mode=repr(self.mode)
+                ),
+                _('remove it, or set deployments_from = "{value}"').format(
+                    value=MODES[self.mode == "tags"]
+                ),
             )
         key = "tag_pattern" if self.mode == "tags" else "branch_pattern"
         default = "v*" if self.mode == "tags" else "release/*"
@@ -196,7 +224,12 @@ class GitRepoConnector:
         ]
         self.main_branch = _text(options, "main_branch", where, None)
         if self.main_branch is not None and self.main_branch.startswith("-"):
-            raise ConfigError(f"{where}: main_branch {self.main_branch!r}", "name a branch")
+            raise ConfigError(
+                _("{where}: main_branch {main_branch}").format(
+                    where=where, main_branch=repr(self.main_branch)
+                ),
+                _("name a branch"),
+            )
         self.remote = _text(options, "remote", where, "origin") or "origin"
         self.environment = _text(options, "environment", where, "production") or "production"
         self.since_days = _number(options, "since_days", where, minimum=1)
@@ -214,14 +247,18 @@ class GitRepoConnector:
     def _git(self) -> Git:
         if not self.path.exists():
             raise ConfigError(
-                f"path {self.path} in {self.where} does not exist",
-                "clone the repository there (git clone --mirror URL PATH keeps it small) or "
-                "fix the path",
+                _("path {path} in {where} does not exist").format(path=self.path, where=self.where),
+                _(
+                    "clone the repository there (git clone --mirror URL PATH keeps it "
+                    "small) or fix the path"
+                ),
             )
         if not self.path.is_dir():
             raise ConfigError(
-                f"path {self.path} in {self.where} is a file, not a folder",
-                "point path at the repository folder",
+                _("path {path} in {where} is a file, not a folder").format(
+                    path=self.path, where=self.where
+                ),
+                _("point path at the repository folder"),
             )
         git = Git(self.path, binary=self.git_binary, timeout=self.timeout)
         git.where = self.where
@@ -234,8 +271,12 @@ class GitRepoConnector:
             head = git.head_branch()
             if head is None:
                 raise ConnectorError(
-                    f"HEAD is detached in {self.path}, so its main branch is unknown",
-                    f'set main_branch = "main" (your default branch) in {self.where}',
+                    _("HEAD is detached in {path}, so its main branch is unknown").format(
+                        path=self.path
+                    ),
+                    _('set main_branch = "main" (your default branch) in {where}').format(
+                        where=self.where
+                    ),
                 )
             name = head.removeprefix("refs/heads/")
         if name.startswith("refs/"):
@@ -250,8 +291,10 @@ class GitRepoConnector:
         known = sorted(_short(r) for r in refs if r.startswith(("refs/heads/", "refs/remotes/")))
         shown = ", ".join(known[:8]) + (" …" if len(known) > 8 else "") or "(none)"
         raise ConnectorError(
-            f"main branch {name!r} not found in {self.path}",
-            f"set main_branch in {self.where} to one of the branches: {shown}",
+            _("main branch {name} not found in {path}").format(name=repr(name), path=self.path),
+            _("set main_branch in {where} to one of the branches: {shown}").format(
+                where=self.where, shown=shown
+            ),
         )
 
     def _tags(self, git: Git, refs: Mapping[str, Ref], ctx: SourceContext) -> dict[str, Ref]:
@@ -313,16 +356,22 @@ class GitRepoConnector:
         if self.service_id not in ctx.service_ids():
             known = ", ".join(sorted(ctx.service_ids())[:8]) or "(none)"
             raise ConfigError(
-                f"{self.where} service_id = {self.service_id!r} is not in the warehouse",
-                f"fix the id (services: {known}) or add the service first",
+                _("{where} service_id = {service_id} is not in the warehouse").format(
+                    where=self.where, service_id=repr(self.service_id)
+                ),
+                _("fix the id (services: {known}) or add the service first").format(known=known),
             )
         git = self._git()
         info = git.info()
         if info.up_to_top:
             raise ConfigError(
-                f"path {self.path} in {self.where} is a sub-folder of a repository, whose whole "
-                "history would be read",
-                f"set path to its top folder, {(self.path / info.up_to_top).resolve()}",
+                _(
+                    "path {path} in {where} is a sub-folder of a repository, whose whole "
+                    "history would be read"
+                ).format(path=self.path, where=self.where),
+                _("set path to its top folder, {resolve}").format(
+                    resolve=(self.path / info.up_to_top).resolve()
+                ),
             )
         if info.shallow:
             ctx.warn(

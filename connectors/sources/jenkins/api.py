@@ -34,6 +34,7 @@ import requests
 
 from connectors.core.errors import ConnectorError, MalformedResponseError, PaginationLoopError
 from connectors.core.http.client import HttpClient, short_url
+from i18n import _
 
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -87,13 +88,18 @@ def decode(response: requests.Response) -> Any:
         what = "a login page" if login else "an HTML page"
         raise MalformedResponseError(
             url,
-            f"{what} instead of JSON ({kind or 'no content type'}, {len(response.content)} bytes)",
+            _("{what} instead of JSON ({value}, {len} bytes)").format(
+                what=what, value=kind or "no content type", len=len(response.content)
+            ),
         )
     try:
         return response.json()
     except ValueError:
         raise MalformedResponseError(
-            url, f"malformed JSON ({kind or 'no content type'}, {len(response.content)} bytes)"
+            url,
+            _("malformed JSON ({value}, {len} bytes)").format(
+                value=kind or "no content type", len=len(response.content)
+            ),
         ) from None
 
 
@@ -105,7 +111,7 @@ def _revisions(actions: Any, url: str) -> tuple[Revision, ...]:
     if actions is None:
         return ()
     if not isinstance(actions, list):
-        raise MalformedResponseError(url, "expected a build's actions to be a list")
+        raise MalformedResponseError(url, _("expected a build's actions to be a list"))
     found: list[Revision] = []
     for action in actions:
         if not isinstance(action, dict):
@@ -133,7 +139,7 @@ def _commits(build: dict[str, Any], url: str) -> tuple[str, ...]:
         if items is None:
             continue
         if not isinstance(items, list):
-            raise MalformedResponseError(url, "expected a change set's items to be a list")
+            raise MalformedResponseError(url, _("expected a change set's items to be a list"))
         for item in items:
             sha = item.get("commitId") if isinstance(item, dict) else None
             if isinstance(sha, str) and sha:
@@ -143,7 +149,7 @@ def _commits(build: dict[str, Any], url: str) -> tuple[str, ...]:
 
 def parse_build(item: Any, url: str) -> JenkinsBuild:
     if not isinstance(item, dict) or _int(item.get("number")) is None:
-        raise MalformedResponseError(url, "expected every build to be an object with a number")
+        raise MalformedResponseError(url, _("expected every build to be an object with a number"))
     result = item.get("result")
     return JenkinsBuild(
         number=item["number"],
@@ -174,7 +180,7 @@ FOLDER_DEPTH = 4
 def folder_tree(depth: int) -> str:
     """``jobs[fullName,jobs[fullName,…]]`` nested ``depth`` times."""
     inner = "jobs[fullName]"
-    for _ in range(depth - 1):
+    for _round in range(depth - 1):
         inner = f"jobs[fullName,{inner}]"
     return inner
 
@@ -196,13 +202,13 @@ class JenkinsApi:
         url = f"{self.base_url}/api/json"
         body = decode(self.client.get(url, params={"tree": folder_tree(FOLDER_DEPTH)}))
         if not isinstance(body, dict) or not isinstance(body.get("jobs", []), list):
-            raise MalformedResponseError(short_url(url), "expected an object with jobs")
+            raise MalformedResponseError(short_url(url), _("expected an object with jobs"))
         names: list[str] = []
 
         def walk(items: list[Any]) -> None:
             for item in items:
                 if not isinstance(item, dict) or not isinstance(item.get("fullName"), str):
-                    raise MalformedResponseError(short_url(url), "a job without a fullName")
+                    raise MalformedResponseError(short_url(url), _("a job without a fullName"))
                 children = item.get("jobs")
                 if isinstance(children, list):
                     walk(children)
@@ -222,17 +228,17 @@ class JenkinsApi:
         url = self.job_url(job)
         seen: set[int] = set()
         start = 0
-        for _ in range(max_pages):
+        for _round in range(max_pages):
             end = start + self.page_size
             body = decode(self.client.get(url, params={"tree": tree(start, end)}))
             if not isinstance(body, dict):
-                raise MalformedResponseError(short_url(url), "expected a job object")
+                raise MalformedResponseError(short_url(url), _("expected a job object"))
             items = body.get("allBuilds")
             if items is None:
                 kind = str(body.get("_class", "")).rsplit(".", 1)[-1] or "item"
                 raise NotAJobError(short_url(url), job, kind)
             if not isinstance(items, list):
-                raise MalformedResponseError(short_url(url), "expected allBuilds to be a list")
+                raise MalformedResponseError(short_url(url), _("expected allBuilds to be a list"))
             builds = [parse_build(item, short_url(url)) for item in items]
             fresh = [b for b in builds if b.number not in seen]
             if builds and not fresh:

@@ -57,6 +57,7 @@ from connectors.sources.jenkins.api import (
     NotAJobError,
     job_path,
 )
+from i18n import _
 
 DEPLOYMENTS = Stream(
     name="deployments",
@@ -127,33 +128,53 @@ def parse_jobs(source: SourceConfig) -> list[JobConfig]:
     example = f'{where}\njob = "deploy/checkout-api-prod"\nservice_id = "checkout-api"'
     tables = source.options.get("jobs", [])
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise ConfigError(f"[sources.{source.name}] jobs must be tables", f"write\n{example}")
+        raise ConfigError(
+            _("[sources.{name}] jobs must be tables").format(name=source.name),
+            _("write {example}").format(example=example),
+        )
     jobs: list[JobConfig] = []
     seen: set[str] = set()
     for number, table in enumerate(tables, 1):
         unknown = set(table) - JOB_KEYS
         if unknown:
             raise ConfigError(
-                f"{where} #{number} has unknown key {', '.join(sorted(unknown))}",
-                f"known keys: {', '.join(sorted(JOB_KEYS))}",
+                _("{where} #{number} has unknown key {value}").format(
+                    where=where, number=number, value=", ".join(sorted(unknown))
+                ),
+                _("known keys: {value}").format(value=", ".join(sorted(JOB_KEYS))),
             )
         name = table.get("job")
         if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"{where} #{number} has no job", f"add job = ..., e.g.\n{example}")
+            raise ConfigError(
+                _("{where} #{number} has no job").format(where=where, number=number),
+                _("add job = ..., e.g. {example}").format(example=example),
+            )
         name = name.strip()
         if name.startswith(("/", "job/")) or name.endswith("/") or "//" in name:
             raise ConfigError(
-                f"{where} #{number}: job = {name!r} is not a job's full name",
-                'write the folders and the job separated by "/", e.g. '
-                '"deploy/checkout-api-prod" (not the URL path with job/)',
+                _("{where} #{number}: job = {name} is not a job's full name").format(
+                    where=where, number=number, name=repr(name)
+                ),
+                _(
+                    'write the folders and the job separated by "/", e.g. '
+                    '"deploy/checkout-api-prod" (not the URL path with job/)'
+                ),
             )
         if name in seen:
-            raise ConfigError(f"{where}: job {name!r} is listed twice", "keep one table for it")
+            raise ConfigError(
+                _("{where}: job {name} is listed twice").format(where=where, name=repr(name)),
+                _("keep one table for it"),
+            )
         seen.add(name)
         for key in ("service_id", "environment", "repo_url"):
             value = table.get(key)
             if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise ConfigError(f"{where} #{number} ({name}): {key} must be a text", "fix it")
+                raise ConfigError(
+                    _("{where} #{number} ({name}): {key} must be a text").format(
+                        where=where, number=number, name=name, key=key
+                    ),
+                    _("fix it"),
+                )
         jobs.append(
             JobConfig(
                 job=name,
@@ -176,16 +197,19 @@ class JenkinsConnector:
         self.name = source.name
         where = f"[sources.{source.name}]"
         if not source.url:
-            raise ConfigError(f"{where} has no url", 'add url = "https://jenkins.example.com"')
+            raise ConfigError(
+                _("{where} has no url").format(where=where),
+                _('add url = "https://jenkins.example.com"'),
+            )
         if source.auth == "bearer":
             raise ConfigError(
-                f'{where}: Jenkins has no bearer tokens (auth = "bearer")',
-                'use auth = "basic" with username and the user\'s API token in token_env',
+                _('{where}: Jenkins has no bearer tokens (auth = "bearer")').format(where=where),
+                _('use auth = "basic" with username and the user\'s API token in token_env'),
             )
         if source.auth == "basic" and not source.username:
             raise ConfigError(
-                f'{where} uses auth = "basic" without username',
-                'add username = "<the Jenkins user whose API token token_env holds>"',
+                _('{where} uses auth = "basic" without username').format(where=where),
+                _('add username = "<the Jenkins user whose API token token_env holds>"'),
             )
         self.page_size = page_size(
             source.options, "page_size", PAGE_SIZE, MAX_PAGE_SIZE, f"{where}:"
@@ -254,11 +278,15 @@ class JenkinsConnector:
         ]
         if not jobs:
             raise ConfigError(
-                f"[sources.{self.name}] lists no deploy jobs and no service has a jenkins_job",
-                "set jenkins_job for your services in config/catalog.toml and apply it "
-                "(`python -m connectors discover` lists the server's jobs), or add\n"
-                f'[[sources.{self.name}.jobs]]\njob = "deploy/checkout-api-prod"\n'
-                'service_id = "checkout-api"',
+                _("[sources.{name}] lists no deploy jobs and no service has a jenkins_job").format(
+                    name=self.name
+                ),
+                _(
+                    "set jenkins_job for your services in config/catalog.toml and apply it "
+                    "(`python -m connectors discover` lists the server's jobs), or add "
+                    '[[sources.{name}.jobs]] job = "deploy/checkout-api-prod" service_id = '
+                    '"checkout-api"'
+                ).format(name=self.name),
             )
         return jobs
 
@@ -272,9 +300,11 @@ class JenkinsConnector:
                 continue
             if job.service_id is not None and job.service_id not in known:
                 raise ConfigError(
-                    f"[[sources.{self.name}.jobs]] job {job.job!r} names service "
-                    f"'{job.service_id}', which the warehouse does not have",
-                    "fix service_id, or add the service to the warehouse first",
+                    _(
+                        "[[sources.{name}.jobs]] job {job} names service '{service_id}', which "
+                        "the warehouse does not have"
+                    ).format(name=self.name, job=repr(job.job), service_id=job.service_id),
+                    _("fix service_id, or add the service to the warehouse first"),
                 )
             service_id = job.service_id or services.get(job.job)
             if service_id is None:
@@ -410,7 +440,7 @@ class JenkinsConnector:
                 no_revision.append(build.number)
             try:
                 if started is None:
-                    raise records.RowError("timestamp is missing")
+                    raise records.RowError(_("timestamp is missing"))
                 finished = (
                     started + timedelta(milliseconds=build.duration_ms)
                     if build.duration_ms is not None

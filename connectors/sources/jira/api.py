@@ -34,6 +34,7 @@ from connectors.core.http.client import HttpClient, short_url
 from connectors.core.http.pagination import CursorPaginator, OffsetPaginator, Page, Params, paginate
 from connectors.core.http.shapes import as_list, as_object
 from connectors.core.redact import redact
+from i18n import _
 
 CHANGELOG_PAGE_SIZE = 100  # the documented maximum of /issue/{key}/changelog
 
@@ -125,7 +126,7 @@ class JiraApi:
             category = entry.get("statusCategory")
             key = category.get("key") if isinstance(category, dict) else None
             if "id" not in entry or "name" not in entry:
-                raise MalformedResponseError(short_url(url), "a status without id or name")
+                raise MalformedResponseError(short_url(url), _("a status without id or name"))
             found.append(Status(str(entry["id"]), str(entry["name"]), str(key or "")))
         return found
 
@@ -136,7 +137,7 @@ class JiraApi:
         for item in as_list(self.client.get_json(url), url, "the component list"):
             entry = as_object(item, url, "a component")
             if not isinstance(entry.get("name"), str):
-                raise MalformedResponseError(short_url(url), "a component without a name")
+                raise MalformedResponseError(short_url(url), _("a component without a name"))
             names.append(entry["name"])
         return names
 
@@ -206,7 +207,7 @@ def _next_token(body: Any, url: str) -> str | None:
     if isinstance(token, str) and token:
         return token
     if body.get("isLast") is False:  # more pages, but no way to ask for them
-        raise MalformedResponseError(short_url(url), "isLast is false but no nextPageToken")
+        raise MalformedResponseError(short_url(url), _("isLast is false but no nextPageToken"))
     return None
 
 
@@ -218,7 +219,7 @@ def _issues_or_empty(body: Any) -> list[Any]:
 def _issue(item: Any, url: str) -> dict[str, Any]:
     issue = as_object(item, url, "an issue")
     if not isinstance(issue.get("key"), str) or not issue["key"]:
-        raise MalformedResponseError(short_url(url), "an issue without a key")
+        raise MalformedResponseError(short_url(url), _("an issue without a key"))
     as_object(issue.get("fields"), url, f"the fields of {issue['key']}")
     return issue
 

@@ -65,6 +65,7 @@ from connectors.core.options import choice, page_size, regex
 from connectors.core.records import RowError, cursor_time, incident, optional_utc, severity, upserts
 from connectors.core.records import utc as to_utc
 from connectors.sources.jira.api import JiraApi, Status, embedded_changelog
+from i18n import _
 
 STREAM = Stream(
     name="incidents",
@@ -261,19 +262,22 @@ class JiraConnector:
         self.url = source.url.rstrip("/")
         if not self.url:
             raise ConfigError(
-                f"{self.section} has no url", 'add url = "https://your-site.atlassian.net"'
+                _("{section} has no url").format(section=self.section),
+                _('add url = "https://your-site.atlassian.net"'),
             )
         jql = options.get("jql")
         if not isinstance(jql, str) or not jql.strip():
             raise ConfigError(
-                f"{self.section} has no jql",
-                'add jql = "project = OPS AND issuetype = Incident" (the issues that are '
-                "incidents)",
+                _("{section} has no jql").format(section=self.section),
+                _(
+                    'add jql = "project = OPS AND issuetype = Incident" (the issues that '
+                    "are incidents)"
+                ),
             )
         if has_order_by(jql):
             raise ConfigError(
-                f"{self.section}: jql has an ORDER BY clause",
-                "remove it: the connector orders by updated to sync incrementally",
+                _("{section}: jql has an ORDER BY clause").format(section=self.section),
+                _("remove it: the connector orders by updated to sync incrementally"),
             )
         self.jql = jql.strip()
         self.started_field = self._field("started_field")
@@ -295,8 +299,8 @@ class JiraConnector:
         if source.auth == "basic" and not source.username:
             who = "your Atlassian account e-mail" if self.flavor == "cloud" else "your Jira login"
             raise ConfigError(
-                f'{self.section} uses auth = "basic" without a username',
-                f'add username = "<{who}>"',
+                _('{section} uses auth = "basic" without a username').format(section=self.section),
+                _('add username = "<{who}>"').format(who=who),
             )
         configured(source)  # validates [sources.<name>.services] early
 
@@ -306,8 +310,12 @@ class JiraConnector:
             return None
         if not isinstance(value, str) or not _FIELD_ID.match(value):
             raise ConfigError(
-                f"{self.section}: {option} must be a Jira field id",
-                f'e.g. {option} = "customfield_10050" (Jira admin → Custom fields → the id)',
+                _("{section}: {option} must be a Jira field id").format(
+                    section=self.section, option=option
+                ),
+                _(
+                    'e.g. {option} = "customfield_10050" (Jira admin → Custom fields → the id)'
+                ).format(option=option),
             )
         return value
 
@@ -433,14 +441,18 @@ class JiraConnector:
         )
         if self.service_field != "components":
             raise ConfigError(
-                f"{self.section}: services come from {self.service_field}, not components, so "
-                "there is nothing to list",
-                "map that field's values under [sources.<name>.services]",
+                _(
+                    "{section}: services come from {service_field}, not components, so "
+                    "there is nothing to list"
+                ).format(section=self.section, service_field=self.service_field),
+                _("map that field's values under [sources.<name>.services]"),
             )
         if not projects:
             raise ConfigError(
-                f"{self.section}: the jql names no project, so there are no components to list",
-                'add projects = ["OPS"] (the project keys whose components are services)',
+                _("{section}: the jql names no project, so there are no components to list").format(
+                    section=self.section
+                ),
+                _('add projects = ["OPS"] (the project keys whose components are services)'),
             )
         pool = client_pool(ctx, token_auth(self.source))
         api = JiraApi(pool.client(), self.url, self.flavor)

@@ -63,6 +63,7 @@ from connectors.sources.oncall.opsgenie_api import (
     GenieKeyAuth,
     OpsgenieApi,
 )
+from i18n import _
 
 LEGACY_WARNING = (
     "Opsgenie is being retired by Atlassian (no new sales since 2025-06-04; support and the REST "
@@ -118,9 +119,11 @@ class OpsgenieConnector:
             or (self.field.startswith("details:") and len(self.field) > len("details:"))
         ):
             raise ConfigError(
-                f"{where}: service_field = {self.field!r}",
-                'use "tag:<prefix>" (e.g. "tag:service:"), "entity", "alias", "source", '
-                '"owner" or "details:<key>"',
+                _("{where}: service_field = {field}").format(where=where, field=repr(self.field)),
+                _(
+                    'use "tag:<prefix>" (e.g. "tag:service:"), "entity", "alias", "source",'
+                    ' "owner" or "details:<key>"'
+                ),
             )
         self.query = text(options, "query", "", f"{where}:").strip() or None
         self.fetch_details = flag(options, "fetch_details", False, where) or (

@@ -32,6 +32,7 @@ from connectors.core import records
 from connectors.core.errors import ConnectorError, MalformedResponseError, PaginationLoopError
 from connectors.core.http.client import HeaderAuth, HttpClient, short_url
 from connectors.core.http.shapes import as_list, as_object
+from i18n import _
 
 PAGE_SIZE = 100
 MAX_OFFSET = 20_000
@@ -62,7 +63,9 @@ def _created_ms(alert: dict[str, Any], url: str) -> int:
     try:
         return epoch_ms(records.utc(created, "createdAt"))
     except records.RowError as exc:
-        raise MalformedResponseError(url, f"alert {alert['id']}: {exc}") from None
+        raise MalformedResponseError(
+            url, _("alert {value}: {exc}").format(value=alert["id"], exc=exc)
+        ) from None
 
 
 class OpsgenieApi:
@@ -94,19 +97,21 @@ class OpsgenieApi:
         if not following:
             return None
         if not isinstance(following, str):
-            raise MalformedResponseError(url, "expected paging.next to be a URL")
+            raise MalformedResponseError(url, _("expected paging.next to be a URL"))
         ours, theirs = urlsplit(self.base_url), urlsplit(following)
         if (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
             raise ConnectorError(
-                f"{short_url(url)} sent a next page on another host ({theirs.netloc}); "
-                "the API key is not sent there",
-                "check url and region in the sources file",
+                _(
+                    "{short_url} sent a next page on another host ({netloc}); the API key "
+                    "is not sent there"
+                ).format(short_url=short_url(url), netloc=theirs.netloc),
+                _("check url and region in the sources file"),
             )
         params = parse_qs(theirs.query)
         try:
             asked = int(params["offset"][-1]) + int(params.get("limit", [self.page_size])[-1])
         except (KeyError, ValueError):
-            raise MalformedResponseError(url, "paging.next has no offset") from None
+            raise MalformedResponseError(url, _("paging.next has no offset")) from None
         return following, asked
 
     def alerts(
@@ -125,9 +130,11 @@ class OpsgenieApi:
                 return found
             if newest <= lower:
                 raise ConnectorError(
-                    f"more than {self.max_offset} Opsgenie alerts were created in the same "
-                    "millisecond; they cannot be listed",
-                    "narrow the listing with query in the sources file",
+                    _(
+                        "more than {max_offset} Opsgenie alerts were created in the same "
+                        "millisecond; they cannot be listed"
+                    ).format(max_offset=self.max_offset),
+                    _("narrow the listing with query in the sources file"),
                 )
             lower = newest  # inclusive: the alerts of that millisecond come again, once each
 
@@ -149,7 +156,7 @@ class OpsgenieApi:
             for item in as_list(body.get("data"), url, "data"):
                 alert = as_object(item, url, "an alert")
                 if not isinstance(alert.get("id"), str):
-                    raise MalformedResponseError(url, "an alert without an id")
+                    raise MalformedResponseError(url, _("an alert without an id"))
                 found[alert["id"]] = alert
                 newest = max(newest or 0, _created_ms(alert, url))
             following = self._next(body, url)
@@ -174,5 +181,5 @@ class OpsgenieApi:
             raise
         alert = as_object(as_object(body, url, "the answer").get("data"), url, "data")
         if not isinstance(alert.get("id"), str):
-            raise MalformedResponseError(url, "an alert without an id")
+            raise MalformedResponseError(url, _("an alert without an id"))
         return alert

@@ -29,6 +29,7 @@ from typing import Any
 from connectors.core.errors import ConnectorError, HttpStatusError, MalformedResponseError
 from connectors.core.http.client import HeaderAuth, HttpClient, decode_json, short_url
 from connectors.core.http.shapes import as_list, as_object
+from i18n import _
 
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 PAGE_SIZE = 100  # classic pagination refuses more
@@ -103,13 +104,15 @@ class PagerDutyApi:
             items = as_list(body.get(key), url, key)
             more = body.get("more")
             if not isinstance(more, bool):
-                raise MalformedResponseError(url, "expected more to be true or false")
+                raise MalformedResponseError(url, _("expected more to be true or false"))
             ids = {str(i.get("id")) for i in items if isinstance(i, dict)}
             if items and ids <= seen:
                 raise ConnectorError(
-                    f"{short_url(url)} answered offset {offset} with items it had already sent; "
-                    "stopped to avoid an endless loop",
-                    "report it to PagerDuty; lower page_size as a workaround",
+                    _(
+                        "{short_url} answered offset {offset} with items it had already sent; "
+                        "stopped to avoid an endless loop"
+                    ).format(short_url=short_url(url), offset=offset),
+                    _("report it to PagerDuty; lower page_size as a workaround"),
                 )
             seen |= ids
             yield items, offset
@@ -117,9 +120,11 @@ class PagerDutyApi:
                 return
             if not items:
                 raise ConnectorError(
-                    f"{short_url(url)} said more items follow offset {offset} but sent none; "
-                    "nothing was written",
-                    "the listing probably changed during the sync: run it again",
+                    _(
+                        "{short_url} said more items follow offset {offset} but sent none; "
+                        "nothing was written"
+                    ).format(short_url=short_url(url), offset=offset),
+                    _("the listing probably changed during the sync: run it again"),
                 )
             offset += len(items)
             if offset + self.page_size > self.max_offset:
@@ -138,7 +143,7 @@ class PagerDutyApi:
             for item in items:
                 service = as_object(item, url, "a service")
                 if not isinstance(service.get("id"), str):
-                    raise MalformedResponseError(url, "a service without an id")
+                    raise MalformedResponseError(url, _("a service without an id"))
                 found.append((service["id"], str(service.get("name") or service["id"])))
         return found
 
@@ -174,9 +179,11 @@ class PagerDutyApi:
             if offset < 0:  # the offset cap: list both halves instead
                 if until - since <= MIN_WINDOW:
                     raise ConnectorError(
-                        f"more than {self.max_offset} PagerDuty incidents were created between "
-                        f"{iso(since)} and {iso(until)}; they cannot be listed",
-                        "narrow the listing with filter_services or statuses",
+                        _(
+                            "more than {max_offset} PagerDuty incidents were created between {iso} "
+                            "and {iso2}; they cannot be listed"
+                        ).format(max_offset=self.max_offset, iso=iso(since), iso2=iso(until)),
+                        _("narrow the listing with filter_services or statuses"),
                     )
                 middle = since + (until - since) / 2
                 middle = middle.replace(microsecond=0)
@@ -186,7 +193,7 @@ class PagerDutyApi:
             for item in items:
                 incident = as_object(item, url, "an incident")
                 if not isinstance(incident.get("id"), str):
-                    raise MalformedResponseError(url, "an incident without an id")
+                    raise MalformedResponseError(url, _("an incident without an id"))
                 batch[incident["id"]] = incident
         found.update(batch)
 
@@ -201,7 +208,7 @@ class PagerDutyApi:
             raise
         incident = as_object(as_object(body, url, "the answer").get("incident"), url, "incident")
         if not isinstance(incident.get("id"), str):
-            raise MalformedResponseError(url, "an incident without an id")
+            raise MalformedResponseError(url, _("an incident without an id"))
         return incident
 
     def log_entries(self, incident_id: str) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from connectors.core.config import SourceConfig
 from connectors.core.errors import ConfigError
 from connectors.core.mapping import ServiceMap
 from connectors.core.options import choice, flag, offset_cap, ref_pattern, whole_days, whole_number
+from i18n import _
 
 STREAM = Stream(
     name="incidents",
@@ -59,8 +60,10 @@ class IncidentOptions:
         region = choice(options, "region", "us", tuple(regions), where)
         if source.auth != "bearer":
             raise ConfigError(
-                f'{where}: {product} needs an API key, sent as auth = "bearer"',
-                'set auth = "bearer" and token_env = "NAME_OF_ENV_VAR"',
+                _('{where}: {product} needs an API key, sent as auth = "bearer"').format(
+                    where=where, product=product
+                ),
+                _('set auth = "bearer" and token_env = "NAME_OF_ENV_VAR"'),
             )
         size = whole_number(options, "page_size", page_size, 1, page_size, where)
         cap = whole_number(options, "max_offset", max_offset, 2, max_offset, where)

@@ -34,6 +34,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from connectors.core.errors import ConnectorError
+from i18n import _
 
 CANONICAL_BOUNDS_SECONDS: tuple[float, ...] = (
     0.005,
@@ -98,7 +99,7 @@ def cumulative_at_canonical(
     bounds = sorted(cumulative)
     if not bounds or not math.isinf(bounds[-1]):
         raise BoundsError(
-            "histogram has no +Inf bucket", "check the latency query returns every le bucket"
+            _("histogram has no +Inf bucket"), _("check the latency query returns every le bucket")
         )
     counts: list[float] = []
     running = 0.0
@@ -127,8 +128,8 @@ def cumulative_at_canonical(
     if missing and mode == "strict":
         shown = ", ".join(f"{b:g}" for b in missing)
         raise BoundsError(
-            f"histogram lacks the canonical bound(s) {shown} s",
-            'add them to the instrumentation, or set latency_bounds = "interpolate"',
+            _("histogram lacks the canonical bound(s) {shown} s").format(shown=shown),
+            _('add them to the instrumentation, or set latency_bounds = "interpolate"'),
         )
     return result
 

@@ -66,6 +66,7 @@ from connectors.core.http.client import ClientPool, HttpClient
 from connectors.core.http.clients import client_pool, token_auth
 from connectors.core.http.pool import bounded_map
 from connectors.sources.prometheus.histogram import COLUMNS, MODES, parse_le, to_warehouse_buckets
+from i18n import _
 
 STREAM = Stream(
     name="service_level_samples",
@@ -125,12 +126,15 @@ def parse_step(value: object) -> int:
     """A step such as ``"1h"``, ``"30m"`` or ``3600`` in seconds; must divide a day."""
     match = _DURATION.match(str(value).strip())
     if not match:
-        raise ConfigError(f"step = {value!r} is not a duration", 'use e.g. "1h", "30m", "900s"')
+        raise ConfigError(
+            _("step = {value} is not a duration").format(value=repr(value)),
+            _('use e.g. "1h", "30m", "900s"'),
+        )
     seconds = int(match[1]) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match[2]]
     if seconds < 60 or 86400 % seconds:
         raise ConfigError(
-            f"step = {value!r} ({seconds} s)",
-            "use at least 60 s and a divisor of a day (e.g. 5m, 15m, 1h) so buckets align",
+            _("step = {value} ({seconds} s)").format(value=repr(value), seconds=seconds),
+            _("use at least 60 s and a divisor of a day (e.g. 5m, 15m, 1h) so buckets align"),
         )
     return seconds
 
@@ -141,8 +145,10 @@ def matchers(selector: str) -> str:
     inner = (match["inner"] if match else selector).strip().rstrip(",").strip()
     if not inner or "{" in inner or "}" in inner:
         raise ConfigError(
-            f"Prometheus selector {selector!r} is not a label selector",
-            'write it as {job="checkout-api"} (labels only, no metric name)',
+            _("Prometheus selector {selector} is not a label selector").format(
+                selector=repr(selector)
+            ),
+            _('write it as {job="checkout-api"} (labels only, no metric name)'),
         )
     return inner
 
@@ -193,7 +199,12 @@ class Options:
 
 def _number(where: str, key: str, value: object, *, minimum: float = 0) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or value <= minimum:
-        raise ConfigError(f"{where}: {key} must be a number above {minimum:g}", "fix the value")
+        raise ConfigError(
+            _("{where}: {key} must be a number above {minimum}").format(
+                where=where, key=key, minimum=f"{minimum:g}"
+            ),
+            _("fix the value"),
+        )
     return float(value)
 
 
@@ -201,15 +212,21 @@ def _queries(where: str, table: object, base: Mapping[str, str]) -> dict[str, st
     if table is None:
         return dict(base)
     if not isinstance(table, dict):
-        raise ConfigError(f"{where}: queries must be a table", "see the example file")
+        raise ConfigError(
+            _("{where}: queries must be a table").format(where=where), _("see the example file")
+        )
     unknown = set(table) - set(QUERY_NAMES)
     if unknown:
         raise ConfigError(
-            f"{where}: unknown query {', '.join(sorted(unknown))}",
-            f"known queries: {', '.join(QUERY_NAMES)}",
+            _("{where}: unknown query {value}").format(
+                where=where, value=", ".join(sorted(unknown))
+            ),
+            _("known queries: {value}").format(value=", ".join(QUERY_NAMES)),
         )
     if any(not isinstance(v, str) for v in table.values()):
-        raise ConfigError(f"{where}: queries must be strings", 'use "" to disable one')
+        raise ConfigError(
+            _("{where}: queries must be strings").format(where=where), _('use "" to disable one')
+        )
     return {**base, **table}
 
 
@@ -223,12 +240,18 @@ def _target_settings(where: str, table: Mapping[str, Any], base: Target) -> Targ
     if "latency_unit" in table:
         unit = table["latency_unit"]
         if unit not in UNITS:
-            raise ConfigError(f"{where}: latency_unit = {unit!r}", f"use one of {list(UNITS)}")
+            raise ConfigError(
+                _("{where}: latency_unit = {unit}").format(where=where, unit=repr(unit)),
+                _("use one of {list}").format(list=list(UNITS)),
+            )
         target = replace(target, latency_unit=UNITS[unit])
     if "latency_bounds" in table:
         mode = table["latency_bounds"]
         if mode not in MODES:
-            raise ConfigError(f"{where}: latency_bounds = {mode!r}", f"use one of {MODES}")
+            raise ConfigError(
+                _("{where}: latency_bounds = {mode}").format(where=where, mode=repr(mode)),
+                _("use one of {modes}").format(modes=MODES),
+            )
         target = replace(target, latency_bounds=mode)
     return target
 
@@ -239,32 +262,39 @@ def parse_options(source: SourceConfig) -> Options:
     table = source.options
     environment = table.get("environment", "production")
     if not isinstance(environment, str) or not environment.strip():
-        raise ConfigError(f"{where}: environment must be a non-empty string", "fix the value")
+        raise ConfigError(
+            _("{where}: environment must be a non-empty string").format(where=where),
+            _("fix the value"),
+        )
     environment = environment.strip().lower()  # as deployments store it
     defaults = _target_settings(where, table, Target("", environment, "", dict(DEFAULT_QUERIES)))
     services = table.get("services", [])
     if not isinstance(services, list) or not all(isinstance(s, dict) for s in services):
         raise ConfigError(
-            f"{where}: services must be an array of tables",
-            f"write each as [[sources.{source.name}.services]]",
+            _("{where}: services must be an array of tables").format(where=where),
+            _("write each as [[sources.{name}.services]]").format(name=source.name),
         )
     headers = table.get("headers", {})
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise ConfigError(
-            f"{where}: headers must be a table of strings",
-            f'e.g. [sources.{source.name}.headers] "X-Scope-OrgID" = "tenant-1" (Mimir)',
+            _("{where}: headers must be a table of strings").format(where=where),
+            _('e.g. [sources.{name}.headers] "X-Scope-OrgID" = "tenant-1" (Mimir)').format(
+                name=source.name
+            ),
         )
     if any(k.lower() == "authorization" for k in headers):
         raise ConfigError(
-            f"{where}: headers must not carry credentials",
-            'use auth = "bearer" or "basic" with token_env / token_secret',
+            _("{where}: headers must not carry credentials").format(where=where),
+            _('use auth = "bearer" or "basic" with token_env / token_secret'),
         )
     for entry in services:
         unknown = set(entry) - SERVICE_KEYS
         if unknown or not isinstance(entry.get("service_id"), str):
             raise ConfigError(
-                f"{where}: a services entry has unknown key(s) {sorted(unknown)} or no service_id",
-                f"allowed keys: {', '.join(sorted(SERVICE_KEYS))}",
+                _("{where}: a services entry has unknown key(s) {sorted} or no service_id").format(
+                    where=where, sorted=sorted(unknown)
+                ),
+                _("allowed keys: {value}").format(value=", ".join(sorted(SERVICE_KEYS))),
             )
     return Options(
         step=parse_step(table.get("step", "1h")),
@@ -323,7 +353,8 @@ class PrometheusConnector:
     def __init__(self, source: SourceConfig) -> None:
         if not source.url:
             raise ConfigError(
-                f"[sources.{source.name}] has no url", 'add url = "http://prometheus:9090"'
+                _("[sources.{name}] has no url").format(name=source.name),
+                _('add url = "http://prometheus:9090"'),
             )
         self.source = source
         self.name = source.name
@@ -374,16 +405,25 @@ class PrometheusConnector:
         if not found:  # nothing would be synced because of configuration: a failure, not "ok"
             if self.options.services:
                 raise ConfigError(
-                    f"every [[sources.{self.name}.services]] entry was skipped (no such service "
-                    "in the warehouse, or no selector): nothing to sync",
-                    "declare the services in config/catalog.toml and apply it (`python -m data "
-                    "catalog apply config/catalog.toml --yes`), or fix their service_id",
+                    _(
+                        "every [[sources.{name}.services]] entry was skipped (no such service "
+                        "in the warehouse, or no selector): nothing to sync"
+                    ).format(name=self.name),
+                    _(
+                        "declare the services in config/catalog.toml and apply it (`python -m "
+                        "data catalog apply config/catalog.toml --yes`), or fix their "
+                        "service_id"
+                    ),
                 )
             raise ConfigError(
-                f"[sources.{self.name}]: no service has a prometheus_selector and the source "
-                "lists no services entries: nothing to sync",
-                "set prometheus_selector for your services in config/catalog.toml and apply it, "
-                f"or add [[sources.{self.name}.services]] entries with a selector",
+                _(
+                    "[sources.{name}]: no service has a prometheus_selector and the source "
+                    "lists no services entries: nothing to sync"
+                ).format(name=self.name),
+                _(
+                    "set prometheus_selector for your services in config/catalog.toml and "
+                    "apply it, or add [[sources.{name}.services]] entries with a selector"
+                ).format(name=self.name),
             )
         return [found[k] for k in sorted(found)]
 
@@ -478,7 +518,7 @@ class PrometheusConnector:
             pool.close()
         values = body.get("data") if isinstance(body, dict) else None
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise MalformedResponseError(url, "expected data to be a list of label values")
+            raise MalformedResponseError(url, _("expected data to be a list of label values"))
         for job in values:
             if not any(re.search(rf'job\s*=~?\s*"{re.escape(job)}"', s) for s in selectors):
                 yield Found(
@@ -503,19 +543,26 @@ class PrometheusConnector:
             ) from None
         except (ValueError, KeyError, TypeError, PrometheusApiClientException):
             raise MalformedResponseError(
-                f"{self.source.url}/api/v1/query_range", f"{where}: not a Prometheus answer"
+                _("{url}/api/v1/query_range").format(url=self.source.url),
+                _("{where}: not a Prometheus answer").format(where=where),
             ) from None
         if not isinstance(result, list):
-            raise MalformedResponseError(f"{self.source.url}/api/v1/query_range", where)
+            raise MalformedResponseError(
+                _("{url}/api/v1/query_range").format(url=self.source.url), where
+            )
         return self._parse(result, target, name, where)
 
     def _explain(self, exc: HttpStatusError, where: str, name: str, query: str) -> ConnectorError:
         section = f"[sources.{self.name}]"
         if exc.status in (400, 422):
             return ConnectorError(
-                f"PromQL error in {where}: {exc.detail or exc.problem} (query: {query[:200]})",
-                f"fix queries.{name} in {section} or in the service's entry; try it in the "
-                "Prometheus UI first",
+                _("PromQL error in {where}: {value} (query: {value2})").format(
+                    where=where, value=exc.detail or exc.problem, value2=query[:200]
+                ),
+                _(
+                    "fix queries.{name} in {section} or in the service's entry; try it in "
+                    "the Prometheus UI first"
+                ).format(name=name, section=section),
             )
         if exc.status in (401, 403):
             if self.source.auth == "none":
@@ -542,8 +589,11 @@ class PrometheusConnector:
                 le = series.get("metric", {}).get("le")
                 if le is None:
                     raise ConnectorError(
-                        f"{where} returned a series without an 'le' label",
-                        "the latency query must keep le, e.g. sum by (le) (increase(..._bucket))",
+                        _("{where} returned a series without an 'le' label").format(where=where),
+                        _(
+                            "the latency query must keep le, e.g. sum by (le) "
+                            "(increase(..._bucket))"
+                        ),
                     )
                 bound = parse_le(str(le), target.latency_unit)
                 for stamp, value in series["values"]:
@@ -553,8 +603,10 @@ class PrometheusConnector:
             return by_time
         if len(result) > 1:
             raise ConnectorError(
-                f"{where} returned {len(result)} series; it must return one",
-                "aggregate it, e.g. wrap it in sum(...) or avg(...)",
+                _("{where} returned {len} series; it must return one").format(
+                    where=where, len=len(result)
+                ),
+                _("aggregate it, e.g. wrap it in sum(...) or avg(...)"),
             )
         values: dict[int, float] = {}
         for series in result:
@@ -580,7 +632,10 @@ class PrometheusConnector:
                 )
             except ConnectorError as exc:
                 raise ConnectorError(
-                    f"service {target.service_id}: {exc.problem}", exc.fix
+                    _("service {service_id}: {problem}").format(
+                        service_id=target.service_id, problem=exc.problem
+                    ),
+                    exc.fix,
                 ) from None
             if requests is None:
                 requests = sum(buckets)

@@ -25,6 +25,7 @@ from typing import Any
 from connectors.core.errors import MalformedResponseError
 from connectors.core.http.client import HttpClient
 from connectors.core.http.pagination import Page, PageNumberPaginator, paginate
+from i18n import _
 
 HISTORY_PAGE_SIZE = 1000
 SEARCH_PAGE_SIZE = 500
@@ -55,13 +56,13 @@ def format_date(moment: datetime) -> str:
 
 def _dict(value: Any, url: str, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise MalformedResponseError(url, f"expected {what} to be an object")
+        raise MalformedResponseError(url, _("expected {what} to be an object").format(what=what))
     return value
 
 
 def _list(value: Any, url: str, what: str) -> list[Any]:
     if not isinstance(value, list):
-        raise MalformedResponseError(url, f"expected {what} to be a list")
+        raise MalformedResponseError(url, _("expected {what} to be a list").format(what=what))
     return value
 
 
@@ -130,7 +131,7 @@ class SonarApi:
             for item in _list(body.get("components"), url, "components"):
                 entry = _dict(item, url, "a component")
                 if "key" not in entry:
-                    raise MalformedResponseError(url, "a component without a key")
+                    raise MalformedResponseError(url, _("a component without a key"))
                 date = entry.get("lastAnalysisDate")
                 found.append(
                     SonarProject(
@@ -170,7 +171,7 @@ class SonarApi:
                 for point in _list(entry.get("history", []), url, "history"):
                     item = _dict(point, url, "a history point")
                     if not isinstance(item.get("date"), str):
-                        raise MalformedResponseError(url, "a history point without a date")
+                        raise MalformedResponseError(url, _("a history point without a date"))
                     values = analyses.setdefault(parse_date(item["date"]), {})
                     if isinstance(item.get("value"), str):
                         values[metric] = item["value"]

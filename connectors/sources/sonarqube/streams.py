@@ -49,6 +49,7 @@ from connectors.sources.sonarqube.api import (
     SonarProject,
     parse_date,
 )
+from i18n import _
 
 STREAM = Stream(
     name="quality_snapshots",
@@ -144,11 +145,14 @@ class SonarQubeConnector:
         if source.type == "sonarcloud" and not self.url:
             self.url = REGIONS["eu"]
         if not self.url:
-            raise ConfigError(f"{where} has no url", 'add url = "https://sonar.example.com"')
+            raise ConfigError(
+                _("{where} has no url").format(where=where),
+                _('add url = "https://sonar.example.com"'),
+            )
         if source.type == "sonarcloud" and not self.organization:
             raise ConfigError(
-                f"{where}: SonarQube Cloud needs an organization",
-                'add organization = "<your organization key>"',
+                _("{where}: SonarQube Cloud needs an organization").format(where=where),
+                _('add organization = "<your organization key>"'),
             )
         self.listing = choice(options, "project_listing", "auto", LISTINGS, f"{where}:")
         self.page_size = page_size(
@@ -160,8 +164,10 @@ class SonarQubeConnector:
         projects = options.get("projects", {})
         if not isinstance(projects, dict) or not all(isinstance(v, str) for v in projects.values()):
             raise ConfigError(
-                f"{where}: projects must map project keys to service ids",
-                f'[sources.{source.name}.projects]\n"acme:billing" = "billing-api"',
+                _("{where}: projects must map project keys to service ids").format(where=where),
+                _('[sources.{name}.projects] "acme:billing" = "billing-api"').format(
+                    name=source.name
+                ),
             )
         self.projects: dict[str, str] = dict(projects)
         self._local = threading.local()
@@ -259,7 +265,7 @@ class SonarQubeConnector:
         )
 
     def _unmapped(self, pool: ClientPool, ctx: SourceContext) -> list[Found]:
-        listed, _ = self._list(self._api(pool), ctx)
+        listed, _total = self._list(self._api(pool), ctx)
         mapping = self._mapping(ctx)
         return [
             Found(self.name, "SonarQube project", p.key, p.name, "sonar_project_key", p.key)
@@ -282,11 +288,15 @@ class SonarQubeConnector:
         mapping = self._mapping(ctx)
         if not mapping:  # nothing would be synced because of configuration: a failure
             raise ConfigError(
-                f"[sources.{self.name}]: no service has a sonar_project_key and the source maps "
-                "no projects: nothing to sync",
-                "set sonar_project_key for your services in config/catalog.toml and apply it "
-                "(`python -m connectors discover` lists the server's projects), or add "
-                f"[sources.{self.name}.projects]",
+                _(
+                    "[sources.{name}]: no service has a sonar_project_key and the source "
+                    "maps no projects: nothing to sync"
+                ).format(name=self.name),
+                _(
+                    "set sonar_project_key for your services in config/catalog.toml and "
+                    "apply it (`python -m connectors discover` lists the server's "
+                    "projects), or add [sources.{name}.projects]"
+                ).format(name=self.name),
             )
         chosen, missing = choose_metrics(api.metric_keys())
         stored_missing = [c for c in missing if c not in ("coverage", "new_coverage")]
@@ -297,8 +307,10 @@ class SonarQubeConnector:
             )
         if any(c in missing for c in ESSENTIAL):
             raise ConnectorError(
-                f"the server at {self.url} has no coverage metrics ({', '.join(ESSENTIAL)})",
-                "check that url points at SonarQube and that the coverage plugin is installed",
+                _("the server at {url} has no coverage metrics ({value})").format(
+                    url=self.url, value=", ".join(ESSENTIAL)
+                ),
+                _("check that url points at SonarQube and that the coverage plugin is installed"),
             )
         listed, dated = self._list(api, ctx)
         by_key = {p.key: p for p in listed}
