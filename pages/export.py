@@ -101,19 +101,18 @@ def _choose() -> tuple[str, str, bool]:
     """Dataset, grain (only used for the KPI series) and the Excel option."""
     left, middle, right = st.columns([3, 1, 2], vertical_alignment="bottom")
     allowed = [name for name in export.DATASETS if auth.may_read(name)]
+    # labels fixed per run: a format_func may run on another thread, outside the language
+    names = {n: _(LABELS[n]) if n in LABELS else _("Table: {name}").format(name=n) for n in allowed}
+    grains = {g: _(GRAIN_TEXT.get(g, g)) for g in GRAINS}
     dataset = left.selectbox(
         _("Dataset"),
         allowed,
         index=allowed.index(export.KPI_DATASET),
-        format_func=lambda name: (
-            _(LABELS[name]) if name in LABELS else _("Table: {name}").format(name=name)
-        ),
+        format_func=names.__getitem__,
     )
     grain = "week"
     if dataset == export.KPI_DATASET:
-        grain = middle.selectbox(
-            _("Grain"), list(GRAINS), index=0, format_func=lambda g: _(GRAIN_TEXT.get(g, g))
-        )
+        grain = middle.selectbox(_("Grain"), list(GRAINS), index=0, format_func=grains.__getitem__)
     excel = right.checkbox(
         _("Excel-friendly"),
         help=_(

@@ -98,3 +98,23 @@ def test_sources_table_resolves_defaults_and_shows_configuration_problems(
     assert rows["pd"]["streams"] == "incidents" and rows["pd"]["enabled"]
     assert rows["repo"]["url"] == "/srv/git/a1.git"
     assert "has no jql" in rows["ops"]["problem"] and not rows["ops"]["enabled"]
+
+
+def test_a_chinese_reader_sees_the_failure_in_chinese(
+    fake: FakeSonar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child sync is told the reader's language, so its error line is Chinese too."""
+    db = build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
+    monkeypatch.setenv("TECHPULSE_SOURCES", str(write_config(tmp_path / "s.toml", fake.url)))
+    monkeypatch.setenv(TOKEN_ENV, "expired-token")
+    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+    monkeypatch.setenv("TECHPULSE_DB", str(db))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["lang"] = "zh-CN"
+    app.run()
+    app.switch_page("pages/data-sources.py").run()
+    app.button[0].click().run()
+    errors = [e.value for e in app.error]
+    assert errors, [w.value for w in app.warning]
+    assert " 返回 401 " in errors[0]  # "{url} 返回 {status} {reason}"
+    assert "from http" not in errors[0] and "expired-token" not in errors[0]

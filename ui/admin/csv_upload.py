@@ -88,10 +88,11 @@ def run_upload(
 
 def csv_upload_panel() -> None:
     st.subheader(_("Import a CSV file"))
+    shown = {k: _(LABELS[k]) for k in KINDS}
     kind = st.selectbox(
         _("What the file holds"),
         list(KINDS),
-        format_func=lambda k: _(LABELS[k]),
+        format_func=shown.__getitem__,  # fixed per run: a format_func may run on another thread
         key="csv_import_kind",
     )
     spec = KINDS[kind]

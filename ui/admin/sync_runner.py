@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import i18n
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -36,6 +38,7 @@ def run_sync(
 ) -> SyncOutcome:
     """Run a sync to completion, calling ``on_event`` for every progress event."""
     command = [sys.executable, "-m", "connectors", "sync", "--progress", "json", "--db", str(db)]
+    command += ["--lang", i18n.current()]  # its errors, shown here, in the reader's language
     if config is not None:
         command += ["--config", str(config)]
     for name in sources or []:

@@ -89,7 +89,7 @@ def grain_picker(key: str, default: str = "week") -> str:
         index=GRAINS.index(default),
         horizontal=True,
         key=key,
-        format_func=lambda g: _(GRAIN_TEXT[g]),
+        format_func={g: _(GRAIN_TEXT[g]) for g in GRAINS}.__getitem__,  # fixed per run
         help=_(
             "Weeks start on Monday, months on the 1st, quarters on 1 Jan/Apr/Jul/Oct (UTC). "
             "The first and last points cover only the days inside the period."
