@@ -68,11 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     i18n.cli.add_lang_option(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     card = commands.add_parser("scorecard", help=_("every headline KPI against its target"))
-    card.add_argument("--start", required=True, help=_("first day, YYYY-MM-DD (UTC)"))
-    card.add_argument("--end", required=True, help=_("last day, inclusive, YYYY-MM-DD (UTC)"))
-    card.add_argument("--team", help=_("team id (default: all teams)"))
-    card.add_argument("--service", help=_("service id (default: all services)"))
-    card.add_argument("--environment", default="production", help=_("default: production"))
+    _period_and_scope(card)
     card.add_argument("--format", choices=("table", "csv", "json"), default="table")
     card.add_argument(
         "--db", help=_("warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)")
@@ -93,15 +89,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     roi = commands.add_parser("roi", help=_("return on investment by quarter against a baseline"))
     roi.add_argument("--baseline", required=True, help=_("baseline quarter, e.g. 2025-Q4"))
-    roi.add_argument("--end", required=True, help=_("last day, inclusive, YYYY-MM-DD (UTC)"))
-    roi.add_argument("--team", help=_("team id (default: all teams)"))
-    roi.add_argument("--service", help=_("service id (default: all services)"))
-    roi.add_argument("--environment", default="production", help=_("default: production"))
+    _period_and_scope(roi, start=False)  # the baseline quarter starts the report
     roi.add_argument("--format", choices=("table", "csv", "json"), default="table")
     roi.add_argument("--db", help=_("warehouse path (default: $TECHPULSE_DB or data/...)"))
     roi.add_argument("--assumptions", help=_("ROI assumptions TOML (default: config/roi.toml)"))
     _export_parser(commands)
     return parser
+
+
+def _period_and_scope(command: argparse.ArgumentParser, start: bool = True) -> None:
+    """--start/--end (UTC days) and --team/--service/--environment, as every report takes them."""
+    if start:
+        command.add_argument("--start", required=True, help=_("first day, YYYY-MM-DD (UTC)"))
+    command.add_argument("--end", required=True, help=_("last day, inclusive, YYYY-MM-DD (UTC)"))
+    command.add_argument("--team", help=_("team id (default: all teams)"))
+    command.add_argument("--service", help=_("service id (default: all services)"))
+    command.add_argument("--environment", default="production", help=_("default: production"))
 
 
 def _export_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -112,11 +115,7 @@ def _export_parser(commands: argparse._SubParsersAction) -> None:  # type: ignor
     out.add_argument(
         "dataset", help=_("one of: {choices}").format(choices=", ".join(export.DATASETS))
     )
-    out.add_argument("--start", required=True, help=_("first day, YYYY-MM-DD (UTC)"))
-    out.add_argument("--end", required=True, help=_("last day, inclusive, YYYY-MM-DD (UTC)"))
-    out.add_argument("--team", help=_("team id (default: all teams)"))
-    out.add_argument("--service", help=_("service id (default: all services)"))
-    out.add_argument("--environment", default="production", help=_("default: production"))
+    _period_and_scope(out)
     out.add_argument("--grain", default="week", help=_("kpis bucket: week, month or quarter"))
     out.add_argument(
         "--excel",

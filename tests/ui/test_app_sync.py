@@ -30,6 +30,18 @@ def data_sources(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return app
 
 
+def configure(
+    fake: FakeSonar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str
+) -> Path:
+    """A warehouse with services a1 (SonarQube project acme:a1) and b1, and a sources file
+    pointing at the fake SonarQube with ``token``; returns the warehouse."""
+    db = build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
+    monkeypatch.setenv("TECHPULSE_SOURCES", str(write_config(tmp_path / "s.toml", fake.url)))
+    monkeypatch.setenv(TOKEN_ENV, token)
+    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+    return db
+
+
 def table_rows(app: AppTest, table: str) -> int:
     frame = next(t.value for t in app.table if "What it holds" in t.value.columns)
     return int(frame.loc[table, "Rows"].replace(",", ""))
@@ -38,10 +50,7 @@ def table_rows(app: AppTest, table: str) -> int:
 def test_sync_now_runs_the_connectors_and_shows_new_data(
     fake: FakeSonar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
-    monkeypatch.setenv("TECHPULSE_SOURCES", str(write_config(tmp_path / "s.toml", fake.url)))
-    monkeypatch.setenv(TOKEN_ENV, "good-token")
-    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+    db = configure(fake, tmp_path, monkeypatch, "good-token")
     app = data_sources(db, monkeypatch)
     assert table_rows(app, "quality_snapshots") == 0
     app.button[0].click().run()
@@ -56,10 +65,7 @@ def test_sync_now_runs_the_connectors_and_shows_new_data(
 def test_sync_failure_is_reported_and_data_kept(
     fake: FakeSonar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
-    monkeypatch.setenv("TECHPULSE_SOURCES", str(write_config(tmp_path / "s.toml", fake.url)))
-    monkeypatch.setenv(TOKEN_ENV, "expired-token")
-    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+    db = configure(fake, tmp_path, monkeypatch, "expired-token")
     app = data_sources(db, monkeypatch)
     app.button[0].click().run()
     errors = [e.value for e in app.error]
@@ -104,10 +110,7 @@ def test_a_chinese_reader_sees_the_failure_in_chinese(
     fake: FakeSonar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The child sync is told the reader's language, so its error line is Chinese too."""
-    db = build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
-    monkeypatch.setenv("TECHPULSE_SOURCES", str(write_config(tmp_path / "s.toml", fake.url)))
-    monkeypatch.setenv(TOKEN_ENV, "expired-token")
-    monkeypatch.setenv("TECHPULSE_SECRETS", "/nonexistent/secrets.toml")
+    db = configure(fake, tmp_path, monkeypatch, "expired-token")
     monkeypatch.setenv("TECHPULSE_DB", str(db))
     app = AppTest.from_file(APP, default_timeout=120)
     app.query_params["lang"] = "zh-CN"
