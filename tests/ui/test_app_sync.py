@@ -30,9 +30,7 @@ def data_sources(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return app
 
 
-def configure(
-    fake: FakeSonar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str
-) -> Path:
+def configure(fake: FakeSonar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str) -> Path:
     """A warehouse with services a1 (SonarQube project acme:a1) and b1, and a sources file
     pointing at the fake SonarQube with ``token``; returns the warehouse."""
     db = build_warehouse(tmp_path / "w.duckdb", [("a1", "acme:a1", None), ("b1", None, None)])
