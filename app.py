@@ -21,6 +21,7 @@ from ui.components.frame import mark_frame
 from ui.components.freshness import freshness_stamp
 from ui.components.language import choose_language
 from ui.components.plain import md_literal
+from ui.components.style import apply_style
 from ui.fetch import data, warehouse
 
 st.set_page_config(
@@ -125,6 +126,7 @@ def _pages_for_empty(allowed: frozenset[str]) -> dict[str, list[Any]]:
 
 def main() -> None:
     st.logo("docs/logo.svg", size="large")
+    apply_style()
     choose_language()  # first: the login, no-role and error screens are translated too
     who = _gate()
     if who is None:

@@ -68,4 +68,14 @@ def test_the_discovery_list(page: Page, served: tuple[str, Path], width: int) ->
     assert "prometheus_selector = '{job=\"payments-ledger\"}'" in text
     table.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"discovery-{width}.png"))
+    # every static table on the page (rows per table, coverage, this list) fits the screen:
+    # Streamlit keeps cells on one line, ui/components/style.py lets them wrap
+    overflowing = page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-testid="stTable"]'))
+            .filter(t => !t.closest('details') || t.closest('details').open)  // on screen
+            .filter(t => t.querySelector('table').getBoundingClientRect().width
+                         > t.getBoundingClientRect().width + 1)
+            .map(t => t.innerText.slice(0, 80))"""
+    )
+    assert overflowing == []
     assert query(db, "SELECT prometheus_selector FROM services") == [(None,)]  # nothing mapped
