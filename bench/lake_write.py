@@ -8,18 +8,20 @@ commit or publish. Measured in the same run:
 * baseline: the same write into an empty warehouse file (no size to copy);
 * file: into a copy of ``--db`` (the snapshot writer copies the whole file, then renames it);
 * lake: into a DuckLake holding the same rows (``data copy``), catalog on a local PostgreSQL
-  (Debian's package, started here), Parquet files in a temporary folder.
+  (Debian's package, started here) or, with ``--catalog sqlite``, in a SQLite file (the
+  candidate for the embedded default), Parquet files in a temporary folder.
 
 It also times the whole scorecard of a quarter (every KPI with its sparkline) on the file and on
 the lake (warm median); ``bench.scorecard --db ducklake:…`` and ``bench.pages`` break it down.
 
     python -m data.demo --scale demo --db /tmp/demo.duckdb
-    python -m bench.lake_write --db /tmp/demo.duckdb [--repeat 3]
+    python -m bench.lake_write --db /tmp/demo.duckdb [--repeat 3] [--catalog sqlite]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
@@ -27,7 +29,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from connectors.core.base import ReplaceWindow, Row
@@ -110,10 +112,21 @@ def scorecard_seconds(db: str | Path, repeat: int) -> float:
         con.close()
 
 
+@contextlib.contextmanager
+def lake_catalog(kind: str, work: Path) -> Iterator[str]:
+    """The DuckLake ATTACH string: a PostgreSQL started here, or a SQLite file in ``work``."""
+    if kind == "sqlite":
+        yield f"ducklake:sqlite:{work / 'catalog.sqlite'}"
+        return
+    with postgres_server() as dsn:
+        yield f"ducklake:postgres:{dsn}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", required=True, help="a built warehouse file (not changed)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--catalog", choices=("postgres", "sqlite"), default="postgres")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="techpulse-bench-"))
     try:
@@ -122,9 +135,8 @@ def main() -> None:
         copy = work / "copy.duckdb"
         shutil.copyfile(args.db, copy)
         size = copy.stat().st_size
-        with postgres_server() as dsn:
+        with lake_catalog(args.catalog, work) as lake:
             os.environ["TECHPULSE_DATA_PATH"] = str(work / "lake-files")
-            lake = f"ducklake:postgres:{dsn}"
             clock = time.perf_counter()
             copy_warehouse(copy, lake)
             copied = time.perf_counter() - clock
@@ -138,7 +150,8 @@ def main() -> None:
         print(f"{ROWS:,}-row incremental write, median of {args.repeat}:")
         print(f"  baseline, empty file   {baseline:7.3f} s")
         print(f"  file (snapshot copy)   {on_file:7.3f} s   {on_file / baseline:5.1f}x baseline")
-        print(f"  DuckLake on PostgreSQL {on_lake:7.3f} s   {on_lake / baseline:5.1f}x baseline")
+        label = f"DuckLake on {'SQLite' if args.catalog == 'sqlite' else 'PostgreSQL'}"
+        print(f"  {label:<22} {on_lake:7.3f} s   {on_lake / baseline:5.1f}x baseline")
         print("whole scorecard of a quarter (every KPI, sparklines), warm median:")
         print(f"  file {file_kpis * 1000:7.1f} ms   DuckLake {lake_kpis * 1000:7.1f} ms   "
               f"lake/file {lake_kpis / file_kpis:4.2f}x")  # fmt: skip
