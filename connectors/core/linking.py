@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from i18n import _
+
 LINKED_TABLES = ("changes", "deployments", "incidents")  # what it reads; it updates two
 CHANGE_METHODS = ("commit", "sha", "time")
 INCIDENT_METHODS = ("reference", "window")
@@ -219,11 +221,11 @@ def unmatched_warning(report: LinkReport) -> str | None:
     found = report.unmatched_references
     if not found:
         return None
-    sample = "; ".join(found[:3]) + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
-    return (
-        f"{len(found)} incident(s) name a deployment that is not in the warehouse ({sample}); "
-        "they stay unlinked until it is synced"
-    )
+    more = _("; and {count} more").format(count=len(found) - 3) if len(found) > 3 else ""
+    return _(
+        "{count} incident(s) name a deployment that is not in the warehouse ({sample}); they "
+        "stay unlinked until it is synced"
+    ).format(count=len(found), sample="; ".join(found[:3]) + more)
 
 
 @dataclass(frozen=True)
@@ -264,16 +266,22 @@ def link_totals(con: duckdb.DuckDBPyConnection, settings: LinkSettings) -> LinkT
 
 def links_line(totals: LinkTotals) -> str:
     """``linked: 120 of 130 changes …; 5 of 40 incidents …`` with a hint when nothing links."""
-    line = (
-        f"linked in the warehouse: {totals.changes_linked:,} of {totals.changes:,} changes to the "
-        f"production deployment that shipped them, {totals.incidents_linked:,} of "
-        f"{totals.incidents:,} incidents to the deployment that caused them"
+    line = _(
+        "linked in the warehouse: {changes_linked} of {changes} changes to the production "
+        "deployment that shipped them, {incidents_linked} of {incidents} incidents to the "
+        "deployment that caused them"
+    ).format(
+        changes_linked=f"{totals.changes_linked:,}",
+        changes=f"{totals.changes:,}",
+        incidents_linked=f"{totals.incidents_linked:,}",
+        incidents=f"{totals.incidents:,}",
     )
     if totals.changes and not totals.changes_linked and totals.other_environments:
-        shown = ", ".join(totals.other_environments[:5])
-        line += (
-            f" — successful deployments are in {shown}, not in production_environments "
-            f"({', '.join(totals.production)}): set [linking] production_environments in the "
-            "sources file if one of them is production"
+        line += _(
+            " — successful deployments are in {shown}, not in production_environments "
+            "({production}): set [linking] production_environments in the sources file if one "
+            "of them is production"
+        ).format(
+            shown=", ".join(totals.other_environments[:5]), production=", ".join(totals.production)
         )
     return line

@@ -491,9 +491,9 @@ def linking_settings() -> tuple[LinkSettings, str | None]:
     try:
         return load_config(path).linking, None
     except ConnectorError as exc:
-        return LinkSettings(), (
-            f"default linking settings used: the sources file could not be read ({exc.problem})"
-        )
+        return LinkSettings(), _(
+            "default linking settings used: the sources file could not be read ({problem})"
+        ).format(problem=exc.problem)
 
 
 def _write(
