@@ -209,30 +209,13 @@ def _sources(args: argparse.Namespace) -> int:
     return 0
 
 
-FOUND_NOUNS = {  # Found.what of each connector: (one, several), marked for translation
-    "GitHub repository": (N_("GitHub repository"), N_("GitHub repositories")),
-    "GitLab project": (N_("GitLab project"), N_("GitLab projects")),
-    "Jenkins job": (N_("Jenkins job"), N_("Jenkins jobs")),
-    "Jira component": (N_("Jira component"), N_("Jira components")),
-    "PagerDuty service": (N_("PagerDuty service"), N_("PagerDuty services")),
-    "Prometheus job": (N_("Prometheus job"), N_("Prometheus jobs")),
-    "SonarQube project": (N_("SonarQube project"), N_("SonarQube projects")),
-}
-
-
-def _found_noun(what: str, count: int) -> str:
-    """ "GitHub repository" / "GitHub repositories" in the reader's language."""
-    one, several = FOUND_NOUNS.get(what, (what, what))
-    return _(one if count == 1 else several)
-
-
 def _discover(args: argparse.Namespace) -> int:
     """What each source knows that no service maps, with the catalog line that would map it."""
     config = load_config(args.config)
     results = discover(config, db=args.db, names=args.sources)
     for result in results:
         if result.error:
-            print(_("error: {error}").format(error=result.error), file=sys.stderr)
+            print(i18n.cli.cli_error(result.error), file=sys.stderr)
         elif not result.listed:
             print(
                 _("{source}: this source type cannot list what it knows").format(
@@ -243,7 +226,7 @@ def _discover(args: argparse.Namespace) -> int:
             print(_("{source}: everything it knows maps to a service").format(source=result.source))
         else:
             count = len(result.suggestions)
-            what = _found_noun(result.suggestions[0].found.what, count)
+            what = result.suggestions[0].found.noun(count)
             line = (
                 _("{source}: 1 {what} maps to no service")
                 if count == 1
@@ -309,7 +292,7 @@ def _import(args: argparse.Namespace) -> int:
             return _import_catalog(args)
         except CatalogError as exc:
             for problem in exc.problems[:20]:
-                print(_("error: {text}").format(text=problem.text()), file=sys.stderr)
+                print(i18n.cli.cli_error(problem.text()), file=sys.stderr)
             print(
                 _("{file}: nothing was written; fix the file and import it again").format(
                     file=args.file
@@ -403,7 +386,7 @@ def _run(words: list[str]) -> int:
         )
     except (ConnectorError, WarehouseError) as exc:
         text = f"{exc.problem} — {exc.fix}" if isinstance(exc, ConnectorError) else str(exc)
-        print(redact(_("error: {text}").format(text=text)), file=sys.stderr)
+        print(redact(i18n.cli.cli_error(text)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(_("interrupted: nothing was published for the source in progress"), file=sys.stderr)

@@ -118,7 +118,7 @@ def _catalog_apply(file: str, db: str | None, yes: bool) -> int:
     except CatalogError as exc:
         shown = exc.problems[:SHOWN_PROBLEMS]
         for problem in shown:
-            print(_("error: {text}").format(text=problem.text()), file=sys.stderr)
+            print(i18n.cli.cli_error(problem.text()), file=sys.stderr)
         if len(exc.problems) > len(shown):
             print(
                 _("error: and {count} more").format(count=len(exc.problems) - len(shown)),
@@ -173,13 +173,13 @@ def _run(words: list[str]) -> int:
             return 0
         old, new = upgrade(args.db)
     except WarehouseError as exc:
-        print(_("error: {exc}").format(exc=exc), file=sys.stderr)
+        print(i18n.cli.cli_error(exc), file=sys.stderr)
         return 2
     except duckdb.Error as exc:
         if not is_damage(exc):
             raise
         print(
-            _("error: {exc}").format(exc=damaged_error(db_path(args.db), exc)),
+            i18n.cli.cli_error(damaged_error(db_path(args.db), exc)),
             file=sys.stderr,
         )
         return 2

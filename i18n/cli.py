@@ -31,6 +31,12 @@ setattr(argparse, "_", _)  # noqa: B010 - argparse reads the module attribute, n
 LANG_HELP = N_("language of messages: en or zh-CN (default: $LC_ALL, $LC_MESSAGES, $LANG, else en)")
 
 
+def cli_error(reason: object) -> str:
+    """The one line a command prints on stderr when it cannot go on: "error: …" in the reader's
+    language (the reason is already in it)."""
+    return _("error: {reason}").format(reason=reason)
+
+
 def add_lang_option(parser: argparse.ArgumentParser) -> None:
     """List ``--lang`` in ``--help`` (``run_cli`` reads and removes it before parsing)."""
     parser.add_argument("--lang", metavar="LANG", help=_(LANG_HELP))

@@ -240,7 +240,7 @@ def _run(words: list[str]) -> int:
         try:
             payload = _export(args)
         except (FilterError, TargetsError, WarehouseError) as exc:
-            print(_("error: {exc}").format(exc=exc), file=sys.stderr)
+            print(i18n.cli.cli_error(exc), file=sys.stderr)
             return 2
         sys.stdout.buffer.write(payload)
         sys.stdout.flush()
@@ -249,7 +249,7 @@ def _run(words: list[str]) -> int:
         try:
             frame = coverage.coverage(open_reader(args.db), args.team)
         except WarehouseError as exc:
-            print(_("error: {exc}").format(exc=exc), file=sys.stderr)
+            print(i18n.cli.cli_error(exc), file=sys.stderr)
             return 2
         if args.format == "csv":
             sys.stdout.buffer.write(export.to_csv_bytes(frame))
@@ -280,7 +280,7 @@ def _run(words: list[str]) -> int:
         try:
             print(_roi(args))
         except (FilterError, RoiError, WarehouseError) as exc:
-            print(_("error: {exc}").format(exc=exc), file=sys.stderr)
+            print(i18n.cli.cli_error(exc), file=sys.stderr)
             return 2
         return 0
     try:
@@ -296,7 +296,7 @@ def _run(words: list[str]) -> int:
         validate_scope(con, filters)
         frame = scorecard(con, filters, targets)
     except (FilterError, TargetsError, WarehouseError) as exc:
-        print(_("error: {exc}").format(exc=exc), file=sys.stderr)
+        print(i18n.cli.cli_error(exc), file=sys.stderr)
         return 2
     print(_render(frame, args.format))
     return 0
@@ -329,7 +329,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             raise  # a query bug stays a traceback: it must be seen and fixed
         with i18n.using(i18n.cli.language_of(argv)):  # main's language has ended here
             error = damaged_error(db_path(_db_argument(argv)), exc)
-            print(_("error: {exc}").format(exc=error), file=sys.stderr)
+            print(i18n.cli.cli_error(error), file=sys.stderr)
         return 2
     return code
 

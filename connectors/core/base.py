@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from connectors.core.http.client import HttpSettings, HttpStats
 from connectors.core.linking import LinkSettings
+from i18n import N_, _
 
 Row = Mapping[str, object]
 
@@ -109,6 +110,22 @@ class Found:
     label: str
     field: str  # the catalog field: sonar_project_key, prometheus_selector, …
     value: str
+
+    def noun(self, count: int = 1) -> str:
+        """``what`` in the reader's language, for one or several ("GitHub repositories")."""
+        one, several = FOUND_NOUNS.get(self.what, (self.what, self.what))
+        return _(one if count == 1 else several)
+
+
+FOUND_NOUNS = {  # every connector's Found.what: (one, several), marked for translation
+    "GitHub repository": (N_("GitHub repository"), N_("GitHub repositories")),
+    "GitLab project": (N_("GitLab project"), N_("GitLab projects")),
+    "Jenkins job": (N_("Jenkins job"), N_("Jenkins jobs")),
+    "Jira component": (N_("Jira component"), N_("Jira components")),
+    "PagerDuty service": (N_("PagerDuty service"), N_("PagerDuty services")),
+    "Prometheus job": (N_("Prometheus job"), N_("Prometheus jobs")),
+    "SonarQube project": (N_("SonarQube project"), N_("SonarQube projects")),
+}
 
 
 @dataclass

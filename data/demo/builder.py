@@ -268,7 +268,7 @@ def _run(words: list[str]) -> int:
         path = db_path(args.db)
         counts = build(path, args.scale, args.seed, args.end, args.currency)
     except (WarehouseError, OSError) as exc:
-        print(_("error: {reason}").format(reason=exc), file=sys.stderr)
+        print(i18n.cli.cli_error(exc), file=sys.stderr)
         return 2
     print(_summary(path, counts, time.perf_counter() - began, args))
     return 0

@@ -88,3 +88,25 @@ def test_a_failing_source_is_one_line_and_exit_2(
     assert main(["discover", "--config", str(config), "--db", str(db)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("error: prom: cannot reach http://127.0.0.1:9"), err
+
+
+def test_every_connector_names_what_it_found_in_both_languages() -> None:
+    """Each source's Found.what (the second argument where it builds a Found) has a singular
+    and plural entry, so discover's lines and the Data sources list never show a bare noun."""
+    import re
+    from pathlib import Path
+
+    import i18n
+    from connectors.core.base import FOUND_NOUNS, Found
+
+    sources = Path(__file__).resolve().parents[2] / "connectors" / "sources"
+    said = {
+        m.group(1)
+        for path in sources.rglob("*.py")
+        for m in re.finditer(r'Found\(\s*self\.name,\s*"([^"]+)"', path.read_text("utf-8"))
+    }
+    assert len(said) == 7 and said <= set(FOUND_NOUNS)
+    found = Found("gh", "GitHub repository", "acme/x", "x", "repo_url", "…")
+    assert (found.noun(), found.noun(3)) == ("GitHub repository", "GitHub repositories")
+    with i18n.using("zh-CN"):
+        assert found.noun(3) == "GitHub 仓库"

@@ -64,7 +64,7 @@ def _show(result: list[SourceDiscovery] | ConnectorError | None) -> None:
         for s in found.suggestions:
             rows.append(
                 {  # three columns, so the table wraps instead of scrolling on a phone
-                    found_text: f"{s.found.what} {s.found.key} ({s.found.source})",
+                    found_text: f"{s.found.noun()} {s.found.key} ({s.found.source})",
                     similar: f"{s.service_id} ({s.similarity:.2f})" if s.service_id else _("none"),
                     add: s.setting,
                 }
