@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from data.constraints import lake_ddl
-from data.lake import is_lake_connection
+from data.lake import is_lake_connection, layout
 from i18n import N_
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -99,4 +99,6 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> lis
                 {"v": migration.version, "n": migration.name},
             )
             applied.append(migration.version)
+    if on_lake and applied:
+        layout.declare(con)  # time order in the Parquet files (data.lake.layout)
     return applied

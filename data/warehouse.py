@@ -34,6 +34,8 @@ from pathlib import Path
 import duckdb
 
 from data import derived, lake, schema
+from data.lake import layout
+from data.lake import shadow as lake_shadow
 from i18n import _
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -485,11 +487,13 @@ class Reader:
                 con = self._by_snapshot.get(snapshot)
                 if con is None:
                     # pinned: every query on this connection reads snapshot ``snapshot``
-                    con = self._by_snapshot[snapshot] = open_lake_reader(self._lake, snapshot)
+                    con = open_lake_reader(self._lake, snapshot)
+                    lake_shadow.shadow_small_tables(con)  # read once per snapshot, not per query
+                    self._by_snapshot[snapshot] = con
                     for old in sorted(self._by_snapshot)[: -self._KEEP]:
                         # dropped, not closed: cursors on it finish, then it is collected
                         del self._by_snapshot[old]
-                return _use(con.cursor())
+                return lake_shadow.use_shadows(_use(con.cursor()))
         with self._lock:
             try:
                 identity = _identity(self.path)
@@ -696,6 +700,18 @@ def init_warehouse(path: str | os.PathLike[str] | None = None) -> bool:
     return True
 
 
+def _declare_lake_layout(spec: lake.LakeSpec) -> None:
+    """Give a lake made before data.lake.layout its time order (one write, only when missing)."""
+    con = connect_lake(spec, read_only=True)
+    try:
+        tables = layout.missing(con)
+    finally:
+        con.close()
+    if tables:
+        with _write_lake(spec) as writer:
+            layout.declare(writer, tables)
+
+
 def upgrade(path: str | os.PathLike[str] | None = None) -> tuple[int, int]:
     """Migrate a warehouse in place (through a snapshot); returns (old, new) versions."""
     spec = lake_of(path)
@@ -712,6 +728,8 @@ def upgrade(path: str | os.PathLike[str] | None = None) -> tuple[int, int]:
         if old < schema.LATEST_VERSION:
             with _write_lake(spec):
                 pass
+        else:
+            _declare_lake_layout(spec)
         return old, schema.LATEST_VERSION
     target = db_path(path)
     if not target.exists():

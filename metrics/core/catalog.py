@@ -14,6 +14,8 @@ import pandas as pd
 from i18n import N_, _
 from metrics.core.filters import FilterError, Filters
 
+WAREHOUSE_CATALOG = "warehouse"  # the name readers attach the warehouse under (data.warehouse)
+
 FEEDS = {  # stream → what it feeds, marked for translation (shown with _())
     "deployments": N_("Deployments"),
     "changes": N_("Changes"),
@@ -115,8 +117,9 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rows per warehouse table, with the table's description from the schema."""
     tables = con.execute(
         """SELECT table_name, coalesce(comment, '') FROM duckdb_tables()
-           WHERE database_name = current_database() AND schema_name = 'main'
-           ORDER BY table_name"""
+           WHERE database_name = $d AND schema_name = 'main'
+           ORDER BY table_name""",
+        {"d": WAREHOUSE_CATALOG},  # not current_database(): a lake reader's is its memory
     ).fetchall()
     rows = []
     for name, comment in tables:

@@ -209,3 +209,128 @@ def test_copy_into_a_new_sqlite_catalog(
     spec = f"ducklake:sqlite:{tmp_path / 'new.sqlite'}"
     assert data_main(["copy", "--from", str(fixture_db), "--to", spec]) == 0
     assert contents(Path(spec), exclude=()) == contents(fixture_db, exclude=())
+
+
+def _rows_in_file_order(spec: str, table: str, column: str) -> list[object]:
+    """``column`` of ``table``'s rows as they lie in its Parquet files, file by file."""
+    con = open_reader(spec)
+    try:
+        files = [
+            str(r[0])
+            for r in con.execute(
+                f"SELECT data_file FROM ducklake_list_files('warehouse', '{table}')"
+            ).fetchall()
+        ]
+        values: list[object] = []
+        for path in files:
+            values += [
+                r[0]
+                for r in con.execute(
+                    f"SELECT {column} FROM read_parquet($p, file_row_number = true)"
+                    " ORDER BY file_row_number",
+                    {"p": path},
+                ).fetchall()
+            ]
+        return values
+    finally:
+        con.close()
+
+
+def test_a_lake_keeps_time_series_rows_in_time_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """data.lake.layout: a period filter can skip Parquet files and row groups only when rows lie
+    in time order. The source holds 3 services x 200 hours written service by service, as a
+    backfill writes them (more rows than DuckLake inlines into its catalog)."""
+    from data.lake import layout
+
+    monkeypatch.setenv("TECHPULSE_DATA_PATH", str(tmp_path / "files"))
+    source = tmp_path / "backfill.duckdb"
+    with write_snapshot(source, fresh=True) as con:
+        con.execute(
+            "INSERT INTO service_level_samples"
+            " (service_id, bucket_start, bucket_seconds, requests, errors)"
+            " SELECT 'svc-' || s, TIMESTAMPTZ '2026-01-01 00:00:00+00' + to_hours(h), 3600, 10, 0"
+            " FROM range(3) t(s), range(200) u(h) ORDER BY s, h"
+        )
+    stored = [r[0] for r in query(source, "SELECT bucket_start FROM service_level_samples")]
+    assert len(stored) == 600 and stored != sorted(stored)  # out of time order, as written
+    spec = f"ducklake:sqlite:{tmp_path / 'sorted.sqlite'}"
+    assert data_main(["copy", "--from", str(source), "--to", spec]) == 0
+    written = _rows_in_file_order(spec, "service_level_samples", "bucket_start")
+    assert written == sorted(stored)  # every row, in Parquet, in time order
+    days = _rows_in_file_order(spec, "service_level_daily", "day")
+    assert len(days) == 3 * 9 and days == sorted(days)  # 200 h = 8 days and 8 h, per service
+    con = open_reader(spec)
+    try:
+        assert layout.declared(con) == layout.SORT_ORDER
+    finally:
+        con.close()
+
+
+def test_data_migrate_gives_an_older_lake_its_time_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from data.lake import layout
+
+    monkeypatch.setenv("TECHPULSE_DATA_PATH", str(tmp_path / "files"))
+    spec = f"ducklake:sqlite:{tmp_path / 'old.sqlite'}"
+    with monkeypatch.context() as before_layout:  # a lake made by an earlier TechPulse
+        before_layout.setattr(layout, "declare", lambda con, tables=None: [])
+        assert data_main(["init", "--db", spec]) == 0
+    con = open_reader(spec)
+    try:
+        assert layout.missing(con) == list(layout.SORT_ORDER)
+    finally:
+        con.close()
+    assert data_main(["migrate", "--db", spec]) == 0
+    con = open_reader(spec)
+    try:
+        assert layout.missing(con) == []
+    finally:
+        con.close()
+    snapshots = query(spec, "SELECT count(*) FROM ducklake_snapshots('warehouse')")
+    assert data_main(["migrate", "--db", spec]) == 0  # nothing left to do: no new snapshot
+    assert query(spec, "SELECT count(*) FROM ducklake_snapshots('warehouse')") == snapshots
+
+
+def test_a_reader_reads_a_snapshots_small_tables_from_memory_and_follows_new_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """data.lake.shadow: each pinned snapshot's small tables are copied once into the reader's
+    memory (DuckLake looks files up in its catalog on every scan); a later snapshot gets its
+    own copies, so new rows still show; tables past the limit stay in the lake."""
+    from data.lake import shadow as lake_shadow
+    from metrics.core.catalog import table_counts
+
+    monkeypatch.setenv("TECHPULSE_DATA_PATH", str(tmp_path / "files"))
+    monkeypatch.setattr(lake_shadow, "MAX_ROWS", 2)
+    spec = Path(f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}")
+    assert data_main(["init", "--db", str(spec)]) == 0
+    with write_snapshot(spec) as con:
+        con.execute("INSERT INTO teams (team_id, name) VALUES ('pay', 'Payments')")
+        con.execute(
+            "INSERT INTO investments (source, external_id, spent_on, category, amount, currency)"
+            " SELECT 'csv', 'i' || range, DATE '2026-01-01', 'tooling', 1, 'EUR' FROM range(3)"
+        )
+    reader = Reader(spec)
+    reader.pin()
+    cursor = reader.cursor()
+
+    def plan(sql: str) -> str:
+        return "\n".join(str(r[1]) for r in cursor.execute(f"EXPLAIN {sql}").fetchall())
+
+    assert cursor.execute("SELECT name FROM teams").fetchall() == [("Payments",)]
+    assert "memory" in plan("SELECT * FROM teams")  # a copy in the reader's memory
+    assert "memory" not in plan("SELECT * FROM investments")  # 3 rows > 2: still the lake
+    assert cursor.execute("SELECT count(*) FROM investments").fetchone() == (3,)
+    counts = table_counts(cursor).set_index("table")
+    assert counts.loc["teams", "rows"] == 1 and counts.loc["investments", "rows"] == 3
+    assert counts.loc["teams", "description"]  # the lake's own table comments, not the copy's
+    assert len(counts) == len(query(spec, "SELECT table_name FROM duckdb_tables()"))
+    with write_snapshot(spec) as con:
+        con.execute("INSERT INTO teams (team_id, name) VALUES ('web', 'Web')")
+    assert cursor.execute("SELECT count(*) FROM teams").fetchone() == (1,)  # its snapshot
+    reader.pin()
+    fresh = reader.cursor()
+    assert fresh.execute("SELECT team_id FROM teams ORDER BY 1").fetchall() == [("pay",), ("web",)]
