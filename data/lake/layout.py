@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import duckdb
 
+from data.constraints import quote
 from data.lake import CATALOG
 
 # table → its sort key: the column every period filter reads, then the service for ties
@@ -31,10 +32,6 @@ SORT_ORDER: dict[str, tuple[str, ...]] = {
 }
 
 _METADATA = f"__ducklake_metadata_{CATALOG}"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def declared(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]]:
@@ -71,6 +68,6 @@ def declare(con: duckdb.DuckDBPyConnection, tables: list[str] | None = None) -> 
     }
     chosen = [t for t in (list(SORT_ORDER) if tables is None else tables) if t in present]
     for table in chosen:
-        keys = ", ".join(_quote(c) for c in SORT_ORDER[table])
-        con.execute(f"ALTER TABLE {_quote(table)} SET SORTED BY ({keys})")
+        keys = ", ".join(quote(c) for c in SORT_ORDER[table])
+        con.execute(f"ALTER TABLE {quote(table)} SET SORTED BY ({keys})")
     return chosen
