@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from bench import app_cursor
 from connectors.core.base import ReplaceWindow, Row
 from connectors.core.load import Loader
 from connectors.sources.prometheus.histogram import COLUMNS
@@ -94,7 +95,7 @@ def median_of(repeat: int, run: Callable[[], float]) -> float:
 
 
 def scorecard_seconds(db: str | Path, repeat: int) -> float:
-    con = open_reader(db)
+    con = app_cursor(db)
     targets = load_targets()
     row = con.execute("SELECT max(bucket_start)::DATE FROM service_level_samples").fetchone()
     end = row[0] if row and row[0] else dt.date(2026, 9, 30)

@@ -105,19 +105,19 @@ def data_functions(filters: Any, targets: Any) -> dict[str, Any]:
 
 def measure_functions(db: str, repeat: int) -> list[tuple[str, float, float]]:
     """(name, cold, warm) per data function: cold on a fresh reader, warm = median of repeat."""
-    from data.warehouse import open_reader
+    from bench import app_cursor
     from metrics.core import catalog
     from metrics.core.filters import Filters
     from metrics.core.targets import load_targets
 
-    probe = open_reader(db)
+    probe = app_cursor(db)
     end = catalog.latest_data_day(probe)
     probe.close()
     assert end is not None, "the warehouse holds no data"
     filters = Filters(end - dt.timedelta(days=89), end)
     results = []
     for name, call in data_functions(filters, load_targets()).items():
-        con = open_reader(db)
+        con = app_cursor(db)
         clock = time.perf_counter()
         call(con)
         cold = time.perf_counter() - clock

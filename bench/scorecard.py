@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from data.warehouse import open_reader
+from bench import app_cursor
 from metrics.core.definitions import BY_NAME, HEADLINE, KPIS
 from metrics.core.filters import Filters
 from metrics.core.scorecard import period_series, scorecard, sparkline_series
@@ -67,7 +67,7 @@ def measure(
     db: str, call: Callable[[duckdb.DuckDBPyConnection], Any], repeat: int
 ) -> tuple[float, float, Any]:
     """Cold (first call on a fresh connection) and warm (median of ``repeat``) seconds."""
-    con = open_reader(db)
+    con = app_cursor(db)
     try:
         cold, result = _timed(lambda: call(con))
         warm = statistics.median(_timed(lambda: call(con))[0] for _ in range(repeat))
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     targets = load_targets()
     service = tuple(BY_NAME[name] for name in SERVICE_KPIS)
 
-    con = open_reader(args.db)
+    con = app_cursor(args.db)
     try:
         rows_quarter = con.execute(
             "SELECT count(*) FROM service_level_samples"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from data.constraints import quote
 from i18n import N_, _
 from metrics.core.filters import FilterError, Filters
 
@@ -48,11 +49,15 @@ def services(
 
 
 def environments(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Environments seen in deployments or samples, production first."""
+    """Environments seen in deployments or samples, production first.
+
+    Read from the writer's derived tables, which hold every (service, environment) of the
+    deployments and every (service, environment, day) of the hourly samples: the same set as the
+    facts, from thousands of rows instead of millions."""
     rows = con.execute(
         """SELECT environment FROM (
-               SELECT DISTINCT environment FROM deployments
-               UNION SELECT DISTINCT environment FROM service_level_samples)
+               SELECT DISTINCT environment FROM service_first_deployments
+               UNION SELECT DISTINCT environment FROM service_level_daily)
            ORDER BY environment <> 'production', environment"""
     ).fetchall()
     return [r[0] for r in rows] or ["production"]
@@ -69,10 +74,11 @@ def freshness(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def latest_data_day(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The last UTC day with any activity, used as the default end of the reporting period."""
+    """The last UTC day with any activity, used as the default end of the reporting period.
+    The samples' last day is their daily rollup's (kept in step by the writer; far fewer rows)."""
     row = con.execute(
         """SELECT max(ts)::DATE FROM (
-               SELECT max(bucket_start) AS ts FROM service_level_samples
+               SELECT max(day)::TIMESTAMPTZ AS ts FROM service_level_daily
                UNION ALL SELECT max(finished_at) FROM deployments
                UNION ALL SELECT max(started_at) FROM incidents
                UNION ALL SELECT max(analysed_at) FROM quality_snapshots)"""
@@ -81,11 +87,12 @@ def latest_data_day(con: duckdb.DuckDBPyConnection) -> dt.date | None:
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the warehouse holds no service, deployment or sample (the first row decides)."""
     row = con.execute(
-        """SELECT (SELECT count(*) FROM services) + (SELECT count(*) FROM deployments)
-                + (SELECT count(*) FROM service_level_samples)"""
+        """SELECT EXISTS (FROM services) OR EXISTS (FROM deployments)
+                OR EXISTS (FROM service_level_samples)"""
     ).fetchone()
-    return not row or row[0] == 0
+    return not row or not row[0]
 
 
 def validate_scope(con: duckdb.DuckDBPyConnection, filters: Filters) -> None:
@@ -121,10 +128,21 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
            ORDER BY table_name""",
         {"d": WAREHOUSE_CATALOG},  # not current_database(): a lake reader's is its memory
     ).fetchall()
-    rows = []
-    for name, comment in tables:
-        count = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()  # names from catalog
-        rows.append({"table": name, "rows": count[0] if count else 0, "description": comment})
+    if not tables:
+        return pd.DataFrame(columns=["table", "rows", "description"])
+    # one query for every table: on DuckLake each query pays a fixed catalog round trip
+    counts = dict(
+        con.execute(
+            " UNION ALL ".join(
+                f"SELECT {n} AS n, count(*) FROM {quote(str(name))}"  # names from the catalog
+                for n, (name, _comment) in enumerate(tables)
+            )
+        ).fetchall()
+    )
+    rows = [
+        {"table": name, "rows": int(counts.get(n, 0)), "description": comment}
+        for n, (name, comment) in enumerate(tables)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -144,7 +162,7 @@ class SetupStatus:
     teams: int
     services: int
     successful_syncs: int
-    facts: dict[str, int]  # rows per fact table
+    facts: dict[str, bool]  # whether each fact table holds rows
     demo: bool  # the demo organisation built it
 
     @property
@@ -153,17 +171,17 @@ class SetupStatus:
 
 
 def setup_status(con: duckdb.DuckDBPyConnection) -> SetupStatus:
-    """Active teams and services, successful syncs, rows per fact table, demo or not."""
+    """Active teams and services, successful syncs, which fact tables hold rows, demo or not."""
     teams = con.execute("SELECT count(*) FROM teams WHERE retired_on IS NULL").fetchone()
     services = con.execute("SELECT count(*) FROM services WHERE retired_on IS NULL").fetchone()
     syncs = con.execute(
         "SELECT count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE source = 'demo')"
         " FROM sync_runs"
     ).fetchone()
-    facts = {}
-    for table in FACT_TABLES:  # names from the constant above
-        row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-        facts[table] = int(row[0]) if row else 0
+    held = con.execute(  # one query, first rows only: on DuckLake a count reads every file
+        "SELECT " + ", ".join(f"EXISTS (FROM {table})" for table in FACT_TABLES)
+    ).fetchone()  # names from the constant above
+    facts = {table: bool(held and held[n]) for n, table in enumerate(FACT_TABLES)}
     return SetupStatus(
         teams=int(teams[0]) if teams else 0,
         services=int(services[0]) if services else 0,

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from connectors.core.config import load_config
@@ -299,12 +300,13 @@ def test_a_reader_reads_a_snapshots_small_tables_from_memory_and_follows_new_one
 ) -> None:
     """data.lake.shadow: each pinned snapshot's small tables are copied once into the reader's
     memory (DuckLake looks files up in its catalog on every scan); a later snapshot gets its
-    own copies, so new rows still show; tables past the limit stay in the lake."""
+    own copies, so new rows still show; tables past the budget stay in the lake."""
     from data.lake import shadow as lake_shadow
     from metrics.core.catalog import table_counts
 
     monkeypatch.setenv("TECHPULSE_DATA_PATH", str(tmp_path / "files"))
-    monkeypatch.setattr(lake_shadow, "MAX_ROWS", 2)
+    # teams: 1 row x 6 columns = 6 cells, fits 10; investments: 3 x 8 = 24 cells, does not
+    monkeypatch.setattr(lake_shadow, "shadow_budget", lambda con: 10)
     spec = Path(f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}")
     assert data_main(["init", "--db", str(spec)]) == 0
     with write_snapshot(spec) as con:
@@ -322,7 +324,7 @@ def test_a_reader_reads_a_snapshots_small_tables_from_memory_and_follows_new_one
 
     assert cursor.execute("SELECT name FROM teams").fetchall() == [("Payments",)]
     assert "memory" in plan("SELECT * FROM teams")  # a copy in the reader's memory
-    assert "memory" not in plan("SELECT * FROM investments")  # 3 rows > 2: still the lake
+    assert "memory" not in plan("SELECT * FROM investments")  # 24 cells > 10 - 6: the lake
     assert cursor.execute("SELECT count(*) FROM investments").fetchone() == (3,)
     counts = table_counts(cursor).set_index("table")
     assert counts.loc["teams", "rows"] == 1 and counts.loc["investments", "rows"] == 3
@@ -334,3 +336,18 @@ def test_a_reader_reads_a_snapshots_small_tables_from_memory_and_follows_new_one
     reader.pin()
     fresh = reader.cursor()
     assert fresh.execute("SELECT team_id FROM teams ORDER BY 1").fetchall() == [("pay",), ("web",)]
+
+
+def test_the_shadow_budget_is_a_third_of_the_readers_memory_in_16_byte_cells() -> None:
+    """DuckDB shows memory_limit as "488.2 MiB" for 512MB; a third of it at 16 bytes a cell."""
+    from data.lake.shadow import memory_bytes, shadow_budget
+
+    assert memory_bytes("2GB") == 2_000_000_000
+    assert memory_bytes("488.2 MiB") == 511_914_803  # 511,705,088 + 209,715.2, truncated
+    assert memory_bytes("1.5 GiB") == 1_610_612_736
+    assert memory_bytes("lots") is None
+    con = duckdb.connect(config={"memory_limit": "480MB"})  # DuckDB shows 457.7 MiB
+    try:
+        assert shadow_budget(con) == int(457.7 * 2**20) // 3 // 16  # 9,998,609 cells
+    finally:
+        con.close()
