@@ -5,20 +5,24 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.installed-app
 DEV_STAMP := $(VENV)/.installed-dev
-DB ?= $(or $(TECHPULSE_DB),data/techpulse.duckdb)
+# The warehouse: $(TECHPULSE_DB), else the embedded DuckLake in data/techpulse.sqlite (what
+# data.warehouse.default_warehouse() picks; an older data/techpulse.duckdb stays in use).
+DB ?= $(TECHPULSE_DB)
+DB_ARG = $(if $(DB),--db "$(DB)")
+DB_ENV = $(if $(DB),TECHPULSE_DB="$(DB)")
 SEED ?= 42
 ENTERPRISE ?= data/enterprise.duckdb
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test demo enterprise lint format lock migrate screenshots system-deps clean help \
-	bench sync worker
+	bench sync worker warehouse
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-run: $(APP_STAMP) $(DB)  ## set up and start the app on http://localhost:8501
-	-$(PY) -m data migrate --db $(DB)
-	TECHPULSE_DB=$(DB) $(PY) -m streamlit run app.py
+run: $(APP_STAMP) warehouse  ## set up and start the app on http://localhost:8501
+	-$(PY) -m data migrate $(DB_ARG)
+	$(DB_ENV) $(PY) -m streamlit run app.py
 
 test: $(DEV_STAMP) system-deps  ## set up and run the test suite CI runs (all but the tests marked slow)
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
@@ -30,18 +34,18 @@ test-all: $(DEV_STAMP) system-deps  ## run every test, the slow ones included
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 demo: $(APP_STAMP)  ## (re)build the demo organisation warehouse
-	$(PY) -m data.demo --scale demo --seed $(SEED) --db $(DB)
+	$(PY) -m data.demo --scale demo --seed $(SEED) $(DB_ARG)
 
 enterprise: $(APP_STAMP)  ## build the enterprise-scale warehouse (2,000 services) for benchmarks
 	$(PY) -m data.demo --scale enterprise --seed $(SEED) --db $(ENTERPRISE)
 
-sync: $(APP_STAMP) $(DB)  ## pull the sources in config/sources.toml into the warehouse, then say what is covered
-	@$(PY) -m connectors sync --db $(DB); status=$$?; \
+sync: $(APP_STAMP) warehouse  ## pull the sources in config/sources.toml into the warehouse, then say what is covered
+	@$(PY) -m connectors sync $(DB_ARG); status=$$?; \
 	echo "Coverage (python -m metrics coverage):"; \
-	$(PY) -m metrics coverage --brief --db $(DB); exit $$status
+	$(PY) -m metrics coverage --brief $(DB_ARG); exit $$status
 
-worker: $(APP_STAMP) $(DB)  ## run every source on its schedule until stopped (Ctrl-C or SIGTERM)
-	$(PY) -m connectors worker --db $(DB)
+worker: $(APP_STAMP) warehouse  ## run every source on its schedule until stopped (Ctrl-C or SIGTERM)
+	$(PY) -m connectors worker $(DB_ARG)
 
 bench: $(DEV_STAMP) system-deps  ## every benchmark in bench/ (builds data/enterprise.duckdb; ~15 min)
 	$(PY) -m bench.build --keep $(ENTERPRISE)
@@ -54,7 +58,7 @@ bench: $(DEV_STAMP) system-deps  ## every benchmark in bench/ (builds data/enter
 	$(PY) -m bench.linking --db $(ENTERPRISE)
 
 migrate: $(APP_STAMP)  ## upgrade the warehouse schema in place, keeping its rows
-	$(PY) -m data migrate --db $(DB)
+	$(PY) -m data migrate $(DB_ARG)
 
 lint: $(DEV_STAMP)  ## ruff, formatting, import contracts, strict types and an up-to-date data dictionary
 	$(PY) -m ruff check .
@@ -84,8 +88,8 @@ lock: $(DEV_STAMP)  ## regenerate the pinned requirements from pyproject.toml
 	$(VENV)/bin/pip-compile -q --strip-extras --extra dev --no-emit-index-url \
 		--no-emit-find-links --output-file requirements-dev.txt pyproject.toml
 
-screenshots: $(DEV_STAMP) system-deps $(DB)  ## screenshot every page into test-artifacts/
-	$(PY) -m tools.screenshots --db $(DB)
+screenshots: $(DEV_STAMP) system-deps warehouse  ## screenshot every page into test-artifacts/
+	$(PY) -m tools.screenshots $(DB_ARG)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -99,14 +103,16 @@ $(DEV_STAMP): requirements-dev.txt $(APP_STAMP)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# The demo is built only when no warehouse is configured: with TECHPULSE_DB set, a missing file
-# is your organisation's, created empty by `python -m data init`, never filled with the demo.
-$(DB): | $(APP_STAMP)
+# The demo is built only when no warehouse is configured and none is there yet: with
+# TECHPULSE_DB set, a missing warehouse is your organisation's, created empty by
+# `python -m data init`, never filled with the demo.
+warehouse: | $(APP_STAMP)
 ifeq ($(TECHPULSE_DB),)
-	$(PY) -m data.demo --scale demo --seed $(SEED) --db $(DB)
+	$(PY) -m data.demo --scale demo --seed $(SEED) --if-missing $(DB_ARG)
 else
-	@echo "No warehouse at $(DB) (TECHPULSE_DB). Create it: $(PY) -m data init --db $(DB)" >&2
-	@exit 2
+	@$(PY) -c "import sys; from data.warehouse import exists; sys.exit(0 if exists(sys.argv[1]) else 2)" "$(DB)" || \
+	{ echo "No warehouse at $(DB) (TECHPULSE_DB). Create it: $(PY) -m data init --db '$(DB)'" >&2; \
+	exit 2; }
 endif
 
 system-deps:  ## Debian's chromium and a CJK font (browser tests), prometheus, victoria-metrics, git and postgresql (connector and DuckLake tests)

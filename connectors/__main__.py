@@ -38,7 +38,7 @@ from connectors.worker.loop import Worker
 from data.catalog.apply import apply
 from data.catalog.csvfile import merged_catalog, read_rows
 from data.catalog.model import CatalogError
-from data.warehouse import WarehouseError, db_path, exists, open_reader
+from data.warehouse import DB_HELP, WarehouseError, db_path, exists, open_reader
 from i18n import N_, _
 
 DESCRIPTION = N_(
@@ -66,9 +66,7 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument(
         "--config", help=_("sources file (default: $TECHPULSE_SOURCES or config/sources.toml)")
     )
-    common.add_argument(
-        "--db", help=_("warehouse (default: $TECHPULSE_DB or data/techpulse.duckdb)")
-    )
+    common.add_argument("--db", help=_(DB_HELP))
     common.add_argument(
         "-v", "--verbose", action="count", default=0, help=_("log requests (-vv: debug)")
     )

@@ -33,11 +33,14 @@ from data.copy import copy_warehouse
 from data.integrity import check
 from data.schema import LATEST_VERSION
 from data.warehouse import (
+    DB_HELP,
     WarehouseError,
     damaged_error,
     db_path,
+    default_lake,
     init_warehouse,
     is_damage,
+    is_legacy_default,
     label,
     open_reader,
     upgrade,
@@ -48,7 +51,6 @@ DESCRIPTION = N_(
     "Warehouse maintenance and the organisation catalog: create (init), upgrade (migrate), verify "
     "(check) and copy a warehouse, and apply a catalog of teams and services (catalog apply)."
 )
-DB_HELP = N_("warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)")
 SHOWN_PROBLEMS = 20
 
 
@@ -187,6 +189,14 @@ def _run(words: list[str]) -> int:
         print(_("{path}: schema v{new}, already up to date").format(path=path, new=new))
     else:
         print(_("{path}: upgraded schema v{old} → v{new}").format(path=path, old=old, new=new))
+    if is_legacy_default(path):
+        print(
+            _(
+                "{path} is the older single-file warehouse: every write copies it whole. Move "
+                "it into the embedded DuckLake, which is then used instead: python -m data copy "
+                "--from {path} --to {lake}"
+            ).format(path=path, lake=default_lake())
+        )
     return 0
 
 

@@ -68,11 +68,13 @@ def _refuse_existing(target: str | os.PathLike[str]) -> None:
 
 
 def copy_warehouse(
-    source: str | os.PathLike[str], target: str | os.PathLike[str]
+    source: str | os.PathLike[str], target: str | os.PathLike[str], *, replace: bool = False
 ) -> dict[str, int]:
     """Copy every row of ``source`` (at the latest schema) into a new ``target``; returns the
-    rows per table, checked equal on both sides."""
-    _refuse_existing(target)
+    rows per table, checked equal on both sides. ``replace=True`` (the demo builder) lets it
+    replace a TechPulse warehouse's rows instead, in the same one transaction."""
+    if not replace:
+        _refuse_existing(target)
     src = open_reader(source)
     try:
         counts = {t: _count(src, t) for t in _tables(src)}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from data.warehouse import damaged_error, db_path, is_damage, open_reader
+from data.warehouse import damaged_error, db_path, is_damage, open_reader, stored_bytes
 
 
 @dataclass(frozen=True)
@@ -57,5 +57,5 @@ def check(path: str | os.PathLike[str] | None = None) -> CheckReport:
         raise
     finally:
         con.close()
-    size = target.stat().st_size / 1e6
+    size = stored_bytes(target) / 1e6
     return CheckReport(len(names), rows, size, time.monotonic() - clock)

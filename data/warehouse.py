@@ -36,11 +36,19 @@ import duckdb
 from data import derived, lake, schema
 from data.lake import layout
 from data.lake import shadow as lake_shadow
-from i18n import _
+from i18n import N_, _
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = REPO_ROOT / "data" / "techpulse.duckdb"
+DATA_DIR = REPO_ROOT / "data"
+# The embedded default (no $TECHPULSE_DB): a DuckLake whose catalog is one SQLite file, its
+# Parquet files in data/techpulse.sqlite.files/. A write costs what it writes, not the size of
+# the warehouse (bench.lake_write); see docs/architecture.md for the measurement that chose it.
+DEFAULT_CATALOG = DATA_DIR / "techpulse.sqlite"
+# The single-file warehouse the default used to be: kept in use while no default catalog exists,
+# so an older install keeps its data until it is moved (`python -m data copy`).
+LEGACY_FILE = DATA_DIR / "techpulse.duckdb"
 ENV_VAR = "TECHPULSE_DB"
+DB_HELP = N_("warehouse (default: $TECHPULSE_DB, else the DuckLake in data/techpulse.sqlite)")
 
 
 class WarehouseError(Exception):
@@ -115,9 +123,12 @@ class WarehouseUnusable(WarehouseError):
 
 
 def lake_of(target: str | os.PathLike[str] | None = None) -> lake.LakeSpec | None:
-    """The DuckLake warehouse ``target`` (or $TECHPULSE_DB) names; None for a warehouse file."""
-    chosen = str(target) if target is not None else os.environ.get(ENV_VAR)
-    if not chosen or not lake.is_lake(chosen):
+    """The DuckLake warehouse ``target`` (else $TECHPULSE_DB, else the default) names; None for
+    a warehouse file."""
+    chosen = (
+        str(target) if target is not None else str(os.environ.get(ENV_VAR) or default_warehouse())
+    )
+    if not lake.is_lake(chosen):
         return None
     try:
         return lake.parse(chosen)
@@ -147,7 +158,9 @@ def state_dir(target: str | os.PathLike[str] | None = None) -> Path:
         return Path(chosen).expanduser()
     if spec and spec.data_path and "://" not in spec.data_path:
         return Path(spec.data_path).expanduser()
-    return DEFAULT_DB.parent
+    if spec and spec.catalog_file is not None:
+        return spec.catalog_file.expanduser().parent
+    return DATA_DIR
 
 
 def sidecar(target: str | os.PathLike[str] | None, suffix: str) -> Path:
@@ -158,12 +171,30 @@ def sidecar(target: str | os.PathLike[str] | None, suffix: str) -> Path:
     return state_dir(target) / f"techpulse{suffix}"
 
 
+def default_lake() -> str:
+    """The embedded DuckLake's ATTACH string (its catalog :data:`DEFAULT_CATALOG`)."""
+    return f"ducklake:sqlite:{DEFAULT_CATALOG}"
+
+
+def default_warehouse() -> str | Path:
+    """The warehouse when none is named: :func:`default_lake`, unless an older install's
+    data/techpulse.duckdb is there and the DuckLake is not yet."""
+    if LEGACY_FILE.exists() and not DEFAULT_CATALOG.exists():
+        return LEGACY_FILE
+    return default_lake()
+
+
+def is_legacy_default(target: str | os.PathLike[str]) -> bool:
+    """Whether ``target`` is the older single-file default, which each write copies whole."""
+    return lake_of(target) is None and Path(target).expanduser().resolve() == LEGACY_FILE
+
+
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The warehouse path: the explicit argument, else $TECHPULSE_DB, else data/techpulse.duckdb.
+    """The warehouse: the explicit argument, else $TECHPULSE_DB, else :func:`default_warehouse`.
 
     A ``ducklake:`` string comes back as a path object holding that string, for callers that
     only pass it on (every function here accepts it)."""
-    chosen = explicit or os.environ.get(ENV_VAR) or DEFAULT_DB
+    chosen = explicit or os.environ.get(ENV_VAR) or default_warehouse()
     if lake.is_lake(str(chosen)):
         lake_of(str(chosen))  # validates (a password in it is refused)
         return Path(str(chosen).strip())
@@ -180,7 +211,7 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
                 shown=repr(shown), reason=reason
             ),
             _("Set {env_var} (or --db) to an ordinary file path such as {default_db}.").format(
-                env_var=ENV_VAR, default_db=DEFAULT_DB
+                env_var=ENV_VAR, default_db=LEGACY_FILE
             ),
         ) from None
     return path
@@ -345,6 +376,22 @@ def open_reader(path: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyCo
         con.close()
         raise
     return con
+
+
+def stored_bytes(path: str | os.PathLike[str] | None = None) -> int:
+    """What the warehouse holds on disk: the file's size, or a lake's current data files."""
+    spec = lake_of(path)
+    if spec is None:
+        return db_path(path).stat().st_size
+    con = open_lake_reader(spec)
+    try:
+        row = con.execute(
+            "SELECT coalesce(sum(file_size_bytes + delete_file_size_bytes), 0)"
+            f" FROM ducklake_table_info('{CATALOG}')"
+        ).fetchone()
+    finally:
+        con.close()
+    return int(row[0]) if row else 0
 
 
 def _lake_error(spec: lake.LakeSpec, exc: BaseException) -> WarehouseUnusable:

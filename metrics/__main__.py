@@ -20,7 +20,7 @@ import pandas as pd
 
 import i18n
 import i18n.cli
-from data.warehouse import WarehouseError, damaged_error, db_path, is_damage, open_reader
+from data.warehouse import DB_HELP, WarehouseError, damaged_error, db_path, is_damage, open_reader
 from i18n import N_, _
 from metrics.core import coverage
 from metrics.core.catalog import validate_scope
@@ -70,9 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     card = commands.add_parser("scorecard", help=_("every headline KPI against its target"))
     _period_and_scope(card)
     card.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    card.add_argument(
-        "--db", help=_("warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)")
-    )
+    card.add_argument("--db", help=_(DB_HELP))
     card.add_argument("--targets", help=_("targets TOML (default: config/targets.toml)"))
     cover = commands.add_parser(
         "coverage", help=_("per service: which KPI families have data, which source fills the rest")
@@ -84,9 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help=_("only the services still missing data, at most 20 (what `make sync` prints)"),
     )
-    cover.add_argument(
-        "--db", help=_("warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)")
-    )
+    cover.add_argument("--db", help=_(DB_HELP))
     roi = commands.add_parser("roi", help=_("return on investment by quarter against a baseline"))
     roi.add_argument("--baseline", required=True, help=_("baseline quarter, e.g. 2025-Q4"))
     _period_and_scope(roi, start=False)  # the baseline quarter starts the report

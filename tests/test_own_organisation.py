@@ -94,15 +94,22 @@ def backstage_tree(root: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="module", params=["file", "ducklake-postgres"])
+@pytest.fixture(scope="module", params=["ducklake-sqlite", "file", "ducklake-postgres"])
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Path]:
-    """The embedded warehouse file, and DuckLake on a real PostgreSQL catalog with its Parquet
-    files in a local folder (issue 16): every test below runs on both."""
+    """The embedded default's form (a DuckLake on one SQLite catalog file, its Parquet files
+    beside it, no data path set), the older single warehouse file, and DuckLake on a real
+    PostgreSQL catalog with its files in a local folder (issue 16): every test runs on each."""
     folder = tmp_path_factory.mktemp("acme-store")
     if request.param == "file":
         yield folder / "acme.duckdb"
+        return
+    if request.param == "ducklake-sqlite":
+        with pytest.MonkeyPatch.context() as env:
+            env.delenv("TECHPULSE_DATA_PATH", raising=False)
+            env.delenv("TECHPULSE_STATE_DIR", raising=False)
+            yield Path(f"ducklake:sqlite:{folder / 'techpulse.sqlite'}")
         return
     with postgres_server() as dsn, pytest.MonkeyPatch.context() as env:
         env.setenv("TECHPULSE_DATA_PATH", str(folder / "lake-files"))

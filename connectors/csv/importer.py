@@ -72,7 +72,14 @@ from connectors.csv.columns import KINDS, Kind
 from connectors.csv.read import Problem, Scan, scan
 from data.constraints import upsert_sql
 from data.lake import is_lake_connection
-from data.warehouse import WarehouseError, db_path, is_disk_full, open_reader, write_snapshot
+from data.warehouse import (
+    WarehouseError,
+    db_path,
+    exists,
+    is_disk_full,
+    open_reader,
+    write_snapshot,
+)
 from i18n import _
 
 SOURCE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -542,7 +549,7 @@ def import_csv(
     source = _check_source(source)
     zone = _check_timezone(timezone)
     target = db_path(db)
-    if not target.exists():
+    if not exists(target):
         raise WarehouseError(
             f"No warehouse at {target}.",
             "Create one first (`python -m data init --db PATH`, then declare your teams and "

@@ -20,6 +20,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ import duckdb
 import numpy as np
 
 import i18n.cli
+from data.copy import copy_warehouse
 from data.demo.common import (
     MINUTE,
     SOURCE,
@@ -47,7 +49,17 @@ from data.demo.ledger import (
 from data.demo.org import Organisation, Profiles, organisation, profiles, write_catalogue
 from data.demo.quality import write_quality
 from data.demo.telemetry import write_samples
-from data.warehouse import WarehouseError, db_path, write_snapshot
+from data.warehouse import (
+    DB_HELP,
+    WarehouseError,
+    db_path,
+    exists,
+    init_warehouse,
+    lake_of,
+    state_dir,
+    stored_bytes,
+    write_snapshot,
+)
 from i18n import _
 
 
@@ -115,6 +127,8 @@ def build(
         raise ValueError(
             f"unknown currency {currency!r}; choose one of {', '.join(CURRENCY_RATES)}"
         )
+    if lake_of(path) is not None:
+        return _build_into_lake(db_path(path), scale, seed, end, currency)
     size = SCALES[scale]
     end = end or today_utc()
     tl = Timeline.ending(end, size.days)
@@ -131,6 +145,20 @@ def build(
         write_quality(con, tl, org, prof, seed)
         _write_sync(con, tl)
         return _row_counts(con)
+
+
+def _build_into_lake(
+    path: str | os.PathLike[str], scale: str, seed: int, end: dt.date | None, currency: str
+) -> dict[str, int]:
+    """Build in a private file beside the lake's catalog, then replace the lake's rows with it
+    in one DuckLake transaction (readers see the old organisation or the new one). Thousands
+    of small inserts straight into DuckLake would each write Parquet files."""
+    init_warehouse(path)  # refuses a catalog that is not a TechPulse warehouse
+    with tempfile.TemporaryDirectory(prefix=".techpulse-demo-", dir=state_dir(path)) as folder:
+        staged = Path(folder) / "demo.duckdb"
+        counts = build(staged, scale, seed, end, currency)
+        copy_warehouse(staged, path, replace=True)
+    return counts
 
 
 def _write_delivery(
@@ -213,10 +241,11 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help=_("first day after the history, YYYY-MM-DD (default: today, UTC)"),
     )
+    p.add_argument("--db", default=None, help=_(DB_HELP))
     p.add_argument(
-        "--db",
-        default=None,
-        help=_("warehouse path (default: $TECHPULSE_DB or data/techpulse.duckdb)"),
+        "--if-missing",
+        action="store_true",
+        help=_("build only when there is no warehouse yet (what `make run` does)"),
     )
     p.add_argument(
         "--currency",
@@ -232,7 +261,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _summary(path: Path, counts: dict[str, int], seconds: float, args: argparse.Namespace) -> str:
-    size = path.stat().st_size / 1e6
+    size = stored_bytes(path) / 1e6
     head = _(
         "Built the {scale} organisation (seed {seed}, end {end}, ledger in {currency}) at {path} "
         "in {seconds} s, {size} MB:"
@@ -256,6 +285,14 @@ def _summary(path: Path, counts: dict[str, int], seconds: float, args: argparse.
     return "\n".join(lines)
 
 
+def _warehouse_there(path: Path) -> bool:
+    """A warehouse file, or a DuckLake catalog file that exists (a catalog server: assumed)."""
+    spec = lake_of(path)
+    if spec is None:
+        return exists(path)
+    return spec.catalog_file is None or spec.catalog_file.exists()
+
+
 def main(argv: list[str] | None = None) -> int:
     return i18n.cli.run_cli(_run, argv)
 
@@ -266,6 +303,8 @@ def _run(words: list[str]) -> int:
     began = time.perf_counter()
     try:
         path = db_path(args.db)
+        if args.if_missing and _warehouse_there(path):
+            return 0
         counts = build(path, args.scale, args.seed, args.end, args.currency)
     except (WarehouseError, OSError) as exc:
         print(i18n.cli.cli_error(exc), file=sys.stderr)

@@ -213,14 +213,15 @@ def connect(
     }
     if memory_limit:
         config["memory_limit"] = memory_limit
+    data_path = spec.data_path or new_files_folder(spec)
     if spec.catalog_kind == "sqlite" and not read_only:
         _sqlite_wal(spec)
     con = duckdb.connect(":memory:", config=config)
     try:
         load_extensions(con, spec)
         options = []
-        if spec.data_path:
-            options.append("DATA_PATH '" + spec.data_path.replace("'", "''") + "'")
+        if data_path:
+            options.append("DATA_PATH '" + data_path.replace("'", "''") + "'")
         if read_only:
             options.append("READ_ONLY")
         if snapshot is not None:
@@ -234,6 +235,17 @@ def connect(
         con.close()
         raise
     return con
+
+
+def new_files_folder(spec: LakeSpec) -> str | None:
+    """Where a new lake with a local catalog file keeps its Parquet files when no data path is
+    given: ``<catalog file>.files/`` beside it (DuckLake's own convention for DuckDB catalogs),
+    so that a catalog file alone is a complete warehouse. None for an existing catalog (it
+    remembers its data path) and for catalog servers (they need one: $TECHPULSE_DATA_PATH)."""
+    catalog = spec.catalog_file
+    if catalog is None or (catalog.exists() and catalog.stat().st_size > 0):
+        return None
+    return f"{catalog}.files/"
 
 
 def _sqlite_wal(spec: LakeSpec) -> None:
