@@ -137,8 +137,12 @@ def lake_of(target: str | os.PathLike[str] | None = None) -> lake.LakeSpec | Non
 
 
 def exists(target: str | os.PathLike[str] | None = None) -> bool:
-    """Whether there is a warehouse to open (a DuckLake catalog is asked when opened)."""
-    return lake_of(target) is not None or db_path(target).exists()
+    """Whether there is a warehouse to open: the file, or a DuckLake's catalog file (a catalog
+    server is asked when opened)."""
+    spec = lake_of(target)
+    if spec is None:
+        return db_path(target).exists()
+    return spec.catalog_file is None or spec.catalog_file.expanduser().exists()
 
 
 def label(target: str | os.PathLike[str] | None = None) -> str:

@@ -285,14 +285,6 @@ def _summary(path: Path, counts: dict[str, int], seconds: float, args: argparse.
     return "\n".join(lines)
 
 
-def _warehouse_there(path: Path) -> bool:
-    """A warehouse file, or a DuckLake catalog file that exists (a catalog server: assumed)."""
-    spec = lake_of(path)
-    if spec is None:
-        return exists(path)
-    return spec.catalog_file is None or spec.catalog_file.exists()
-
-
 def main(argv: list[str] | None = None) -> int:
     return i18n.cli.run_cli(_run, argv)
 
@@ -303,7 +295,7 @@ def _run(words: list[str]) -> int:
     began = time.perf_counter()
     try:
         path = db_path(args.db)
-        if args.if_missing and _warehouse_there(path):
+        if args.if_missing and exists(path):
             return 0
         counts = build(path, args.scale, args.seed, args.end, args.currency)
     except (WarehouseError, OSError) as exc:

@@ -55,6 +55,17 @@ def test_make_runs_demo_builds_into_the_default_lake_once_and_make_demo_replaces
     assert not list(data_dir.glob(".techpulse-demo-*"))  # the staging file is gone
 
 
+def test_data_check_reads_every_row_of_the_default_lake(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert demo_main(DEMO) == 0
+    capsys.readouterr()
+    assert data_main(["check"]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith(f"ducklake:sqlite:{data_dir / 'techpulse.sqlite'}: ")
+    assert "every row of every data file read" in said and "checksum" not in said
+
+
 def test_the_demo_never_replaces_a_catalog_that_is_not_a_techpulse_warehouse(
     data_dir: Path,
 ) -> None:
