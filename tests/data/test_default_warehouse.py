@@ -4,6 +4,7 @@ install's data/techpulse.duckdb stays in use until it is moved, and nothing in i
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,46 @@ def test_an_older_single_file_stays_in_use_until_moved_and_moves_whole(
     finally:
         old.close()
         new.close()
+
+
+def test_a_csv_import_into_a_new_sqlite_lake_lands_and_counts(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Your own organisation on the default's form, no demo row: data init, the example
+    catalog, four deployments from a CSV file. By hand: checkout-api deploys successfully on
+    5, 7 and 8 January (6 January fails), so the week of 5–11 January has 3 successful
+    deployments for 1 service: 3.0 per service per week, 3 / 7 = 0.4286 per day."""
+    from connectors.__main__ import main as connectors_main
+    from metrics.core.definitions import BY_NAME
+    from metrics.core.filters import Filters
+    from metrics.core.scorecard import records, scorecard
+    from metrics.core.targets import load_targets
+
+    lake = f"ducklake:sqlite:{data_dir / 'acme.sqlite'}"
+    assert data_main(["init", "--db", lake]) == 0
+    example = Path(__file__).resolve().parents[2] / "config" / "catalog.example.toml"
+    assert data_main(["catalog", "apply", str(example), "--db", lake, "--yes"]) == 0
+    rows = data_dir / "deployments.csv"
+    rows.write_text(
+        "external_id,service_id,environment,started_at,finished_at,status\n"
+        + "".join(
+            f"d-{n},checkout-api,production,2026-01-0{n + 4}T09:58:00Z,"
+            f"2026-01-0{n + 4}T10:00:00Z,{'failure' if n == 2 else 'success'}\n"
+            for n in range(1, 5)
+        ),
+        encoding="utf-8",
+    )
+    assert connectors_main(["import", "deployments", str(rows), "--db", lake]) == 0
+    assert "4 new" in capsys.readouterr().out
+    assert query(lake, "SELECT count(*) FROM sync_runs WHERE source = 'demo'") == [(0,)]
+    con = open_reader(lake)
+    try:
+        kpis = tuple(BY_NAME[k] for k in ("deployment_frequency", "deployments_per_day"))
+        card = records(
+            scorecard(con, Filters(date(2026, 1, 5), date(2026, 1, 11)), load_targets(), kpis)
+        )
+    finally:
+        con.close()
+    values = {r["kpi"]: r["value"] for r in card}
+    assert values["deployment_frequency"] == pytest.approx(3.0)
+    assert values["deployments_per_day"] == pytest.approx(3 / 7)
