@@ -32,3 +32,32 @@ def test_several_points_keep_plotly_autoscale() -> None:
     )
     fig = charts.trend_chart(frame, BY_NAME["time_to_restore"], grain="week")
     assert fig.layout.xaxis.range is None
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"bucket": [], "value": [], "n": []}),
+        pd.DataFrame(
+            {"bucket": [pd.Timestamp("2026-01-05", tz="UTC")], "value": [None], "n": [0.0]}
+        ),
+    ],
+    ids=["no rows", "buckets without a value"],
+)
+def test_a_trend_without_a_value_says_no_data_instead_of_invented_axes(
+    frame: pd.DataFrame,
+) -> None:
+    """Lead time on a warehouse with deployments but no changes drew axes of 0–6 by 167–169
+    around the target line and nothing else; it now says there is no data."""
+    fig = charts.trend_chart(frame, BY_NAME["lead_time"], grain="week", target=168.0)
+    assert [a.text for a in fig.layout.annotations] == ["No data in this period"]
+    assert fig.layout.xaxis.showticklabels is False and fig.layout.yaxis.showticklabels is False
+
+
+def test_a_trend_with_a_value_shows_its_axes() -> None:
+    frame = pd.DataFrame(
+        {"bucket": [pd.Timestamp("2026-01-05", tz="UTC")], "value": [26.5], "n": [4.0]}
+    )
+    fig = charts.trend_chart(frame, BY_NAME["lead_time"], grain="week", target=168.0)
+    assert "No data in this period" not in [a.text for a in fig.layout.annotations]
+    assert fig.layout.xaxis.showticklabels is not False

@@ -288,6 +288,7 @@ def trend_chart(
                 mode="lines+markers",
                 line={"color": SERIES[index % len(SERIES)], "width": 2.5 if series is None else 2},
                 connectgaps=False,
+                cliponaxis=False,  # a 0 % week sits on the axis: draw its whole marker
                 hovertemplate=f"<b>{plotly_text(name)}</b> · {point}<br>"
                 f"%{{y:{fmt}}} {unit_text(kpi.unit)} ({based_on})"
                 f"<extra>{definition}</extra>",
@@ -306,9 +307,28 @@ def trend_chart(
             fig.update_xaxes(range=[data["bucket"].min() - pad, data["bucket"].max() + pad])
     fig = _layout(fig, title or label, _(X_TITLE[grain]), axis_title(kpi), height, subtitle)
     date_ticks(fig)
+    if data.empty or not data["value"].notna().any():
+        _say_no_data(fig)
     if series is not None:
         fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 11}})
     return fig
+
+
+def _say_no_data(fig: go.Figure) -> None:
+    """A trend with no value in the period says so, instead of axes Plotly invents (0–6)."""
+    fig.add_annotation(
+        text=plotly_text(_("No data in this period")),
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+        showarrow=False,
+        font={"size": 14, "color": "#5F6368"},
+        bgcolor="#FFFFFF",  # over the dashed target line, still readable
+        borderpad=6,
+    )
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False)
 
 
 def bar_chart(
