@@ -125,9 +125,7 @@ class WarehouseUnusable(WarehouseError):
 def lake_of(target: str | os.PathLike[str] | None = None) -> lake.LakeSpec | None:
     """The DuckLake warehouse ``target`` (else $TECHPULSE_DB, else the default) names; None for
     a warehouse file."""
-    chosen = (
-        str(target) if target is not None else str(os.environ.get(ENV_VAR) or default_warehouse())
-    )
+    chosen = str(_named(target))
     if not lake.is_lake(chosen):
         return None
     try:
@@ -153,16 +151,17 @@ def label(target: str | os.PathLike[str] | None = None) -> str:
 
 def state_dir(target: str | os.PathLike[str] | None = None) -> Path:
     """Where files beside the warehouse go (the worker's lock and status): the file's folder;
-    for DuckLake $TECHPULSE_STATE_DIR, else a local data path, else data/."""
-    if lake_of(target) is None:
-        return db_path(target).parent
+    for DuckLake $TECHPULSE_STATE_DIR, else a local data path, else the catalog file's folder,
+    else data/."""
     spec = lake_of(target)
+    if spec is None:
+        return db_path(target).parent
     chosen = os.environ.get("TECHPULSE_STATE_DIR")
     if chosen:
         return Path(chosen).expanduser()
-    if spec and spec.data_path and "://" not in spec.data_path:
+    if spec.data_path and "://" not in spec.data_path:
         return Path(spec.data_path).expanduser()
-    if spec and spec.catalog_file is not None:
+    if spec.catalog_file is not None:
         return spec.catalog_file.expanduser().parent
     return DATA_DIR
 
@@ -173,6 +172,11 @@ def sidecar(target: str | os.PathLike[str] | None, suffix: str) -> Path:
         path = db_path(target)
         return path.with_name(path.name + suffix)
     return state_dir(target) / f"techpulse{suffix}"
+
+
+def _named(explicit: str | os.PathLike[str] | None) -> str | os.PathLike[str]:
+    """The warehouse asked for: the argument, else $TECHPULSE_DB, else the default."""
+    return explicit or os.environ.get(ENV_VAR) or default_warehouse()
 
 
 def default_lake() -> str:
@@ -198,7 +202,7 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
     A ``ducklake:`` string comes back as a path object holding that string, for callers that
     only pass it on (every function here accepts it)."""
-    chosen = explicit or os.environ.get(ENV_VAR) or default_warehouse()
+    chosen = _named(explicit)
     if lake.is_lake(str(chosen)):
         lake_of(str(chosen))  # validates (a password in it is refused)
         return Path(str(chosen).strip())
